@@ -1,0 +1,15 @@
+import Synchronization
+
+/// A one-way flag shared between tasks and threads: a transfer's cancellation, a lane's stop.
+final class CancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func cancel() { flag.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// A shared counter (requests in flight).
+final class AtomicCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
+}

@@ -1,0 +1,22 @@
+/// The front door of the store for the HTTP routes: commits jobs, then wakes the lanes that have
+/// new work, so a committed job is claimed at once instead of at the next poll.
+public struct Intake: Sendable {
+    public let store: any DeliveryStore
+    private let wake: @Sendable (String) -> Void
+
+    public init(store: any DeliveryStore, wake: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.store = store
+        self.wake = wake
+    }
+
+    /// Commits `jobs` durably (see `DeliveryStore.enqueue`) and wakes their destinations' lanes.
+    public func submit(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+        guard !jobs.isEmpty else { return [] }
+        let results = try await store.enqueue(jobs)
+        var woken = Set<String>()
+        for (job, result) in zip(jobs, results) where job.deadLetterReason == nil {
+            if case .accepted = result, woken.insert(job.destination).inserted { wake(job.destination) }
+        }
+        return results
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// What one attempt at one job came to, as a destination judged it.
+public struct AttemptReport: Sendable, Equatable {
+    public var disposition: DeliveryDisposition
+    /// The answer's status; `nil` when there was no answer.
+    public var status: Int?
+    /// Why, in words an operator can act on (`delivered`, `trigger_not_active`, `HTTP 500`, …).
+    public var reason: String
+    /// The first 2 KB of the answer.
+    public var response: String?
+    /// A `Retry-After` (or similar) the destination named.
+    public var retryAfter: Date?
+    /// The idempotency key sent.
+    public var attemptKey: String?
+    /// The request as sent, secrets redacted; kept for failed attempts.
+    public var request: String?
+    /// The request was only logged (dry run).
+    public var dryRun: Bool
+    /// The attempt was abandoned by shutdown before an answer: the job goes back unchanged.
+    public var cancelled: Bool
+
+    public init(
+        disposition: DeliveryDisposition,
+        status: Int? = nil,
+        reason: String,
+        response: String? = nil,
+        retryAfter: Date? = nil,
+        attemptKey: String? = nil,
+        request: String? = nil,
+        dryRun: Bool = false,
+        cancelled: Bool = false
+    ) {
+        self.disposition = disposition
+        self.status = status
+        self.reason = reason
+        self.response = response
+        self.retryAfter = retryAfter
+        self.attemptKey = attemptKey
+        self.request = request
+        self.dryRun = dryRun
+        self.cancelled = cancelled
+    }
+}
+
+/// A place the relay sends jobs to (Novu, Segment). It knows the wire; the relay knows the rules.
+public protocol DeliveryDestination: Sendable {
+    /// The `destination` value its jobs carry.
+    var name: String { get }
+
+    /// Groups claimed jobs into requests: one job per request, or several where the destination
+    /// takes batches. Every job appears in exactly one group.
+    func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]]
+
+    /// Sends one group as planned and judges the answer: one report per job, in the group's order.
+    func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport]
+}
+
+/// The first `limit` bytes of an answer as text, for logs and the dead-letter queue.
+public func responseExcerpt(_ body: Data, limit: Int = 2048) -> String {
+    String(decoding: body.prefix(limit), as: UTF8.self)
+}

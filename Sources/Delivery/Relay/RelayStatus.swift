@@ -1,0 +1,49 @@
+import Foundation
+import Synchronization
+
+/// What the relay knows about each destination right now; `/readyz` and `stats` read it.
+public final class RelayStatus: Sendable {
+    /// One destination's state.
+    public struct Destination: Sendable, Equatable {
+        /// Sends wait until then (a 429, a `Retry-After`, or the next credential probe).
+        public var pausedUntil: Date?
+        /// Credentials refused: only one probe per interval until one succeeds.
+        public var held: Bool = false
+        /// Why it is held, for readiness and logs.
+        public var holdReason: String?
+
+        public init(pausedUntil: Date? = nil, held: Bool = false, holdReason: String? = nil) {
+            self.pausedUntil = pausedUntil
+            self.held = held
+            self.holdReason = holdReason
+        }
+    }
+
+    private let state = Mutex([String: Destination]())
+
+    public init() {}
+
+    /// The state of `name` (the default state when nothing was recorded).
+    public func destination(_ name: String) -> Destination {
+        state.withLock { $0[name] ?? Destination() }
+    }
+
+    /// Every destination on hold, with its reason.
+    public var held: [(name: String, reason: String)] {
+        state.withLock { all in
+            all.filter(\.value.held).map { ($0.key, $0.value.holdReason ?? "held") }.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// Changes `name`'s state and returns the state before.
+    @discardableResult
+    public func update(_ name: String, _ change: (inout Destination) -> Void) -> Destination {
+        state.withLock { all in
+            let before = all[name] ?? Destination()
+            var after = before
+            change(&after)
+            all[name] = after
+            return before
+        }
+    }
+}

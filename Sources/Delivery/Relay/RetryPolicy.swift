@@ -1,0 +1,68 @@
+import Foundation
+
+/// What an attempt's result means for the job.
+public enum DeliveryDisposition: String, Sendable, Equatable {
+    /// The destination has it.
+    case success
+    /// Try again later, with backoff.
+    case retry
+    /// Our credentials were refused: keep everything queued and probe slowly until they work.
+    case hold
+    /// It will never succeed as it is: dead-letter it.
+    case permanent
+}
+
+/// The retry rules of DESIGN §5, as pure functions: no clock, network or randomness inside.
+public enum RetryPolicy {
+    /// Classifies an answer by status; `nil` means no answer (connect failure, timeout, reset).
+    public static func classify(status: Int?) -> DeliveryDisposition {
+        guard let status else { return .retry }
+        switch status {
+        case 200..<300: return .success
+        case 401, 403: return .hold
+        case 408, 409, 425, 429: return .retry
+        case 501, 505: return .permanent
+        case 500..<600: return .retry
+        default: return .permanent
+        }
+    }
+
+    /// The wait before attempt `attempt + 1`, after `attempt` attempts have failed: `base` doubled per
+    /// attempt, capped at `cap`, then spread by ±20% (`random` in 0..<1) so a burst of failures does
+    /// not come back as a burst; never above `cap`.
+    public static func backoff(
+        afterAttempts attempt: Int,
+        base: Duration = .seconds(1),
+        cap: Duration = .seconds(300),
+        random: Double
+    ) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 30)
+        let raw = base * (1 << exponent)
+        let capped = raw > cap ? cap : raw
+        let jittered = capped * (0.8 + 0.4 * min(max(random, 0), 1))
+        return jittered > cap ? cap : jittered
+    }
+
+    /// When the next attempt may start: after the backoff, and never before a `Retry-After` the
+    /// destination named.
+    public static func nextAttempt(
+        afterAttempts attempt: Int,
+        now: Date,
+        retryAfter: Date?,
+        base: Duration = .seconds(1),
+        cap: Duration = .seconds(300),
+        random: Double
+    ) -> Date {
+        let wait = backoff(afterAttempts: attempt, base: base, cap: cap, random: random)
+        let earliest = now.addingTimeInterval(wait.timeInterval)
+        guard let retryAfter else { return earliest }
+        return max(earliest, retryAfter)
+    }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`.
+    public var timeInterval: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+
+/// A delivery job to be queued: one request-to-be for one destination.
+public struct NewJob: Sendable {
+    /// Which destination sends it (`novu`, `segment`): the relay runs one lane per destination.
+    public var destination: String
+    /// Jobs with the same key for the same destination are sent strictly in queue order (the user).
+    public var orderingKey: String
+    /// A short label for operators (`trigger`, `subscriber.upsert`, …).
+    public var kind: String
+    /// What the destination needs to build the request; opaque to the store.
+    public var payload: Data
+    /// The event that caused the job, kept for the dead-letter queue.
+    public var event: Data?
+    /// Keys that identify the source event. If any was seen before, the job is a duplicate and not queued.
+    public var dedupeKeys: [String]
+    /// Recorded with the job, so the other direction can link feedback to its cause.
+    public var correlation: Correlation?
+    /// When set, the job goes straight to the dead-letter queue with this reason (it can never be sent,
+    /// but must not be dropped silently either).
+    public var deadLetterReason: String?
+
+    public init(
+        destination: String,
+        orderingKey: String,
+        kind: String,
+        payload: Data,
+        event: Data? = nil,
+        dedupeKeys: [String] = [],
+        correlation: Correlation? = nil,
+        deadLetterReason: String? = nil
+    ) {
+        self.destination = destination
+        self.orderingKey = orderingKey
+        self.kind = kind
+        self.payload = payload
+        self.event = event
+        self.dedupeKeys = dedupeKeys
+        self.correlation = correlation
+        self.deadLetterReason = deadLetterReason
+    }
+}
+
+/// What became of one job handed to `enqueue`.
+public enum EnqueueResult: Sendable, Equatable {
+    /// Committed under this id.
+    case accepted(Int64)
+    /// One of its dedupe keys was committed before; nothing was queued.
+    case duplicate
+}
+
+/// Links a notification transaction to the Segment event that caused it.
+public struct Correlation: Sendable, Equatable, Codable {
+    public var transactionId: String
+    public var eventName: String
+    public var messageId: String
+    public var userId: String
+    public var workflow: String
+
+    public init(transactionId: String, eventName: String, messageId: String, userId: String, workflow: String) {
+        self.transactionId = transactionId
+        self.eventName = eventName
+        self.messageId = messageId
+        self.userId = userId
+        self.workflow = workflow
+    }
+}
+
+/// A job claimed by the relay for one attempt.
+public struct ClaimedJob: Sendable, Equatable {
+    public var id: Int64
+    public var destination: String
+    public var orderingKey: String
+    public var kind: String
+    public var payload: Data
+    /// Attempts made before this one.
+    public var attempts: Int
+    public var createdAt: Date
+    public var firstAttemptAt: Date?
+    /// The status of the previous attempt's answer; `nil` when there was none (or no attempt).
+    public var lastStatus: Int?
+    /// The idempotency key the previous attempt sent.
+    public var lastAttemptKey: String?
+
+    public init(
+        id: Int64,
+        destination: String,
+        orderingKey: String,
+        kind: String,
+        payload: Data,
+        attempts: Int = 0,
+        createdAt: Date = Date(),
+        firstAttemptAt: Date? = nil,
+        lastStatus: Int? = nil,
+        lastAttemptKey: String? = nil
+    ) {
+        self.id = id
+        self.destination = destination
+        self.orderingKey = orderingKey
+        self.kind = kind
+        self.payload = payload
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.firstAttemptAt = firstAttemptAt
+        self.lastStatus = lastStatus
+        self.lastAttemptKey = lastAttemptKey
+    }
+}
+
+/// One attempt's record, kept with the job.
+public struct AttemptRecord: Sendable, Equatable {
+    public var at: Date
+    /// The answer's status; `nil` when there was no answer.
+    public var status: Int?
+    /// Why it did not succeed, or `delivered`.
+    public var reason: String
+    /// The first 2 KB of the answer.
+    public var response: String?
+    /// The idempotency key the attempt sent.
+    public var attemptKey: String?
+    /// The request as sent (secrets redacted), for the dead-letter queue.
+    public var request: String?
+
+    public init(
+        at: Date,
+        status: Int?,
+        reason: String,
+        response: String? = nil,
+        attemptKey: String? = nil,
+        request: String? = nil
+    ) {
+        self.at = at
+        self.status = status
+        self.reason = reason
+        self.response = response
+        self.attemptKey = attemptKey
+        self.request = request
+    }
+}
+
+/// The end of one claim.
+public struct Settlement: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        /// The destination has it.
+        case delivered
+        /// Dry run: the request was logged, not sent.
+        case dryRun
+        /// Try again at this time; the attempt counts.
+        case retry(at: Date)
+        /// The destination refused our credentials: keep the job, look again at this time. Does not
+        /// count as an attempt, so a long hold never exhausts a job.
+        case hold(until: Date)
+        /// Give up: into the dead-letter queue with this reason.
+        case deadLetter(reason: String)
+        /// Not attempted after all (shutdown): back to the queue unchanged.
+        case release
+    }
+
+    public var jobId: Int64
+    public var outcome: Outcome
+    public var attempt: AttemptRecord?
+
+    public init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil) {
+        self.jobId = jobId
+        self.outcome = outcome
+        self.attempt = attempt
+    }
+}
+
+/// The store could not do what was asked; ingest answers 503 for this.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The durable queue behind both directions.
+///
+/// A protocol because a PostgreSQL store (several replicas sharing one queue) and an in-memory one
+/// are planned; the relay and the HTTP routes see only this.
+public protocol DeliveryStore: Sendable {
+    /// Commits `jobs` (skipping duplicates) and returns only once they are durable. Concurrent
+    /// callers share one transaction and one flush.
+    func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult]
+
+    /// Claims up to `limit` due jobs of `destination`, at most one per ordering key and only the oldest
+    /// open job of each key, so a user's jobs go out in order.
+    func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob]
+
+    /// Ends claims.
+    func settle(_ settlements: [Settlement]) async throws
+
+    /// Releases every claim still held (claims of a process that died). Called once at start.
+    func releaseAllClaims() async throws -> Int
+
+    /// When the next unclaimed job of `destination` becomes due; `nil` when none is queued.
+    func nextDue(destination: String) async throws -> Date?
+
+    /// The correlation recorded for `transactionId`, if any.
+    func correlation(transactionId: String) async throws -> Correlation?
+
+    /// Throws unless the store can commit a write right now (readiness).
+    func probe() async throws
+}

@@ -1,0 +1,66 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, as ordered migrations: a released migration is never edited, only followed.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE job (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        destination TEXT NOT NULL,
+                        ordering_key TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        event BLOB,
+                        state TEXT NOT NULL,            -- pending | delivered | dry_run | dead
+                        claimed_by TEXT,                -- the relay instance holding it, while in flight
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        created_at REAL NOT NULL,
+                        first_attempt_at REAL,
+                        last_attempt_at REAL,
+                        last_status INTEGER,
+                        last_attempt_key TEXT,
+                        reason TEXT,
+                        settled_at REAL
+                    );
+                    -- Heads of each user's queue: the ordering check looks here.
+                    CREATE INDEX job_open ON job(destination, ordering_key, id) WHERE state = 'pending';
+                    -- What is due: the claim scans here.
+                    CREATE INDEX job_due ON job(destination, next_attempt_at, id)
+                        WHERE state = 'pending' AND claimed_by IS NULL;
+                    CREATE INDEX job_settled ON job(state, settled_at) WHERE state != 'pending';
+
+                    CREATE TABLE attempt (
+                        job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,
+                        at REAL NOT NULL,
+                        status INTEGER,
+                        reason TEXT NOT NULL,
+                        response TEXT,
+                        attempt_key TEXT,
+                        request TEXT
+                    );
+                    CREATE INDEX attempt_job ON attempt(job_id);
+
+                    CREATE TABLE dedupe (
+                        key TEXT PRIMARY KEY,
+                        created_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX dedupe_age ON dedupe(created_at);
+
+                    CREATE TABLE correlation (
+                        transaction_id TEXT PRIMARY KEY,
+                        event_name TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        workflow TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import GRDB
+
+/// The embedded store: SQLite in WAL mode with `synchronous=FULL`, so a committed job survives
+/// `kill -9` and power loss. Writes go through a group commit.
+public final class SQLiteStore: DeliveryStore {
+    /// The file name inside the data directory.
+    public static let fileName = "bridge.sqlite"
+
+    let pool: DatabasePool
+    private let commits: GroupCommit
+    /// Marks this process's claims; claims with another owner belong to a process that died.
+    private let owner: String
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError("cannot open the store at \(path): \(error)")
+        }
+        commits = GroupCommit(writer: pool)
+        owner = UUID().uuidString
+    }
+
+    /// Opens the store in `directory`, creating the directory if needed.
+    public convenience init(directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("cannot create the data directory \(directory): \(error.localizedDescription)")
+        }
+        try self.init(path: (directory as NSString).appendingPathComponent(Self.fileName))
+    }
+
+    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+        let now = Date().timeIntervalSince1970
+        return try await commits.write { db in
+            try jobs.map { job in try Self.insert(job, now: now, db: db) }
+        }
+    }
+
+    private static func insert(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
+        for key in job.dedupeKeys {
+            let seen = try Bool.fetchOne(db, sql: "SELECT 1 FROM dedupe WHERE key = ?", arguments: [key]) ?? false
+            if seen { return .duplicate }
+        }
+        for key in job.dedupeKeys {
+            try db.execute(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)", arguments: [key, now])
+        }
+        let dead = job.deadLetterReason
+        try db.execute(
+            sql: """
+                INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at,
+                                reason, settled_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                job.destination, job.orderingKey, job.kind, job.payload, job.event,
+                dead == nil ? "pending" : "dead", now, now, dead, dead == nil ? nil : now,
+            ]
+        )
+        let id = db.lastInsertedRowID
+        if let correlation = job.correlation {
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO correlation(transaction_id, event_name, message_id, user_id, workflow, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    correlation.transactionId, correlation.eventName, correlation.messageId,
+                    correlation.userId, correlation.workflow, now,
+                ]
+            )
+        }
+        return .accepted(id)
+    }
+
+    public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+        let owner = owner
+        return try await commits.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
+                           last_status, last_attempt_key
+                    FROM job AS j INDEXED BY job_due
+                    WHERE j.destination = ? AND j.state = 'pending' AND j.claimed_by IS NULL
+                      AND j.next_attempt_at <= ?
+                      AND NOT EXISTS (
+                          SELECT 1 FROM job AS o INDEXED BY job_open
+                          WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
+                            AND o.state = 'pending' AND o.id < j.id)
+                    ORDER BY j.next_attempt_at, j.id
+                    LIMIT ?
+                    """,
+                arguments: [destination, now.timeIntervalSince1970, limit]
+            )
+            let jobs = rows.map(Self.claimedJob)
+            for job in jobs {
+                try db.execute(sql: "UPDATE job SET claimed_by = ? WHERE id = ?", arguments: [owner, job.id])
+            }
+            return jobs
+        }
+    }
+
+    private static func claimedJob(_ row: Row) -> ClaimedJob {
+        ClaimedJob(
+            id: row["id"],
+            destination: row["destination"],
+            orderingKey: row["ordering_key"],
+            kind: row["kind"],
+            payload: row["payload"],
+            attempts: row["attempts"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            firstAttemptAt: (row["first_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastStatus: row["last_status"],
+            lastAttemptKey: row["last_attempt_key"]
+        )
+    }
+
+    public func settle(_ settlements: [Settlement]) async throws {
+        guard !settlements.isEmpty else { return }
+        try await commits.write { db in
+            for settlement in settlements { try Self.apply(settlement, db: db) }
+        }
+    }
+
+    private static func apply(_ settlement: Settlement, db: Database) throws {
+        let now = Date().timeIntervalSince1970
+        let attempt = settlement.attempt
+        let counts: Bool
+        var state = "pending"
+        var next: Double? = nil
+        var reason: String? = nil
+        switch settlement.outcome {
+        case .release:
+            try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE id = ?", arguments: [settlement.jobId])
+            return
+        case .delivered: (state, counts) = ("delivered", true)
+        case .dryRun: (state, counts) = ("dry_run", true)
+        case .retry(let at): (next, counts) = (at.timeIntervalSince1970, true)
+        case .hold(let until): (next, counts) = (until.timeIntervalSince1970, false)
+        case .deadLetter(let why): (state, reason, counts) = ("dead", why, true)
+        }
+        let at = attempt?.at.timeIntervalSince1970 ?? now
+        try db.execute(
+            sql: """
+                UPDATE job SET claimed_by = NULL, state = ?, attempts = attempts + ?,
+                    next_attempt_at = COALESCE(?, next_attempt_at),
+                    first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?,
+                    last_status = ?, last_attempt_key = COALESCE(?, last_attempt_key),
+                    reason = COALESCE(?, reason), settled_at = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                state, counts ? 1 : 0, next, at, at, attempt?.status, attempt?.attemptKey, reason,
+                state == "pending" ? nil : now, settlement.jobId,
+            ]
+        )
+        // Successful attempts leave their trace in the job row; only failures are kept one by one,
+        // which is what an operator reads in the dead-letter queue.
+        if let attempt, state != "delivered", state != "dry_run" {
+            try db.execute(
+                sql: """
+                    INSERT INTO attempt(job_id, at, status, reason, response, attempt_key, request)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    settlement.jobId, at, attempt.status, attempt.reason, attempt.response, attempt.attemptKey,
+                    attempt.request,
+                ]
+            )
+        }
+    }
+
+    public func releaseAllClaims() async throws -> Int {
+        try await commits.write { db in
+            try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL")
+            return db.changesCount
+        }
+    }
+
+    public func nextDue(destination: String) async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(next_attempt_at) FROM job INDEXED BY job_due
+                    WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL
+                    """,
+                arguments: [destination]
+            ).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func correlation(transactionId: String) async throws -> Correlation? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM correlation WHERE transaction_id = ?",
+                arguments: [transactionId]
+            ).map { row in
+                Correlation(
+                    transactionId: row["transaction_id"],
+                    eventName: row["event_name"],
+                    messageId: row["message_id"],
+                    userId: row["user_id"],
+                    workflow: row["workflow"]
+                )
+            }
+        }
+    }
+
+    public func probe() async throws {
+        try await commits.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO dedupe(key, created_at) VALUES ('bridge:probe', 0)
+                    ON CONFLICT(key) DO UPDATE SET created_at = excluded.created_at
+                    """
+            )
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Delivery
+import Foundation
+import Logging
+
+/// Sends queued Novu calls: singles concurrently, bulk triggers when a full batch is due.
+public struct NovuDestination: DeliveryDestination {
+    /// Where and how to reach Novu.
+    public struct Configuration: Sendable {
+        /// Novu secret key; `nil` runs dry: requests are logged, not sent.
+        public var apiKey: String?
+        /// API base, `https://api.novu.co` or `https://eu.api.novu.co`.
+        public var baseURL: String = "https://api.novu.co"
+        /// Triggers due together are sent as one bulk request only when at least this many (≤ 100)
+        /// are due: a bulk request costs 100 of Novu's rate-limit tokens whatever its size.
+        public var bulkThreshold: Int = 100
+        /// Per-request timeout.
+        public var timeout: Duration = .seconds(30)
+        /// Sent as `User-Agent`.
+        public var userAgent: String = "novu-segment-bridge"
+
+        public init(apiKey: String? = nil, baseURL: String = "https://api.novu.co") {
+            self.apiKey = apiKey
+            self.baseURL = baseURL
+        }
+    }
+
+    /// Novu takes at most this many events in one bulk request.
+    public static let bulkLimit = 100
+    /// Larger bodies are refused before sending.
+    public static let maxBodyBytes = 512 * 1024
+
+    public let name = "novu"
+    let configuration: Configuration
+    let client: any HTTPClient
+    let logger: Logger
+
+    public init(configuration: Configuration, client: any HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+    }
+
+    public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
+        let threshold = min(max(configuration.bulkThreshold, 2), Self.bulkLimit)
+        let triggers = jobs.filter { $0.kind == NovuCall.Operation.trigger.rawValue }
+        var units = jobs.filter { $0.kind != NovuCall.Operation.trigger.rawValue }.map { [$0] }
+        var index = 0
+        while index < triggers.count {
+            let chunk = Array(triggers[index..<min(index + Self.bulkLimit, triggers.count)])
+            if chunk.count >= threshold { units.append(chunk) } else { units.append(contentsOf: chunk.map { [$0] }) }
+            index += Self.bulkLimit
+        }
+        return units
+    }
+
+    public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+        var calls: [NovuCall] = []
+        for job in jobs {
+            guard let call = try? NovuCall.decode(job.payload) else {
+                // Cannot happen for jobs this version queued; never retry what cannot be read.
+                return jobs.map { _ in AttemptReport(disposition: .permanent, reason: "unreadable job payload") }
+            }
+            calls.append(call)
+        }
+        if jobs.count == 1 { return [await deliverSingle(jobs[0], calls[0])] }
+        return await deliverBulk(jobs, calls)
+    }
+
+    private func deliverSingle(_ job: ClaimedJob, _ call: NovuCall) async -> AttemptReport {
+        let key = TransactionID.idempotencyKey(
+            transactionId: call.transactionId,
+            attempt: job.attempts + 1,
+            previousStatus: job.lastStatus,
+            previousKey: job.lastAttemptKey
+        )
+        let request = NovuRequest.make(call, idempotencyKey: key, configuration: configuration)
+        let logged = NovuRequest.redacted(request)
+        if request.body.count > Self.maxBodyBytes {
+            return AttemptReport(disposition: .permanent, reason: "request body over 512 KB", attemptKey: key, request: logged)
+        }
+        guard configuration.apiKey != nil else {
+            logDryRun(request, job: job)
+            return AttemptReport(disposition: .success, reason: "dry run", attemptKey: key, dryRun: true)
+        }
+        do {
+            let response = try await client.execute(request)
+            let verdict = NovuAnswer.judge(call.operation, status: response.status, body: response.body)
+            return AttemptReport(
+                disposition: verdict.disposition,
+                status: response.status,
+                reason: verdict.reason,
+                response: responseExcerpt(response.body),
+                retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date()),
+                attemptKey: key,
+                request: logged
+            )
+        } catch {
+            return AttemptReport(
+                disposition: .retry,
+                reason: error.message,
+                attemptKey: key,
+                request: logged,
+                cancelled: error.cancelled
+            )
+        }
+    }
+
+    private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall]) async -> [AttemptReport] {
+        let request = NovuRequest.makeBulk(calls, configuration: configuration)
+        let logged = NovuRequest.redacted(request)
+        if request.body.count > Self.maxBodyBytes {
+            // Too big together; each alone may fit, so the next round sends them one by one.
+            return await withTaskGroup(of: (Int, AttemptReport).self) { group in
+                for (index, pair) in zip(jobs, calls).enumerated() {
+                    group.addTask { (index, await deliverSingle(pair.0, pair.1)) }
+                }
+                var reports = [AttemptReport?](repeating: nil, count: jobs.count)
+                for await (index, report) in group { reports[index] = report }
+                return reports.map { $0! }
+            }
+        }
+        guard configuration.apiKey != nil else {
+            logDryRun(request, job: jobs[0])
+            return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
+        }
+        do {
+            let response = try await client.execute(request)
+            let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
+            let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
+            return verdicts.map { verdict in
+                AttemptReport(
+                    disposition: verdict.disposition,
+                    status: response.status,
+                    reason: verdict.reason,
+                    response: responseExcerpt(response.body),
+                    retryAfter: retryAfter,
+                    request: logged
+                )
+            }
+        } catch {
+            return jobs.map { _ in
+                AttemptReport(disposition: .retry, reason: error.message, request: logged, cancelled: error.cancelled)
+            }
+        }
+    }
+
+    private func logDryRun(_ request: HTTPClientRequest, job: ClaimedJob) {
+        logger.info(
+            "dry run: NOVU_API_KEY is not set, so this request was logged instead of sent",
+            metadata: [
+                "destination": "novu",
+                "job.id": "\(job.id)",
+                "request": "\(NovuRequest.redacted(request))",
+            ]
+        )
+    }
+}

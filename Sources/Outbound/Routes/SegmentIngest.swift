@@ -1,0 +1,178 @@
+import Delivery
+import Foundation
+import Logging
+import Metrics
+
+/// The segment port's pipeline, free of HTTP types: authenticate, parse, map, commit, answer.
+public struct SegmentIngest: Sendable {
+    /// Which route the body came in on.
+    public enum Route: Sendable, Equatable {
+        /// `POST /` and `/segment`: a Webhooks destination body (an event or an array of them).
+        case webhook
+        /// `POST /v1/<type>`: one event of that type.
+        case single(type: String)
+        /// `POST /v1/batch` and `/v1/import`.
+        case batch
+    }
+
+    /// Settings of the segment port.
+    public struct Configuration: Sendable {
+        /// `SEGMENT_SHARED_SECRET`: when set, webhook bodies must carry a valid `X-Signature`.
+        public var sharedSecret: String?
+        /// `BRIDGE_WRITE_KEYS`: when not empty, `/v1/*` requests must carry one of them.
+        public var writeKeys: Set<String> = []
+        /// Largest accepted body, after decompression.
+        public var bodyLimit = 8 * 1024 * 1024
+        /// Events whose `context.library.name` is this came from the bridge itself and are ignored.
+        public var libraryName = "novu-segment-bridge"
+
+        public init(sharedSecret: String? = nil, writeKeys: Set<String> = []) {
+            self.sharedSecret = sharedSecret
+            self.writeKeys = writeKeys
+        }
+    }
+
+    /// An answer: status and JSON body.
+    public struct Answer: Sendable, Equatable {
+        public var status: Int
+        public var body: JSONValue
+
+        static func error(_ status: Int, _ error: String, _ message: String) -> Answer {
+            Answer(status: status, body: ["error": .string(error), "message": .string(message)])
+        }
+    }
+
+    let configuration: Configuration
+    let mapper: SegmentMapper
+    let intake: Intake
+    let logger: Logger
+
+    public init(configuration: Configuration, mapper: SegmentMapper, intake: Intake, logger: Logger) {
+        self.configuration = configuration
+        self.mapper = mapper
+        self.intake = intake
+        self.logger = logger
+    }
+
+    /// Handles one request body. `signature` is `X-Signature`, `authorization` the `Authorization` header.
+    public func handle(route: Route, body: [UInt8], signature: String?, authorization: String?) async -> Answer {
+        if route == .webhook, let secret = configuration.sharedSecret {
+            guard SegmentSignature.isValid(body: body, signature: signature, secret: secret) else {
+                count("unauthorized", type: "unknown")
+                return .error(401, "Unauthorized", "X-Signature is missing or does not match SEGMENT_SHARED_SECRET")
+            }
+        }
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(body)
+        } catch {
+            return .error(400, "InvalidJSON", "the body is not valid JSON")
+        }
+        if route != .webhook, !configuration.writeKeys.isEmpty {
+            let key = WriteKey.fromAuthorization(authorization) ?? document["writeKey"]?.stringValue
+            guard let key, configuration.writeKeys.contains(key) else {
+                return .error(401, "Unauthorized", key == nil ? "a write key is required" : "unknown write key")
+            }
+        }
+        let (items, single) : ([JSONValue], Bool)
+        switch (route, document) {
+        case (.webhook, .array(let events)): (items, single) = (events, false)
+        case (.webhook, .object), (.single, .object): (items, single) = ([document], true)
+        case (.batch, .object(let envelope)):
+            guard let batch = envelope["batch"]?.arrayValue else {
+                return .error(400, "InvalidEventPayload", "batch must be an array of events")
+            }
+            items = batch.map { Self.merge($0, context: envelope["context"], integrations: envelope["integrations"]) }
+            single = false
+        default:
+            return .error(400, "InvalidEventPayload", route == .webhook
+                ? "the body must be an event object or an array of events" : "the body must be an event object")
+        }
+        return await ingest(items, route: route, single: single)
+    }
+
+    private func ingest(_ items: [JSONValue], route: Route, single: Bool) async -> Answer {
+        var jobs: [NewJob] = []
+        var jobIndexes: [Int] = []
+        var ignored = 0
+        var rejected: [JSONValue] = []
+        for (index, item) in items.enumerated() {
+            guard var fields = item.objectValue else {
+                rejected.append(["index": .int(Int64(index)), "error": "event must be a JSON object"])
+                count("rejected", type: "unknown")
+                continue
+            }
+            if case .single(let type) = route, fields["type"] == nil { fields["type"] = .string(type) }
+            if SegmentEvent(json: fields).messageId == nil {
+                fields["messageId"] = .string("bridge-" + UUID().uuidString.lowercased())
+            }
+            let event = SegmentEvent(json: fields)
+            let type = event.type ?? "unknown"
+            count("received", type: type)
+            if event.libraryName == configuration.libraryName {
+                ignored += 1
+                count("ignored", type: type)
+                continue
+            }
+            switch mapper.map(event) {
+            case .invalid(let message):
+                if single { count("rejected", type: type); return .error(400, "InvalidEventPayload", message) }
+                rejected.append(["index": .int(Int64(index)), "error": .string(message)])
+                count("rejected", type: type)
+            case .ignored(let reason):
+                ignored += 1
+                count("ignored", type: type)
+                logger.debug("event ignored", metadata: ["event.id": "\(event.messageId ?? "")", "reason": "\(reason)"])
+            case .send(let call, let orderingKey, let correlation):
+                jobs.append(
+                    NewJob(
+                        destination: "novu",
+                        orderingKey: orderingKey,
+                        kind: call.operation.rawValue,
+                        payload: call.encoded(),
+                        event: event.encoded,
+                        dedupeKeys: ["segment:" + (event.messageId ?? "")],
+                        correlation: correlation
+                    )
+                )
+                jobIndexes.append(index)
+            }
+        }
+        let results: [EnqueueResult]
+        do {
+            results = try await intake.submit(jobs)
+        } catch {
+            logger.error("store did not commit; answering 503 so Segment retries", metadata: ["error": "\(error)"])
+            return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
+        }
+        var accepted = 0
+        var duplicates = 0
+        for (job, result) in zip(jobs, results) {
+            if case .accepted = result { accepted += 1 } else { duplicates += 1 }
+            count(result == .duplicate ? "duplicate" : "accepted", type: job.kind)
+        }
+        return Answer(
+            status: 200,
+            body: [
+                "accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
+                "ignored": .int(Int64(ignored)), "rejected": .array(rejected),
+            ]
+        )
+    }
+
+    /// A batch's top-level `context` and `integrations` go into each item; the item's own keys win.
+    static func merge(_ item: JSONValue, context: JSONValue?, integrations: JSONValue?) -> JSONValue {
+        guard var fields = item.objectValue else { return item }
+        for (key, shared) in [("context", context), ("integrations", integrations)] {
+            guard let shared = shared?.objectValue else { continue }
+            let own = fields[key]?.objectValue ?? [:]
+            fields[key] = .object(shared.merging(own) { _, mine in mine })
+        }
+        return .object(fields)
+    }
+
+    private func count(_ outcome: String, type: String) {
+        Counter(label: "bridge_events_total", dimensions: [("port", "segment"), ("type", type), ("outcome", outcome)])
+            .increment()
+    }
+}

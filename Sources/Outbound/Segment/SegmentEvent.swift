@@ -1,0 +1,39 @@
+import Delivery
+import Foundation
+
+/// One Segment event as received: the JSON object, with accessors for the spec fields the bridge uses.
+/// Unknown fields are kept, so the event stored for the dead-letter queue is the event as sent.
+public struct SegmentEvent: Sendable, Equatable {
+    /// The event object.
+    public var json: [String: JSONValue]
+
+    public init(json: [String: JSONValue]) {
+        self.json = json
+    }
+
+    /// `track`, `identify`, `group`, `alias`, `page`, `screen`, `delete`.
+    public var type: String? { json["type"]?.stringValue?.lowercased() }
+    public var messageId: String? { nonEmpty(json["messageId"]?.scalarText) }
+    public var userId: String? { nonEmpty(json["userId"]?.scalarText) }
+    public var anonymousId: String? { nonEmpty(json["anonymousId"]?.scalarText) }
+    /// The track event's name.
+    public var event: String? { nonEmpty(json["event"]?.stringValue) }
+    public var groupId: String? { nonEmpty(json["groupId"]?.scalarText) }
+    public var properties: [String: JSONValue] { json["properties"]?.objectValue ?? [:] }
+    /// `traits` of identify/group, else `context.traits`.
+    public var traits: [String: JSONValue] {
+        json["traits"]?.objectValue ?? context["traits"]?.objectValue ?? [:]
+    }
+    /// `context`; Segment sends `null` on some events (deletes).
+    public var context: [String: JSONValue] { json["context"]?.objectValue ?? [:] }
+    /// `context.library.name`: who produced the event.
+    public var libraryName: String? { context["library"]?["name"]?.stringValue }
+
+    /// The event as compact JSON.
+    public var encoded: Data { JSONValue.object(json).encoded() }
+
+    private func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+}

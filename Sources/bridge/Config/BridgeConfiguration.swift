@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+
+/// Everything `bridge serve` reads from its environment (DESIGN §6), validated.
+struct BridgeConfiguration: Sendable, Equatable {
+    enum LogFormat: String, Sendable { case text, json }
+
+    var novuAPIKey: String?
+    var novuAPIURL = "https://api.novu.co"
+    var novuWebhookSecrets: [String] = []
+    var segmentWriteKey: String?
+    var segmentAPIURL = "https://api.segment.io"
+    var segmentSharedSecret: String?
+    var writeKeys: Set<String> = []
+    var environment = "development"
+    var host = "0.0.0.0"
+    var segmentPort = 8081
+    var novuPort = 8082
+    var dataDir = "./data"
+    var mappingFile: String?
+    var maxRetryAge: Duration = .seconds(24 * 3600)
+    var logLevel: Logger.Level = .info
+    var logFormat: LogFormat = .text
+    var shutdownTimeout: Duration = .seconds(10)
+    var holdProbeInterval: Duration = .seconds(60)
+    var acceptUnsigned = false
+    var bulkThreshold = 100
+    var novuConcurrency = 16
+
+    /// Variables whose values are secrets: never printed, never echoed in an error.
+    static let secretVariables: Set<String> = [
+        "NOVU_API_KEY", "NOVU_WEBHOOK_SECRET", "SEGMENT_WRITE_KEY", "SEGMENT_SHARED_SECRET", "BRIDGE_WRITE_KEYS",
+    ]
+
+    /// A bad setting: the variable and what was expected.
+    struct Problem: Sendable, Equatable, CustomStringConvertible {
+        var variable: String
+        var message: String
+        var description: String { "\(variable): \(message)" }
+    }
+
+    /// Reads `environment`; returns the configuration and every problem found (not just the first).
+    static func load(_ environment: [String: String]) -> (BridgeConfiguration, [Problem]) {
+        var reader = Reader(environment: environment)
+        var config = BridgeConfiguration()
+        config.novuAPIKey = reader.string("NOVU_API_KEY")
+        config.novuAPIURL = reader.url("NOVU_API_URL") ?? config.novuAPIURL
+        config.novuWebhookSecrets = reader.list("NOVU_WEBHOOK_SECRET")
+        config.segmentWriteKey = reader.string("SEGMENT_WRITE_KEY")
+        config.segmentAPIURL = reader.url("SEGMENT_API_URL") ?? config.segmentAPIURL
+        config.segmentSharedSecret = reader.string("SEGMENT_SHARED_SECRET")
+        config.writeKeys = Set(reader.list("BRIDGE_WRITE_KEYS"))
+        config.environment = reader.string("BRIDGE_ENVIRONMENT") ?? config.environment
+        config.host = reader.string("BRIDGE_HOST") ?? config.host
+        config.segmentPort = reader.port("BRIDGE_SEGMENT_PORT") ?? config.segmentPort
+        config.novuPort = reader.port("BRIDGE_NOVU_PORT") ?? config.novuPort
+        config.dataDir = reader.string("BRIDGE_DATA_DIR") ?? config.dataDir
+        config.mappingFile = reader.string("BRIDGE_MAPPING_FILE")
+        config.maxRetryAge = reader.duration("BRIDGE_MAX_RETRY_AGE") ?? config.maxRetryAge
+        config.shutdownTimeout = reader.duration("BRIDGE_SHUTDOWN_TIMEOUT") ?? config.shutdownTimeout
+        config.holdProbeInterval = reader.duration("BRIDGE_HOLD_PROBE_INTERVAL") ?? config.holdProbeInterval
+        config.acceptUnsigned = reader.flag("BRIDGE_ACCEPT_UNSIGNED") ?? false
+        config.bulkThreshold = reader.integer("NOVU_BULK_THRESHOLD", in: 2...100) ?? config.bulkThreshold
+        config.novuConcurrency = reader.integer("NOVU_CONCURRENCY", in: 1...256) ?? config.novuConcurrency
+        if let level = reader.string("BRIDGE_LOG_LEVEL") {
+            if let parsed = Logger.Level(rawValue: level.lowercased()) {
+                config.logLevel = parsed
+            } else {
+                reader.problem("BRIDGE_LOG_LEVEL", "expected trace, debug, info, notice, warning, error or critical")
+            }
+        }
+        if let format = reader.string("BRIDGE_LOG_FORMAT") {
+            if let parsed = LogFormat(rawValue: format.lowercased()) {
+                config.logFormat = parsed
+            } else {
+                reader.problem("BRIDGE_LOG_FORMAT", "expected text or json")
+            }
+        }
+        if config.segmentPort != 0, config.segmentPort == config.novuPort {
+            reader.problem("BRIDGE_NOVU_PORT", "must differ from BRIDGE_SEGMENT_PORT")
+        }
+        return (config, reader.problems)
+    }
+}
+
+/// Reads typed values out of the environment, collecting problems instead of stopping at the first.
+private struct Reader {
+    let environment: [String: String]
+    var problems: [BridgeConfiguration.Problem] = []
+
+    mutating func problem(_ variable: String, _ message: String) {
+        problems.append(.init(variable: variable, message: message))
+    }
+
+    /// The value, or `nil` when unset or blank.
+    func string(_ name: String) -> String? {
+        guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Values separated by commas or spaces.
+    func list(_ name: String) -> [String] {
+        (string(name) ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+    }
+
+    /// What to show of a bad value: never a secret.
+    private func shown(_ name: String, _ value: String) -> String {
+        BridgeConfiguration.secretVariables.contains(name) ? "" : ", got '\(value)'"
+    }
+
+    mutating func port(_ name: String) -> Int? {
+        guard let value = string(name) else { return nil }
+        guard let port = Int(value), (0...65535).contains(port) else {
+            problem(name, "expected a port number from 0 to 65535\(shown(name, value))")
+            return nil
+        }
+        return port
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = string(name) else { return nil }
+        guard let number = Int(value), range.contains(number) else {
+            problem(name, "expected a whole number from \(range.lowerBound) to \(range.upperBound)\(shown(name, value))")
+            return nil
+        }
+        return number
+    }
+
+    mutating func url(_ name: String) -> String? {
+        guard let value = string(name) else { return nil }
+        guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false
+        else {
+            problem(name, "expected an http(s) URL such as https://api.example.com\(shown(name, value))")
+            return nil
+        }
+        return value.hasSuffix("/") ? String(value.dropLast()) : value
+    }
+
+    mutating func duration(_ name: String) -> Duration? {
+        guard let value = string(name) else { return nil }
+        guard let duration = DurationText.parse(value) else {
+            problem(name, "expected a duration such as 500ms, 30s, 5m, 24h or 7d\(shown(name, value))")
+            return nil
+        }
+        return duration
+    }
+
+    mutating func flag(_ name: String) -> Bool? {
+        guard let value = string(name)?.lowercased() else { return nil }
+        switch value {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default:
+            problem(name, "expected 1 or 0\(shown(name, value))")
+            return nil
+        }
+    }
+}
+
+/// Durations as operators write them: `500ms`, `30s`, `5m`, `24h`, `7d`; a bare number is seconds.
+enum DurationText {
+    static func parse(_ text: String) -> Duration? {
+        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        for unit in units where trimmed.hasSuffix(unit.suffix) {
+            guard let number = Double(trimmed.dropLast(unit.suffix.count)), number >= 0, number.isFinite else { return nil }
+            return .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
+        }
+        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+}

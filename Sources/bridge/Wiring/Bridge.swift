@@ -1,0 +1,107 @@
+import Delivery
+import Foundation
+import Hummingbird
+import Inbound
+import Logging
+import NIOCore
+import Outbound
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The whole service: the store, the relay and both ports, in one `ServiceGroup`.
+struct Bridge: Sendable {
+    let configuration: BridgeConfiguration
+    let mapping: MappingFile?
+    let store: SQLiteStore
+    let relay: Relay
+    let logger: Logger
+    /// The ports actually bound (port 0 binds a free one); filled once each server runs.
+    let boundPorts = BoundPorts()
+
+    init(configuration: BridgeConfiguration, mapping: MappingFile?, logger: Logger, client: (any HTTPClient)? = nil) throws {
+        self.configuration = configuration
+        self.mapping = mapping
+        self.logger = logger
+        store = try SQLiteStore(directory: configuration.dataDir)
+        let client = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
+        var novu = NovuDestination.Configuration(apiKey: configuration.novuAPIKey, baseURL: configuration.novuAPIURL)
+        novu.bulkThreshold = configuration.bulkThreshold
+        novu.userAgent = "novu-segment-bridge/\(BridgeVersion.current)"
+        var relayConfiguration = Relay.Configuration()
+        relayConfiguration.maxRetryAge = configuration.maxRetryAge
+        relayConfiguration.shutdownTimeout = configuration.shutdownTimeout
+        relayConfiguration.holdProbeInterval = configuration.holdProbeInterval
+        relayConfiguration.maxConcurrentRequests = configuration.novuConcurrency
+        relay = Relay(
+            store: store,
+            destinations: [NovuDestination(configuration: novu, client: client, logger: logger)],
+            configuration: relayConfiguration,
+            logger: logger
+        )
+    }
+
+    /// Runs until SIGTERM/SIGINT (or cancellation), then shuts down gracefully.
+    func run() async throws {
+        let relay = relay
+        let intake = Intake(store: store, wake: { relay.wake($0) })
+        var ingestConfiguration = SegmentIngest.Configuration(
+            sharedSecret: configuration.segmentSharedSecret,
+            writeKeys: configuration.writeKeys
+        )
+        ingestConfiguration.libraryName = "novu-segment-bridge"
+        let ingest = SegmentIngest(
+            configuration: ingestConfiguration,
+            mapper: SegmentMapper(rules: mapping?.rules ?? MappingRules(), environment: configuration.environment),
+            intake: intake,
+            logger: logger
+        )
+        let health = HealthRoutes(store: store, status: relay.status)
+
+        let segmentRouter = Router()
+        health.register(on: segmentRouter)
+        SegmentRoutes(ingest: ingest).register(on: segmentRouter)
+        let novuRouter = Router()
+        health.register(on: novuRouter)
+        NovuRoutes().register(on: novuRouter)
+
+        let segmentApp = application("segment", router: segmentRouter, port: configuration.segmentPort)
+        let novuApp = application("novu", router: novuRouter, port: configuration.novuPort)
+        // ServiceGroup shuts services down last-to-first: the ports stop taking requests first, then
+        // the relay finishes in-flight sends.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [relay, novuApp, segmentApp],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    private func application(_ name: String, router: Router<BasicRequestContext>, port: Int) -> some Service {
+        let ports = boundPorts
+        let logger = logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                ports.set(name, bound)
+                logger.notice("listening", metadata: ["port.name": "\(name)", "port": "\(bound)"])
+            },
+            logger: logger
+        )
+    }
+}
+
+/// Ports bound by the running servers, by name (`segment`, `novu`).
+final class BoundPorts: Sendable {
+    private let ports = Mutex([String: Int]())
+    func set(_ name: String, _ port: Int) { ports.withLock { $0[name] = port } }
+    func port(_ name: String) -> Int? { ports.withLock { $0[name] } }
+}
+
+enum BridgeVersion {
+    static let current = "0.1.0"
+}
