@@ -117,7 +117,6 @@ let package = Package(
             name: "OutboundTests",
             dependencies: [
                 "Outbound", "Delivery", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -127,7 +126,6 @@ let package = Package(
             name: "InboundTests",
             dependencies: [
                 "Inbound", "Delivery", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -17,11 +17,13 @@ public final class SQLiteStore: DeliveryStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB turns WAL on with synchronous=NORMAL, which can lose the last commits on power loss.
+            // An acknowledged event must survive that, so the writer connection runs with FULL.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
         } catch {
             throw StoreError("cannot open the store at \(path): \(error)")

@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+
+/// Read-only views of the store for operators (`stats`, readiness) and tests.
+extension SQLiteStore {
+    /// `PRAGMA synchronous` of the writer connection (2 = FULL).
+    public func synchronousMode() async throws -> Int {
+        try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Jobs of `destination` not yet delivered or dead-lettered.
+    public func pendingCount(destination: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM job WHERE destination = ? AND state = 'pending'",
+                arguments: [destination]
+            ) ?? 0
+        }
+    }
+
+    /// Jobs in the dead-letter queue.
+    public func deadLetterCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'dead'") ?? 0 }
+    }
+
+    /// One job's state and reason, for tests and `dlq show`.
+    public func jobState(id: Int64) async throws -> (state: String, reason: String?, attempts: Int)? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT state, reason, attempts FROM job WHERE id = ?", arguments: [id]).map {
+                ($0["state"], $0["reason"], $0["attempts"])
+            }
+        }
+    }
+
+    /// Counts of jobs by state.
+    public func stateCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
+                counts[row["state"]] = row["n"]
+            }
+            return counts
+        }
+    }
+}

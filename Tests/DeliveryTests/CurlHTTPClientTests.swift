@@ -1,0 +1,117 @@
+import Delivery
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("libcurl HTTP client")
+struct CurlHTTPClientTests {
+    @Test("sends method, headers and body, and reads status, headers and body")
+    func roundTrip() async throws {
+        let server = try await FakeServer.start { request in
+            FakeResponse(status: 201, headers: ["x-answer": "42"], body: Data("hello \(request.method)".utf8))
+        }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 2)
+        let response = try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: server.baseURL + "/v1/things?x=1",
+                headers: [("Content-Type", "application/json"), ("Authorization", "ApiKey k")],
+                body: Data("{\"a\":1}".utf8)
+            )
+        )
+        #expect(response.status == 201)
+        #expect(response.headers["x-answer"] == "42")
+        #expect(String(decoding: response.body, as: UTF8.self) == "hello POST")
+        let seen = try #require(server.requests.first)
+        #expect(seen.method == "POST")
+        #expect(seen.path == "/v1/things?x=1")
+        #expect(seen.headers["authorization"] == "ApiKey k")
+        #expect(seen.headers["content-type"] == "application/json")
+        #expect(seen.body == Data("{\"a\":1}".utf8))
+    }
+
+    @Test("DELETE without a body and GET work")
+    func methods() async throws {
+        let server = try await FakeServer.start { _ in FakeResponse(status: 204) }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 1)
+        #expect(try await client.execute(HTTPClientRequest(method: "DELETE", url: server.baseURL + "/x")).status == 204)
+        #expect(try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/y")).status == 204)
+        #expect(server.requests.map(\.method) == ["DELETE", "GET"])
+    }
+
+    @Test("consecutive requests reuse kept-alive connections")
+    func keepAlive() async throws {
+        let server = try await FakeServer.start { _ in FakeResponse(status: 200) }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 2)
+        for _ in 0..<20 {
+            _ = try await client.execute(HTTPClientRequest(method: "POST", url: server.baseURL + "/", body: Data("{}".utf8)))
+        }
+        #expect(client.connectionsOpened >= 1)
+        #expect(client.connectionsOpened <= 2)
+    }
+
+    @Test("no answer is an error: refused connection")
+    func refused() async throws {
+        let client = CurlHTTPClient(threads: 1)
+        // Port 1 on loopback: nothing listens there.
+        await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:1/", timeout: .seconds(2)))
+        }
+    }
+
+    @Test("a transfer that takes longer than its timeout fails")
+    func timeout() async throws {
+        let server = try await FakeServer.start { _ in FakeResponse(status: 200, delay: .seconds(3)) }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 1)
+        let started = ContinuousClock.now
+        await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/", timeout: .milliseconds(300)))
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test("cancelling the waiting task abandons the transfer")
+    func cancellation() async throws {
+        let server = try await FakeServer.start { _ in FakeResponse(status: 200, delay: .seconds(5)) }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 1)
+        let task = Task {
+            try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/", timeout: .seconds(30)))
+        }
+        try await server.waitForRequests(1)
+        let started = ContinuousClock.now
+        task.cancel()
+        let result = await task.result
+        #expect(ContinuousClock.now - started < .seconds(3))
+        guard case .failure(let error as HTTPClientError) = result else {
+            Issue.record("expected a cancellation error, got \(result)")
+            return
+        }
+        #expect(error.cancelled)
+    }
+
+    @Test("many concurrent requests all complete on a small pool")
+    func concurrency() async throws {
+        let server = try await FakeServer.start { request in FakeResponse(status: 200, body: request.body) }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 4)
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let response = try await client.execute(
+                        HTTPClientRequest(method: "POST", url: server.baseURL + "/", body: Data("\(index)".utf8))
+                    )
+                    return String(decoding: response.body, as: UTF8.self)
+                }
+            }
+            var all: [String] = []
+            for try await body in group { all.append(body) }
+            return all
+        }
+        #expect(Set(bodies) == Set((0..<64).map(String.init)))
+    }
+}

@@ -1,0 +1,48 @@
+import Delivery
+import Foundation
+import Outbound
+import Testing
+
+@Suite("Judging Novu's answers")
+struct NovuAnswerTests {
+    func body(_ json: JSONValue) -> Data { json.encoded() }
+
+    @Test("a processed trigger is delivered")
+    func processed() {
+        let verdict = NovuAnswer.judge(.trigger, status: 201, body: body(["data": ["acknowledged": true, "status": "processed"]]))
+        #expect(verdict.disposition == .success)
+    }
+
+    @Test("any other trigger status is permanent, with the status as reason", arguments: [
+        "trigger_not_active", "no_workflow_steps_defined", "invalid_recipients", "error", "no_tenant_found",
+    ])
+    func notProcessed(status: String) {
+        let verdict = NovuAnswer.judge(.trigger, status: 201, body: body(["data": ["acknowledged": true, "status": .string(status)]]))
+        #expect(verdict.disposition == .permanent)
+        #expect(verdict.reason == status)
+    }
+
+    @Test("HTTP classes apply before the body")
+    func httpFirst() {
+        #expect(NovuAnswer.judge(.trigger, status: 500, body: Data()).disposition == .retry)
+        #expect(NovuAnswer.judge(.trigger, status: 422, body: Data()).disposition == .permanent)
+        #expect(NovuAnswer.judge(.trigger, status: 401, body: Data()).disposition == .hold)
+        #expect(NovuAnswer.judge(.subscriberUpsert, status: 201, body: Data()).disposition == .success)
+    }
+
+    @Test("deleting a subscriber that is gone counts as done")
+    func deleteNotFound() {
+        #expect(NovuAnswer.judge(.subscriberDelete, status: 404, body: Data()).disposition == .success)
+        #expect(NovuAnswer.judge(.subscriberUpsert, status: 404, body: Data()).disposition == .permanent)
+    }
+
+    @Test("bulk answers are judged per event, in order")
+    func bulk() {
+        let answer = body(["data": [["status": "processed"], ["status": "trigger_not_active"], ["status": "processed"]]])
+        let verdicts = NovuAnswer.judgeBulk(status: 201, body: answer, count: 3)
+        #expect(verdicts.map(\.disposition) == [.success, .permanent, .success])
+        #expect(verdicts[1].reason == "trigger_not_active")
+        #expect(NovuAnswer.judgeBulk(status: 201, body: answer, count: 4).allSatisfy { $0.disposition == .retry })
+        #expect(NovuAnswer.judgeBulk(status: 503, body: Data(), count: 2).allSatisfy { $0.disposition == .retry })
+    }
+}

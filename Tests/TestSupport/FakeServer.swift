@@ -1,0 +1,203 @@
+import Delivery
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A request a fake server received.
+public struct RecordedRequest: Sendable {
+    public var method: String
+    /// Path with query, as sent.
+    public var path: String
+    /// Header names lowercased.
+    public var headers: [String: String]
+    public var body: Data
+    /// When it arrived.
+    public var at: ContinuousClock.Instant
+
+    /// The body parsed as JSON (`null` when it is not JSON).
+    public var json: JSONValue { (try? JSONValue.parse(body)) ?? .null }
+}
+
+/// What a fake server answers.
+public struct FakeResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+    /// Wait this long before answering (to keep a request in flight).
+    public var delay: Duration?
+
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data(), delay: Duration? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.delay = delay
+    }
+
+    public init(status: Int, json: JSONValue, headers: [String: String] = [:]) {
+        var all = headers
+        all["content-type"] = "application/json"
+        self.init(status: status, headers: all, body: json.encoded())
+    }
+}
+
+/// A real HTTP server on loopback (Hummingbird on port 0) standing in for Novu or Segment: it records
+/// every request and answers through a replaceable responder, so a test can make it fail on cue.
+public final class FakeServer: Sendable {
+    public typealias Responder = @Sendable (RecordedRequest) -> FakeResponse
+
+    private let recorder: Recorder
+    private let task: Task<Void, any Error>
+    public let port: Int
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(recorder: Recorder, task: Task<Void, any Error>, port: Int) {
+        self.recorder = recorder
+        self.task = task
+        self.port = port
+    }
+
+    /// Starts a server answering with `responder`.
+    public static func start(responder: @escaping Responder) async throws -> FakeServer {
+        let recorder = Recorder(responder: responder)
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "fake-server")
+        logger.logLevel = .critical
+        let app = Application(
+            responder: Handler(recorder: recorder),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw TestFailure("fake server did not start")
+        }
+        return FakeServer(recorder: recorder, task: task, port: port)
+    }
+
+    /// Replaces how the server answers from now on.
+    public func respond(with responder: @escaping Responder) {
+        recorder.setResponder(responder)
+    }
+
+    /// Every request so far, in arrival order.
+    public var requests: [RecordedRequest] { recorder.requests }
+
+    /// Waits until at least `count` requests have arrived (or fails after `timeout`).
+    @discardableResult
+    public func waitForRequests(_ count: Int, timeout: Duration = .seconds(15)) async throws -> [RecordedRequest] {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.recorder.wait(for: count) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TestFailure("timed out waiting for \(count) requests; got \(self.recorder.requests.count)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        return recorder.requests
+    }
+
+    public func stop() {
+        task.cancel()
+    }
+
+    deinit {
+        task.cancel()
+    }
+}
+
+/// Shared between the server's handler and the test.
+private final class Recorder: Sendable {
+    private struct State {
+        var requests: [RecordedRequest] = []
+        var responder: FakeServer.Responder
+        var waiters: [UUID: (count: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    init(responder: @escaping FakeServer.Responder) {
+        state = Mutex(State(responder: responder))
+    }
+
+    var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    func setResponder(_ responder: @escaping FakeServer.Responder) {
+        state.withLock { $0.responder = responder }
+    }
+
+    func record(_ request: RecordedRequest) -> FakeResponse {
+        let (response, ready) = state.withLock { state in
+            state.requests.append(request)
+            let response = state.responder(request)
+            let count = state.requests.count
+            let ready = state.waiters.filter { $0.value.count <= count }
+            for key in ready.keys { state.waiters[key] = nil }
+            return (response, ready.values.map(\.continuation))
+        }
+        for continuation in ready { continuation.resume() }
+        return response
+    }
+
+    func wait(for count: Int) async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = state.withLock { state -> Bool in
+                    if state.requests.count >= count { return true }
+                    state.waiters[id] = (count, continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume()
+        }
+    }
+}
+
+private struct Handler: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let recorder: Recorder
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 64 * 1024 * 1024)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let recorded = RecordedRequest(
+            method: request.method.rawValue,
+            path: request.uri.description,
+            headers: headers,
+            body: Data(buffer.readableBytesView),
+            at: .now
+        )
+        let answer = recorder.record(recorded)
+        if let delay = answer.delay { try? await Task.sleep(for: delay) }
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+}
+
+/// A test precondition that did not hold.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

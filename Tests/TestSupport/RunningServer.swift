@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+
+/// A Hummingbird application of the project's own (a port's router) running on a free loopback port.
+public struct RunningServer: Sendable {
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `router` on 127.0.0.1, port 0.
+    public static func start(router: Router<BasicRequestContext>) async throws -> RunningServer {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger
+        )
+        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw TestFailure("server did not start")
+        }
+        return RunningServer(port: port, task: task)
+    }
+
+    public func stop() {
+        task.cancel()
+    }
+}

@@ -1,0 +1,58 @@
+import Delivery
+import Foundation
+
+/// A fresh directory under the system temp dir, removed when the value is dropped by the test.
+public struct TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init() throws {
+        path = NSTemporaryDirectory() + "bridge-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+}
+
+/// The project's shared material (`../shared` beside the checkout).
+public enum Shared {
+    /// The package root, from this file's place in it.
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static let directory = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+
+    /// The bytes of `shared/fixtures/<name>`.
+    public static func fixture(_ name: String) throws -> Data {
+        try Data(contentsOf: directory.appendingPathComponent("fixtures").appendingPathComponent(name))
+    }
+
+    /// `shared/reference/novu-openapi.json`, parsed.
+    public static func novuOpenAPI() throws -> JSONValue {
+        try JSONValue.parse(try Data(contentsOf: directory.appendingPathComponent("reference/novu-openapi.json")))
+    }
+}
+
+/// Waits until `condition` holds, checking every 20 ms, or throws after `timeout`. For state that
+/// changes in another process or task with no event to await (a row in SQLite, a log line).
+public func waitUntil(
+    _ what: String,
+    timeout: Duration = .seconds(15),
+    _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestFailure("timed out waiting until \(what)")
+}
+
+/// Novu's answer to a processed trigger.
+public let novuProcessed = FakeResponse(
+    status: 201,
+    json: ["data": ["acknowledged": true, "status": "processed"]]
+)
