@@ -117,6 +117,8 @@ let package = Package(
             name: "OutboundTests",
             dependencies: [
                 "Outbound", "Delivery", "TestSupport",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
