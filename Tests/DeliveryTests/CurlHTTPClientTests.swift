@@ -1,7 +1,7 @@
 import Delivery
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("libcurl HTTP client")
 struct CurlHTTPClientTests {

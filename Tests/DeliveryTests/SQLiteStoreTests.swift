@@ -1,8 +1,8 @@
 import Delivery
 import Foundation
 import GRDB
-import Testing
 import TestSupport
+import Testing
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {

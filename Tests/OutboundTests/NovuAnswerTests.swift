@@ -13,9 +13,12 @@ struct NovuAnswerTests {
         #expect(verdict.disposition == .success)
     }
 
-    @Test("any other trigger status is permanent, with the status as reason", arguments: [
-        "trigger_not_active", "no_workflow_steps_defined", "invalid_recipients", "error", "no_tenant_found",
-    ])
+    @Test(
+        "any other trigger status is permanent, with the status as reason",
+        arguments: [
+            "trigger_not_active", "no_workflow_steps_defined", "invalid_recipients", "error", "no_tenant_found",
+        ]
+    )
     func notProcessed(status: String) {
         let verdict = NovuAnswer.judge(.trigger, status: 201, body: body(["data": ["acknowledged": true, "status": .string(status)]]))
         #expect(verdict.disposition == .permanent)

@@ -76,7 +76,11 @@ final class OutboundHarness: Sendable {
         return (response.status, (try? JSONValue.parse(response.body)) ?? .null)
     }
 
-    func post(_ path: String = "/", json: JSONValue, headers: [(name: String, value: String)] = [("Content-Type", "application/json")])
+    func post(
+        _ path: String = "/",
+        json: JSONValue,
+        headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+    )
         async throws -> (status: Int, json: JSONValue)
     {
         try await post(path, body: json.encoded(), headers: headers)

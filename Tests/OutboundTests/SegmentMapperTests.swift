@@ -72,7 +72,9 @@ struct SegmentMapperTests {
         }
         #expect(key == "u1")
         #expect(call.body?["to"] == ["subscriberId": "u1"])
-        let anonymous = event(["type": "track", "event": "Cart", "messageId": "m1", "properties": ["environment": "development", "name": "wf"]])
+        let anonymous = event([
+            "type": "track", "event": "Cart", "messageId": "m1", "properties": ["environment": "development", "name": "wf"],
+        ])
         #expect(mapper.map(anonymous) == .invalid("properties.user.subscriberId (or userId) is required"))
     }
 
@@ -105,13 +107,19 @@ struct SegmentMapperTests {
 
     @Test("group subscribes the user to the topic; delete removes the subscriber")
     func groupAndDelete() {
-        guard case .send(let group, "u1", nil) = mapper.map(event(["type": "group", "messageId": "m3", "userId": "u1", "groupId": "acme inc"])) else {
+        guard
+            case .send(let group, "u1", nil) = mapper.map(
+                event(["type": "group", "messageId": "m3", "userId": "u1", "groupId": "acme inc"])
+            )
+        else {
             Issue.record("expected a group call")
             return
         }
         #expect(group.path == "/v2/topics/acme%20inc/subscriptions")
         #expect(group.body == ["subscriptions": ["u1"]])
-        guard case .send(let delete, "u/9", nil) = mapper.map(event(["type": "delete", "messageId": "m4", "userId": "u/9", "context": nil])) else {
+        guard
+            case .send(let delete, "u/9", nil) = mapper.map(event(["type": "delete", "messageId": "m4", "userId": "u/9", "context": nil]))
+        else {
             Issue.record("expected a delete call")
             return
         }
@@ -180,13 +188,18 @@ struct SegmentMapperTests {
 
     @Test("a page rule maps page views by name")
     func pageRule() {
-        let mapper = SegmentMapper(rules: MappingRules(rules: [MappingRules.Rule(type: "page", event: "Pricing", workflow: "pricing-visit")]))
-        guard case .send(let call, "u1", _) = mapper.map(event(["type": "page", "name": "Pricing", "messageId": "m", "userId": "u1"])) else {
+        let mapper = SegmentMapper(
+            rules: MappingRules(rules: [MappingRules.Rule(type: "page", event: "Pricing", workflow: "pricing-visit")])
+        )
+        guard case .send(let call, "u1", _) = mapper.map(event(["type": "page", "name": "Pricing", "messageId": "m", "userId": "u1"]))
+        else {
             Issue.record("expected a call")
             return
         }
         #expect(call.body?["name"] == "pricing-visit")
-        #expect(mapper.map(event(["type": "page", "name": "Home", "messageId": "m", "userId": "u1"])) == .ignored(reason: "no rule for page"))
+        #expect(
+            mapper.map(event(["type": "page", "name": "Home", "messageId": "m", "userId": "u1"])) == .ignored(reason: "no rule for page")
+        )
     }
 }
 

@@ -3,14 +3,17 @@ import Delivery
 import Foundation
 import NIOCore
 import Outbound
-import Testing
 import TestSupport
+import Testing
 
 /// The segment port's routes, status codes and bad input (DESIGN §3). Each refusal also checks that
 /// nothing was queued and that the port keeps serving.
 @Suite("Segment port")
 struct SegmentPortTests {
-    func track(_ id: String, properties: JSONValue = ["environment": "development", "name": "wf", "user": ["subscriberId": "u1"]]) -> JSONValue {
+    func track(
+        _ id: String,
+        properties: JSONValue = ["environment": "development", "name": "wf", "user": ["subscriberId": "u1"]]
+    ) -> JSONValue {
         ["type": "track", "event": "E", "messageId": .string(id), "userId": "u1", "properties": properties]
     }
 
@@ -48,7 +51,10 @@ struct SegmentPortTests {
         options.bodyLimit = 1024
         let harness = try await OutboundHarness(options: options)
         defer { harness.stop() }
-        let big = track("big", properties: ["environment": "development", "name": "wf", "pad": .string(String(repeating: "x", count: 2000))])
+        let big = track(
+            "big",
+            properties: ["environment": "development", "name": "wf", "pad": .string(String(repeating: "x", count: 2000))]
+        )
         let answer = try await harness.post(json: big)
         #expect(answer.status == 413)
         try await expectNothingQueuedAndStillServing(harness)
@@ -94,7 +100,9 @@ struct SegmentPortTests {
         #expect(try await harness.store.stateCounts().isEmpty)
         let good = try await harness.post(
             body: body,
-            headers: [("Content-Type", "application/json"), ("X-Signature", SegmentSignature.sign(body: Array(body), secret: "segment-secret"))]
+            headers: [
+                ("Content-Type", "application/json"), ("X-Signature", SegmentSignature.sign(body: Array(body), secret: "segment-secret")),
+            ]
         )
         #expect(good.status == 200)
         #expect(counts(good.json) == (1, 0, 0, 0))
@@ -121,13 +129,21 @@ struct SegmentPortTests {
         let harness = try await OutboundHarness(options: options)
         defer { harness.stop() }
         let basic = "Basic " + Data("wk-good:".utf8).base64EncodedString()
-        let viaHeader = try await harness.post("/v1/track", json: track("k1"), headers: [("Content-Type", "application/json"), ("Authorization", basic)])
+        let viaHeader = try await harness.post(
+            "/v1/track",
+            json: track("k1"),
+            headers: [("Content-Type", "application/json"), ("Authorization", basic)]
+        )
         #expect(viaHeader.status == 200)
         var withKey = track("k2").objectValue ?? [:]
         withKey["writeKey"] = "wk-good"
         #expect(try await harness.post("/v1/track", json: .object(withKey)).status == 200)
         let unknown = "Basic " + Data("wk-bad:".utf8).base64EncodedString()
-        let refused = try await harness.post("/v1/track", json: track("k3"), headers: [("Content-Type", "application/json"), ("Authorization", unknown)])
+        let refused = try await harness.post(
+            "/v1/track",
+            json: track("k3"),
+            headers: [("Content-Type", "application/json"), ("Authorization", unknown)]
+        )
         #expect(refused.status == 401)
         #expect(refused.json["message"] == "unknown write key")
         let missing = try await harness.post("/v1/track", json: track("k4"))

@@ -1,8 +1,8 @@
 import Delivery
 import Foundation
 import Outbound
-import Testing
 import TestSupport
+import Testing
 
 /// Every row of the Segment → Novu mapping table, through the real segment port, store, relay and
 /// libcurl client to a fake Novu on loopback.
@@ -236,7 +236,8 @@ struct SegmentToNovuTests {
             guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
             let events = request.json["events"]?.arrayValue ?? []
             let results: [JSONValue] = events.map { event in
-                event["name"] == "broken" ? ["acknowledged": true, "status": "trigger_not_active"] : ["acknowledged": true, "status": "processed"]
+                event["name"] == "broken"
+                    ? ["acknowledged": true, "status": "trigger_not_active"] : ["acknowledged": true, "status": "processed"]
             }
             return FakeResponse(status: 201, json: ["data": .array(results)])
         }
@@ -245,7 +246,9 @@ struct SegmentToNovuTests {
         let events: [JSONValue] = (0..<6).map { index in
             [
                 "type": "track", "event": "E", "messageId": .string("bulk-\(index)"), "userId": .string("user-\(index)"),
-                "properties": ["environment": "development", "name": index == 3 ? "broken" : "wf", "user": ["subscriberId": .string("user-\(index)")]],
+                "properties": [
+                    "environment": "development", "name": index == 3 ? "broken" : "wf", "user": ["subscriberId": .string("user-\(index)")],
+                ],
             ]
         }
         #expect(counts(try await harness.post(json: .array(events)).json) == (6, 0, 0, 0))

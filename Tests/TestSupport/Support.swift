@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Synchronization
 
 /// A fresh directory under the system temp dir, removed when the value is dropped by the test.
 public struct TemporaryDirectory: Sendable {
@@ -56,3 +57,19 @@ public let novuProcessed = FakeResponse(
     status: 201,
     json: ["data": ["acknowledged": true, "status": "processed"]]
 )
+
+/// A value shared between tasks in a test (a class, so closures can capture it).
+public final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    public init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    public var value: Value { mutex.withLock { $0 } }
+
+    @discardableResult
+    public func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+}

@@ -101,7 +101,10 @@ public final class Relay: Service {
         switch report.disposition {
         case .success:
             outcome = report.dryRun ? .dryRun : .delivered
-            let before = status.update(destination) { $0.held = false; $0.holdReason = nil }
+            let before = status.update(destination) {
+                $0.held = false
+                $0.holdReason = nil
+            }
             if before.held {
                 logger.notice("destination accepts our credentials again; delivery resumed", metadata: ["destination": "\(destination)"])
             }
@@ -109,7 +112,8 @@ public final class Relay: Service {
             outcome = .deadLetter(reason: report.reason)
         case .hold:
             let until = now.addingTimeInterval(configuration.holdProbeInterval.timeInterval)
-            let reason = "\(destination) refused the credentials (\(report.status.map(String.init) ?? "no answer")): events held, not dropped"
+            let reason =
+                "\(destination) refused the credentials (\(report.status.map(String.init) ?? "no answer")): events held, not dropped"
             let before = status.update(destination) {
                 $0.held = true
                 $0.holdReason = reason

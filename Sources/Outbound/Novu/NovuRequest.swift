@@ -39,7 +39,10 @@ public enum NovuRequest {
             let value = header.name.lowercased() == "authorization" ? "ApiKey [redacted]" : header.value
             lines.append("\(header.name): \(value)")
         }
-        if !request.body.isEmpty { lines.append(""); lines.append(String(decoding: request.body, as: UTF8.self)) }
+        if !request.body.isEmpty {
+            lines.append("")
+            lines.append(String(decoding: request.body, as: UTF8.self))
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -74,7 +74,7 @@ public struct SegmentIngest: Sendable {
                 return .error(401, "Unauthorized", key == nil ? "a write key is required" : "unknown write key")
             }
         }
-        let (items, single) : ([JSONValue], Bool)
+        let (items, single): ([JSONValue], Bool)
         switch (route, document) {
         case (.webhook, .array(let events)): (items, single) = (events, false)
         case (.webhook, .object), (.single, .object): (items, single) = ([document], true)
@@ -85,8 +85,12 @@ public struct SegmentIngest: Sendable {
             items = batch.map { Self.merge($0, context: envelope["context"], integrations: envelope["integrations"]) }
             single = false
         default:
-            return .error(400, "InvalidEventPayload", route == .webhook
-                ? "the body must be an event object or an array of events" : "the body must be an event object")
+            return .error(
+                400,
+                "InvalidEventPayload",
+                route == .webhook
+                    ? "the body must be an event object or an array of events" : "the body must be an event object"
+            )
         }
         return await ingest(items, route: route, single: single)
     }
@@ -116,7 +120,10 @@ public struct SegmentIngest: Sendable {
             }
             switch mapper.map(event) {
             case .invalid(let message):
-                if single { count("rejected", type: type); return .error(400, "InvalidEventPayload", message) }
+                if single {
+                    count("rejected", type: type)
+                    return .error(400, "InvalidEventPayload", message)
+                }
                 rejected.append(["index": .int(Int64(index)), "error": .string(message)])
                 count("rejected", type: type)
             case .ignored(let reason):

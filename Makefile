@@ -1,0 +1,36 @@
+# The two commands a new user needs: `make run` and `make test`.
+SWIFT ?= swift
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
+
+.PHONY: run test deps build lint format clean
+
+## Install the two system libraries the bridge links (libcurl, SQLite) when they are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+## Build and start the bridge: dry run (no credentials needed), SQLite store in ./data,
+## segment port 8081, novu port 8082. Ctrl-C stops it gracefully.
+run: build
+	./.build/debug/bridge serve
+
+## Lint, build (the process tests run the built binary), then run every test.
+test: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+clean:
+	rm -rf .build data

@@ -1,0 +1,91 @@
+import Delivery
+import Foundation
+import Synchronization
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `bridge` executable, run as a child process with JSON logs, for crash and lifecycle tests.
+final class BridgeProcess: Sendable {
+    private let process: Process
+    private let output = Locked(Data())
+    let dataDir: String
+
+    /// The executable beside the test bundle (`swift build` puts both in one products folder).
+    static var executable: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("bridge")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return Shared.packageRoot.appendingPathComponent(".build/debug/bridge")
+    }
+
+    /// Starts `bridge serve` on free ports with `environment` added to a clean one.
+    init(dataDir: String, environment: [String: String] = [:], arguments: [String] = ["serve"]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            throw TestFailure("\(Self.executable.path) is missing: run `swift build` before the tests (make test does)")
+        }
+        self.dataDir = dataDir
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var env = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "BRIDGE_DATA_DIR": dataDir, "BRIDGE_HOST": "127.0.0.1",
+            "BRIDGE_SEGMENT_PORT": "0", "BRIDGE_NOVU_PORT": "0", "BRIDGE_LOG_FORMAT": "json",
+        ]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        self.process = process
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let chunk = handle.availableData
+            if !chunk.isEmpty { output.withLock { $0.append(chunk) } }
+        }
+        try process.run()
+    }
+
+    /// Everything the process wrote so far.
+    var log: String { String(decoding: output.value, as: UTF8.self) }
+
+    /// The log's JSON lines.
+    var logLines: [JSONValue] {
+        log.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+    }
+
+    /// The port the bridge bound for `name` (`segment`, `novu`), once it is listening.
+    func port(_ name: String) async throws -> Int {
+        let listening = { @Sendable [self] () -> Int? in
+            logLines.first { $0["message"] == "listening" && $0["port.name"]?.stringValue == name }?["port"]?
+                .stringValue.flatMap(Int.init)
+        }
+        try await waitUntil("the \(name) port listens") { [self] in
+            if listening() == nil, !process.isRunning { throw TestFailure("bridge exited early:\n\(log)") }
+            return listening() != nil
+        }
+        return listening() ?? 0
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        Glibc.kill(process.processIdentifier, SIGTERM)
+    }
+
+    /// Waits for the process to end and returns its exit status.
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        try await waitUntil("the bridge exits", timeout: timeout) { [self] in !process.isRunning }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import Outbound
+import TestSupport
+import Testing
+
+@testable import bridge
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("no variables: the documented defaults, dry run")
+    func defaults() {
+        let (config, problems) = BridgeConfiguration.load([:])
+        #expect(problems.isEmpty)
+        #expect(config == BridgeConfiguration())
+        #expect(config.novuAPIKey == nil)
+        #expect(config.segmentPort == 8081)
+        #expect(config.novuPort == 8082)
+        #expect(config.novuAPIURL == "https://api.novu.co")
+        #expect(config.segmentAPIURL == "https://api.segment.io")
+        #expect(config.dataDir == "./data")
+        #expect(config.maxRetryAge == .seconds(86400))
+        #expect(config.environment == "development")
+    }
+
+    @Test("every variable is read")
+    func reads() {
+        let (config, problems) = BridgeConfiguration.load([
+            "NOVU_API_KEY": "nk", "NOVU_API_URL": "https://eu.api.novu.co/", "NOVU_WEBHOOK_SECRET": "whsec_a whsec_b",
+            "SEGMENT_WRITE_KEY": "sk", "SEGMENT_API_URL": "https://events.eu1.segmentapis.com",
+            "SEGMENT_SHARED_SECRET": "ss", "BRIDGE_WRITE_KEYS": "a,b", "BRIDGE_ENVIRONMENT": "production",
+            "BRIDGE_HOST": "127.0.0.1", "BRIDGE_SEGMENT_PORT": "9001", "BRIDGE_NOVU_PORT": "9002", "BRIDGE_DATA_DIR": "/var/lib/b",
+            "BRIDGE_MAPPING_FILE": "m.yaml", "BRIDGE_MAX_RETRY_AGE": "2h", "BRIDGE_LOG_LEVEL": "debug", "BRIDGE_LOG_FORMAT": "json",
+            "BRIDGE_SHUTDOWN_TIMEOUT": "500ms", "BRIDGE_ACCEPT_UNSIGNED": "1",
+        ])
+        #expect(problems.isEmpty)
+        #expect(config.novuAPIKey == "nk")
+        #expect(config.novuAPIURL == "https://eu.api.novu.co")
+        #expect(config.novuWebhookSecrets == ["whsec_a", "whsec_b"])
+        #expect(config.writeKeys == ["a", "b"])
+        #expect(config.segmentPort == 9001)
+        #expect(config.maxRetryAge == .seconds(7200))
+        #expect(config.shutdownTimeout == .milliseconds(500))
+        #expect(config.logLevel == .debug)
+        #expect(config.logFormat == .json)
+        #expect(config.acceptUnsigned)
+    }
+
+    static let bad: [(variable: String, value: String)] = [
+        ("BRIDGE_SEGMENT_PORT", "70000"), ("BRIDGE_NOVU_PORT", "abc"), ("BRIDGE_MAX_RETRY_AGE", "forever"),
+        ("BRIDGE_SHUTDOWN_TIMEOUT", "-3s"), ("NOVU_API_URL", "api.novu.co"), ("SEGMENT_API_URL", "ftp://x"),
+        ("BRIDGE_LOG_LEVEL", "loud"), ("BRIDGE_LOG_FORMAT", "xml"), ("BRIDGE_ACCEPT_UNSIGNED", "maybe"),
+        ("NOVU_BULK_THRESHOLD", "1000"),
+    ]
+
+    @Test("a bad value is a problem naming the variable", arguments: bad)
+    func badValue(variable: String, value: String) {
+        let (_, problems) = BridgeConfiguration.load([variable: value])
+        #expect(problems.map(\.variable) == [variable])
+        #expect(problems.first?.message.isEmpty == false)
+    }
+
+    @Test("every problem is reported at once")
+    func allProblems() {
+        let (_, problems) = BridgeConfiguration.load(["BRIDGE_SEGMENT_PORT": "x", "BRIDGE_NOVU_PORT": "y", "BRIDGE_LOG_FORMAT": "z"])
+        #expect(Set(problems.map(\.variable)) == ["BRIDGE_SEGMENT_PORT", "BRIDGE_NOVU_PORT", "BRIDGE_LOG_FORMAT"])
+    }
+
+    @Test("durations: ms, s, m, h, d and bare seconds")
+    func durations() {
+        #expect(DurationText.parse("250ms") == .milliseconds(250))
+        #expect(DurationText.parse("30s") == .seconds(30))
+        #expect(DurationText.parse("5m") == .seconds(300))
+        #expect(DurationText.parse("24h") == .seconds(86400))
+        #expect(DurationText.parse("7d") == .seconds(604_800))
+        #expect(DurationText.parse("12") == .seconds(12))
+        #expect(DurationText.parse("1.5h") == .seconds(5400))
+        #expect(DurationText.parse("soon") == nil)
+    }
+}
+
+@Suite("Mapping file")
+struct MappingFileTests {
+    @Test("YAML rules are read")
+    func yaml() throws {
+        let file = try MappingFile.parse(
+            """
+            fallback: ignore
+            rules:
+              - event: Order Shipped
+                workflow: order-shipped
+                payload: [orderId]
+                to: {email: email}
+            """,
+            path: "m.yaml"
+        )
+        #expect(file.rules.fallback == .ignore)
+        #expect(file.rules.rules.first?.workflow == "order-shipped")
+        #expect(file.rules.rules.first?.payload == ["orderId"])
+    }
+
+    @Test("JSON works too")
+    func json() throws {
+        let file = try MappingFile.parse(#"{"rules":[{"event":"E","workflow":"w"}]}"#, path: "m.json")
+        #expect(file.rules.rules.count == 1)
+    }
+
+    @Test("unknown keys are startup errors that name the key")
+    func unknownKeys() {
+        #expect { try MappingFile.parse("rulez: []", path: "m.yaml") } throws: { error in
+            "\(error)".contains("unknown key 'rulez'") && "\(error)".contains("m.yaml")
+        }
+        #expect { try MappingFile.parse("rules:\n  - event: E\n    workflow: w\n    colour: red", path: "m.yaml") } throws: { error in
+            "\(error)".contains("unknown key 'rules[0].colour'")
+        }
+    }
+
+    @Test("an unreadable file is a problem naming the path")
+    func unreadable() {
+        #expect { try MappingFile.load(path: "/nonexistent/mapping.yaml") } throws: { error in
+            "\(error)".contains("/nonexistent/mapping.yaml")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Delivery
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// The built binary, as an operator runs it.
+@Suite("bridge process", .serialized)
+struct ProcessTests {
+    @Test("with no credentials it serves both ports and logs the dry-run trigger of the fixture")
+    func dryRun() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bridge = try BridgeProcess(dataDir: dir.path, environment: ["BRIDGE_WRITE_KEYS": "wk-very-secret"])
+        let segment = try await bridge.port("segment")
+        let novu = try await bridge.port("novu")
+        let client = CurlHTTPClient(threads: 1)
+        let answer = try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(segment)/",
+                headers: [("Content-Type", "application/json")],
+                body: try Shared.fixture("segment-seed-track.json")
+            )
+        )
+        #expect(answer.status == 200)
+        let health = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(novu)/healthz"))
+        #expect(health.status == 200)
+        try await waitUntil("the dry-run request is logged") { bridge.log.contains("dry run") }
+        let line = try #require(bridge.logLines.first { $0["message"]?.stringValue?.hasPrefix("dry run") == true })
+        let request = try #require(line["request"]?.stringValue)
+        #expect(request.contains("POST https://api.novu.co/v1/events/trigger"))
+        #expect(request.contains("\"name\":\"abandoned-cart-recovery-workflow\""))
+        #expect(request.contains("Idempotency-Key: seg-ajs-next-1732873200000-5c1d9f2e-8a47-4b6e-9d11-2f0c3b7a9e41"))
+        #expect(!bridge.log.contains("wk-very-secret"))
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+    }
+
+    @Test("SIGKILL under concurrent load loses no acknowledged event")
+    func crash() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let novu = try await FakeServer.start { _ in novuProcessed }
+        defer { novu.stop() }
+        let environment = ["NOVU_API_KEY": "crash-test-key", "NOVU_API_URL": novu.baseURL]
+        let first = try BridgeProcess(dataDir: dir.path, environment: environment)
+        let url = "http://127.0.0.1:\(try await first.port("segment"))/"
+
+        let acknowledged = Locked(Set<String>())
+        let client = CurlHTTPClient(threads: 8)
+        let clients = 8
+        // Each client posts until its requests start failing (the process is gone) or it has sent its share.
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<clients {
+                    group.addTask {
+                        for index in 0..<1500 {
+                            let id = "crash-\(worker)-\(index)"
+                            let event: JSONValue = [
+                                "type": "track", "event": "E", "messageId": .string(id), "userId": .string("user-\(index % 50)"),
+                                "properties": [
+                                    "environment": "development", "name": "wf", "user": ["subscriberId": .string("user-\(index % 50)")],
+                                ],
+                            ]
+                            let request = HTTPClientRequest(
+                                method: "POST",
+                                url: url,
+                                headers: [("Content-Type", "application/json")],
+                                body: event.encoded(),
+                                timeout: .seconds(5)
+                            )
+                            guard let response = try? await client.execute(request) else { return }
+                            if response.status == 200 { acknowledged.withLock { _ = $0.insert("seg-" + id) } }
+                        }
+                    }
+                }
+            }
+        }
+        try await waitUntil("two thousand events are acknowledged", timeout: .seconds(60)) {
+            acknowledged.value.count >= 2000
+        }
+        first.kill()
+        await load.value
+        let acked = acknowledged.value
+        #expect(acked.count >= 2000)
+
+        let second = try BridgeProcess(dataDir: dir.path, environment: environment)
+        _ = try await second.port("segment")
+        try await waitUntil("every acknowledged event reaches Novu", timeout: .seconds(90)) {
+            let received = Set(novu.requests.compactMap { $0.json["transactionId"]?.stringValue })
+            return acked.isSubset(of: received)
+        }
+        // Duplicates are allowed only as resends of the same transaction.
+        let triggers = novu.requests.filter { $0.path == "/v1/events/trigger" }
+        #expect(triggers.allSatisfy { $0.json["transactionId"]?.stringValue?.hasPrefix("seg-crash-") == true })
+        second.terminate()
+        #expect(try await second.waitForExit() == 0)
+    }
+
+    @Test("SIGTERM during a Novu outage exits 0 within the timeout; after restart the queue drains")
+    func gracefulShutdown() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let healthy = Locked(false)
+        let novu = try await FakeServer.start { _ in
+            healthy.value ? novuProcessed : FakeResponse(status: 503, delay: .milliseconds(200))
+        }
+        defer { novu.stop() }
+        let environment = [
+            "NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL, "BRIDGE_SHUTDOWN_TIMEOUT": "2s",
+        ]
+        let first = try BridgeProcess(dataDir: dir.path, environment: environment)
+        let segment = try await first.port("segment")
+        let client = CurlHTTPClient(threads: 2)
+        for index in 0..<5 {
+            let event: JSONValue = [
+                "type": "track", "event": "E", "messageId": .string("outage-\(index)"), "userId": "u",
+                "properties": ["environment": "development", "name": "wf", "user": ["subscriberId": .string("u\(index)")]],
+            ]
+            let answer = try await client.execute(
+                HTTPClientRequest(
+                    method: "POST",
+                    url: "http://127.0.0.1:\(segment)/",
+                    headers: [("Content-Type", "application/json")],
+                    body: event.encoded()
+                )
+            )
+            #expect(answer.status == 200)
+        }
+        try await novu.waitForRequests(1)
+        let stopping = ContinuousClock.now
+        first.terminate()
+        #expect(try await first.waitForExit() == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(8))
+
+        healthy.withLock { $0 = true }
+        let before = novu.requests.count
+        let second = try BridgeProcess(dataDir: dir.path, environment: environment)
+        _ = try await second.port("segment")
+        try await waitUntil("the queue drains after restart", timeout: .seconds(60)) {
+            let delivered = Set(novu.requests.dropFirst(before).compactMap { $0.json["transactionId"]?.stringValue })
+            return delivered == Set((0..<5).map { "seg-outage-\($0)" })
+        }
+        second.terminate()
+        #expect(try await second.waitForExit() == 0)
+        let store = try SQLiteStore(directory: dir.path)
+        #expect(try await store.stateCounts() == ["delivered": 5])
+    }
+}
