@@ -1,15 +1,47 @@
+import Delivery
+import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 
-/// The novu port's webhook route. Verification, mapping and forwarding to Segment are the next
-/// milestone (issue "Novu → Segment"); until then the route refuses deliveries with 501 so Novu
-/// keeps them and retries, rather than the bridge acknowledging what it cannot forward.
+/// The novu port's webhook route (DESIGN §4). Status codes are decided here and in `NovuIngest.Answer`.
 public struct NovuRoutes: Sendable {
-    public init() {}
+    let ingest: NovuIngest
+
+    public init(ingest: NovuIngest) {
+        self.ingest = ingest
+    }
 
     /// Adds `POST /webhooks/novu` to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
-        router.post("/webhooks/novu") { _, _ -> Response in
-            Response(status: .notImplemented)
+        router.post("/webhooks/novu") { request, _ in await handle(request) }
+    }
+
+    func handle(_ request: Request) async -> Response {
+        let limit = ingest.configuration.bodyLimit
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            return Self.response(.error(413, "PayloadTooLarge", "the body is larger than \(limit) bytes"))
         }
+        let headers = NovuIngest.Headers(
+            id: header(request, "webhook-id") ?? header(request, "svix-id"),
+            timestamp: header(request, "webhook-timestamp") ?? header(request, "svix-timestamp"),
+            signature: header(request, "webhook-signature") ?? header(request, "svix-signature")
+        )
+        return Self.response(await ingest.handle(body: Array(buffer.readableBytesView), headers: headers))
+    }
+
+    private func header(_ request: Request, _ name: String) -> String? {
+        HTTPField.Name(name).flatMap { request.headers[$0] }
+    }
+
+    static func response(_ answer: NovuIngest.Answer) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body.encoded()))
+        )
     }
 }

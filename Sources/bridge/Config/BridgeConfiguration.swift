@@ -1,4 +1,5 @@
 import Foundation
+import Inbound
 import Logging
 
 /// Everything `bridge serve` reads from its environment (DESIGN §6), validated.
@@ -26,6 +27,7 @@ struct BridgeConfiguration: Sendable, Equatable {
     var acceptUnsigned = false
     var bulkThreshold = 100
     var novuConcurrency = 16
+    var segmentConcurrency = 4
 
     /// Variables whose values are secrets: never printed, never echoed in an error.
     static let secretVariables: Set<String> = [
@@ -46,6 +48,9 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.novuAPIKey = reader.string("NOVU_API_KEY")
         config.novuAPIURL = reader.url("NOVU_API_URL") ?? config.novuAPIURL
         config.novuWebhookSecrets = reader.list("NOVU_WEBHOOK_SECRET")
+        if (try? SvixSignature(secrets: config.novuWebhookSecrets)) == nil {
+            reader.problem("NOVU_WEBHOOK_SECRET", "expected whsec_ followed by base64 (the endpoint's signing secret in Novu)")
+        }
         config.segmentWriteKey = reader.string("SEGMENT_WRITE_KEY")
         config.segmentAPIURL = reader.url("SEGMENT_API_URL") ?? config.segmentAPIURL
         config.segmentSharedSecret = reader.string("SEGMENT_SHARED_SECRET")

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Inbound
 import Outbound
 import Yams
 
@@ -7,9 +8,10 @@ import Yams
 /// this reads the file, refuses unknown top-level keys and hands each part to its owner.
 struct MappingFile: Sendable {
     var rules: MappingRules
+    var feedback: FeedbackNames
 
     /// Every top-level key some module reads.
-    static let knownKeys = MappingRules.topLevelKeys
+    static let knownKeys = MappingRules.topLevelKeys.union(FeedbackNames.topLevelKeys)
 
     /// A problem naming the file and the key.
     struct Problem: Error, Sendable, CustomStringConvertible {
@@ -44,12 +46,21 @@ struct MappingFile: Sendable {
         if let unknown = top.keys.sorted().first(where: { !knownKeys.contains($0) }) {
             throw Problem(path: path, message: "unknown key '\(unknown)'")
         }
+        let rules: MappingRules
         do {
-            return MappingFile(rules: try MappingRules(file: top))
+            rules = try MappingRules(file: top)
         } catch {
-            let message = error.message == "unknown key" ? "unknown key '\(error.key)'" : "\(error.key): \(error.message)"
-            throw Problem(path: path, message: message)
+            throw Problem(path: path, message: describe(key: error.key, message: error.message))
         }
+        do {
+            return MappingFile(rules: rules, feedback: try FeedbackNames(file: top))
+        } catch {
+            throw Problem(path: path, message: describe(key: error.key, message: error.message))
+        }
+    }
+
+    private static func describe(key: String, message: String) -> String {
+        message == "unknown key" ? "unknown key '\(key)'" : "\(key): \(message)"
     }
 
     private static func json(from value: Any?) throws -> JSONValue {

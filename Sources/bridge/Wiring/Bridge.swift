@@ -33,9 +33,14 @@ struct Bridge: Sendable {
         relayConfiguration.shutdownTimeout = configuration.shutdownTimeout
         relayConfiguration.holdProbeInterval = configuration.holdProbeInterval
         relayConfiguration.maxConcurrentRequests = configuration.novuConcurrency
+        var segment = SegmentDestination.Configuration(writeKey: configuration.segmentWriteKey, baseURL: configuration.segmentAPIURL)
+        segment.userAgent = novu.userAgent
         relay = Relay(
             store: store,
-            destinations: [NovuDestination(configuration: novu, client: client, logger: logger)],
+            destinations: [
+                NovuDestination(configuration: novu, client: client, logger: logger),
+                SegmentDestination(configuration: segment, client: client, logger: logger),
+            ],
             configuration: relayConfiguration,
             logger: logger
         )
@@ -61,9 +66,20 @@ struct Bridge: Sendable {
         let segmentRouter = Router()
         health.register(on: segmentRouter)
         SegmentRoutes(ingest: ingest).register(on: segmentRouter)
+        var novuIngestConfiguration = NovuIngest.Configuration(
+            signature: try SvixSignature(secrets: configuration.novuWebhookSecrets),
+            acceptUnsigned: configuration.acceptUnsigned
+        )
+        novuIngestConfiguration.libraryVersion = BridgeVersion.current
+        let novuIngest = NovuIngest(
+            configuration: novuIngestConfiguration,
+            names: mapping?.feedback ?? FeedbackNames(),
+            intake: intake,
+            logger: logger
+        )
         let novuRouter = Router()
         health.register(on: novuRouter)
-        NovuRoutes().register(on: novuRouter)
+        NovuRoutes(ingest: novuIngest).register(on: novuRouter)
 
         let segmentApp = application("segment", router: segmentRouter, port: configuration.segmentPort)
         let novuApp = application("novu", router: novuRouter, port: configuration.novuPort)

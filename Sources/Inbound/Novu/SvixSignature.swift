@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+
+/// Standard Webhooks (Svix) signatures, as Novu signs its outbound webhooks (DESIGN §4).
+///
+/// The signed content is `"{id}.{timestamp}.{raw body}"`, HMAC-SHA256 keyed with the base64-decoded
+/// secret (after its `whsec_` prefix), base64-encoded. The header holds space-separated `v1,<sig>`
+/// entries; any one matching any configured secret passes, which lets both sides rotate secrets.
+public struct SvixSignature: Sendable {
+    /// Why a request was refused.
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case missingHeaders
+        case badTimestamp
+        case staleTimestamp
+        case noMatch
+
+        public var description: String {
+            switch self {
+            case .missingHeaders: "webhook-id, webhook-timestamp and webhook-signature headers are required"
+            case .badTimestamp: "webhook-timestamp is not a Unix timestamp"
+            case .staleTimestamp: "webhook-timestamp is more than 5 minutes from now"
+            case .noMatch: "no signature matches a configured secret"
+            }
+        }
+    }
+
+    /// A secret that is not `whsec_` followed by base64.
+    public struct InvalidSecret: Error, Sendable, CustomStringConvertible {
+        public var description: String { "expected whsec_ followed by base64" }
+    }
+
+    /// How far the timestamp may be from now, either way.
+    public static let tolerance: TimeInterval = 300
+
+    /// Decoded secrets (raw bytes: `SymmetricKey` is not `Sendable`).
+    private let keys: [Data]
+
+    /// Reads secrets (`whsec_<base64>`); throws for one that does not decode.
+    public init(secrets: [String]) throws(InvalidSecret) {
+        var keys: [Data] = []
+        for secret in secrets {
+            let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+            guard let bytes = Data(base64Encoded: encoded), !bytes.isEmpty else { throw InvalidSecret() }
+            keys.append(bytes)
+        }
+        self.keys = keys
+    }
+
+    /// `true` when at least one secret is configured.
+    public var isConfigured: Bool { !keys.isEmpty }
+
+    /// Checks one request. Verification runs over the raw bytes, before any parsing.
+    public func verify(
+        id: String?,
+        timestamp: String?,
+        signatures: String?,
+        body: [UInt8],
+        now: Date
+    ) -> Result<Void, Failure> {
+        guard let id, !id.isEmpty, let timestamp, let signatures else { return .failure(.missingHeaders) }
+        guard let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)) else { return .failure(.badTimestamp) }
+        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.tolerance else { return .failure(.staleTimestamp) }
+        var content = Array("\(id).\(timestamp).".utf8)
+        content.append(contentsOf: body)
+        let offered = signatures.split(separator: " ").compactMap { entry -> Data? in
+            let parts = entry.split(separator: ",", maxSplits: 1)
+            guard parts.count == 2, parts[0] == "v1" else { return nil }
+            return Data(base64Encoded: String(parts[1]))
+        }
+        for key in keys.map({ SymmetricKey(data: $0) }) {
+            for signature in offered
+            where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: content, using: key) {
+                return .success(())
+            }
+        }
+        return .failure(.noMatch)
+    }
+
+    /// The `v1,<base64>` signature for a request: for tests and `bridge test-event`.
+    public static func sign(secret: String, id: String, timestamp: String, body: [UInt8]) throws(InvalidSecret) -> String {
+        let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+        guard let bytes = Data(base64Encoded: encoded) else { throw InvalidSecret() }
+        var content = Array("\(id).\(timestamp).".utf8)
+        content.append(contentsOf: body)
+        let mac = HMAC<SHA256>.authenticationCode(for: content, using: SymmetricKey(data: bytes))
+        return "v1," + Data(mac).base64EncodedString()
+    }
+}

@@ -1,0 +1,158 @@
+import Delivery
+import Foundation
+import Logging
+import Metrics
+
+/// The novu port's pipeline, free of HTTP types: verify, parse, dedupe, map, commit, answer.
+public struct NovuIngest: Sendable {
+    public struct Configuration: Sendable {
+        /// The configured `NOVU_WEBHOOK_SECRET`s.
+        public var signature: SvixSignature
+        /// `BRIDGE_ACCEPT_UNSIGNED=1`: with no secret configured, accept unsigned requests (local testing).
+        public var acceptUnsigned = false
+        /// Largest accepted body.
+        public var bodyLimit = 1024 * 1024
+        /// Announced in `context.library.version`.
+        public var libraryVersion = "0.1.0"
+
+        public init(signature: SvixSignature, acceptUnsigned: Bool = false) {
+            self.signature = signature
+            self.acceptUnsigned = acceptUnsigned
+        }
+    }
+
+    /// The Standard Webhooks headers of one request.
+    public struct Headers: Sendable {
+        public var id: String?
+        public var timestamp: String?
+        public var signature: String?
+
+        public init(id: String?, timestamp: String?, signature: String?) {
+            self.id = id
+            self.timestamp = timestamp
+            self.signature = signature
+        }
+    }
+
+    /// Status and JSON body.
+    public struct Answer: Sendable, Equatable {
+        public var status: Int
+        public var body: JSONValue
+
+        static func error(_ status: Int, _ error: String, _ message: String) -> Answer {
+            Answer(status: status, body: ["error": .string(error), "message": .string(message)])
+        }
+
+        static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
+    }
+
+    let configuration: Configuration
+    let names: FeedbackNames
+    let intake: Intake
+    let logger: Logger
+
+    public init(configuration: Configuration, names: FeedbackNames, intake: Intake, logger: Logger) {
+        self.configuration = configuration
+        self.names = names
+        self.intake = intake
+        self.logger = logger
+    }
+
+    public func handle(body: [UInt8], headers: Headers, now: Date = Date()) async -> Answer {
+        if configuration.signature.isConfigured {
+            let verdict = configuration.signature.verify(
+                id: headers.id,
+                timestamp: headers.timestamp,
+                signatures: headers.signature,
+                body: body,
+                now: now
+            )
+            if case .failure(let failure) = verdict {
+                count("unauthorized", type: "unknown")
+                return .error(401, "Unauthorized", failure.description)
+            }
+        } else if !configuration.acceptUnsigned {
+            count("unauthorized", type: "unknown")
+            return .error(
+                401,
+                "Unauthorized",
+                "NOVU_WEBHOOK_SECRET is not set: set it to the signing secret (whsec_…) of the Novu webhook endpoint, "
+                    + "or BRIDGE_ACCEPT_UNSIGNED=1 for local testing"
+            )
+        }
+        guard let json = try? JSONValue.parse(body) else { return .error(400, "InvalidJSON", "the body is not valid JSON") }
+        guard let webhook = NovuWebhook(json: json) else {
+            return .error(400, "InvalidWebhookPayload", "type is required: the body is not a Novu webhook envelope")
+        }
+        count("received", type: webhook.type)
+        let cause: Correlation?
+        do {
+            cause = try await webhook.message("transactionId").asyncMap { try await intake.store.correlation(transactionId: $0) } ?? nil
+        } catch {
+            return storeUnavailable(error)
+        }
+        let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: configuration.libraryVersion)
+        var dedupeKeys = headers.id.map { ["novu-webhook:" + $0] } ?? []
+        let job: NewJob
+        switch outcome {
+        case .ignored(let reason):
+            count("ignored", type: webhook.type)
+            logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+            return .ok("ignored")
+        case .track(let event, let userId, let messageId):
+            dedupeKeys.append("segment-message:" + messageId)
+            job = NewJob(
+                destination: "segment",
+                orderingKey: userId,
+                kind: "track",
+                payload: event.encoded(),
+                event: Data(body),
+                dedupeKeys: dedupeKeys
+            )
+        case .undeliverable(let event, let messageId, let reason):
+            dedupeKeys.append("segment-message:" + messageId)
+            job = NewJob(
+                destination: "segment",
+                orderingKey: "",
+                kind: "track",
+                payload: event.encoded(),
+                event: Data(body),
+                dedupeKeys: dedupeKeys,
+                deadLetterReason: reason
+            )
+        }
+        let result: EnqueueResult
+        do {
+            result = try await intake.submit([job]).first ?? .duplicate
+        } catch {
+            return storeUnavailable(error)
+        }
+        if result == .duplicate {
+            count("duplicate", type: webhook.type)
+            return .ok("duplicate")
+        }
+        if let reason = job.deadLetterReason {
+            count("dead_lettered", type: webhook.type)
+            logger.warning("webhook dead-lettered", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+            return .ok("dead_lettered")
+        }
+        count("accepted", type: webhook.type)
+        return .ok("accepted")
+    }
+
+    private func storeUnavailable(_ error: any Error) -> Answer {
+        logger.error("store did not commit; answering 503 so Novu retries", metadata: ["error": "\(error)"])
+        return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
+    }
+
+    private func count(_ outcome: String, type: String) {
+        Counter(label: "bridge_events_total", dimensions: [("port", "novu"), ("type", type), ("outcome", outcome)]).increment()
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

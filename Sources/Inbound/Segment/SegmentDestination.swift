@@ -1,0 +1,106 @@
+import Delivery
+import Foundation
+import Logging
+
+/// Sends feedback events to Segment's Tracking API in packed `/v1/batch` requests.
+public struct SegmentDestination: DeliveryDestination {
+    public struct Configuration: Sendable {
+        /// `SEGMENT_WRITE_KEY`; `nil` runs dry: batches are logged, not sent.
+        public var writeKey: String?
+        /// `https://api.segment.io` or `https://events.eu1.segmentapis.com`.
+        public var baseURL: String = "https://api.segment.io"
+        public var timeout: Duration = .seconds(30)
+        public var userAgent: String = "novu-segment-bridge"
+
+        public init(writeKey: String? = nil, baseURL: String = "https://api.segment.io") {
+            self.writeKey = writeKey
+            self.baseURL = baseURL
+        }
+    }
+
+    public let name = "segment"
+    let configuration: Configuration
+    let client: any HTTPClient
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        configuration: Configuration,
+        client: any HTTPClient,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.now = now
+    }
+
+    public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
+        let packed = BatchPacker.pack(sizes: jobs.map(\.payload.count))
+        return packed.batches.map { $0.map { jobs[$0] } } + packed.oversize.map { [jobs[$0]] }
+    }
+
+    public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+        if jobs.count == 1, jobs[0].payload.count > BatchPacker.maxEventBytes {
+            return [AttemptReport(disposition: .permanent, reason: "event over 32 KB")]
+        }
+        let request = makeRequest(jobs)
+        let logged = redacted(request)
+        guard configuration.writeKey != nil else {
+            logger.info(
+                "dry run: SEGMENT_WRITE_KEY is not set, so this batch was logged instead of sent",
+                metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(logged)"]
+            )
+            return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
+        }
+        do {
+            let response = try await client.execute(request)
+            let disposition = RetryPolicy.classify(status: response.status)
+            let report = AttemptReport(
+                disposition: disposition,
+                status: response.status,
+                reason: disposition == .success ? "delivered" : "HTTP \(response.status)",
+                response: responseExcerpt(response.body),
+                retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now()),
+                request: logged
+            )
+            return Array(repeating: report, count: jobs.count)
+        } catch {
+            let report = AttemptReport(disposition: .retry, reason: error.message, request: logged, cancelled: error.cancelled)
+            return Array(repeating: report, count: jobs.count)
+        }
+    }
+
+    /// `POST /v1/batch` with the events' stored JSON spliced in as is.
+    func makeRequest(_ jobs: [ClaimedJob]) -> HTTPClientRequest {
+        var body = Data("{\"batch\":[".utf8)
+        for (index, job) in jobs.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(job.payload)
+        }
+        body.append(contentsOf: Array("],\"sentAt\":\"\(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(now()))\"}".utf8))
+        let credentials = Data("\(configuration.writeKey ?? ""):".utf8).base64EncodedString()
+        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        return HTTPClientRequest(
+            method: "POST",
+            url: base + "/v1/batch",
+            headers: [
+                ("Authorization", "Basic \(credentials)"), ("Content-Type", "application/json"),
+                ("User-Agent", configuration.userAgent),
+            ],
+            body: body,
+            timeout: configuration.timeout
+        )
+    }
+
+    private func redacted(_ request: HTTPClientRequest) -> String {
+        var lines = ["\(request.method) \(request.url)"]
+        for header in request.headers {
+            lines.append("\(header.name): \(header.name == "Authorization" ? "Basic [redacted]" : header.value)")
+        }
+        lines.append("")
+        lines.append(String(decoding: request.body, as: UTF8.self))
+        return lines.joined(separator: "\n")
+    }
+}
