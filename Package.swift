@@ -96,6 +96,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Delivery",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -128,6 +129,7 @@ let package = Package(
             name: "InboundTests",
             dependencies: [
                 "Inbound", "Delivery", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

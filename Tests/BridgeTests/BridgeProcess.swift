@@ -70,9 +70,9 @@ final class BridgeProcess: Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    func kill() {
+    func kill() async throws {
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = try await waitForExit()
     }
 
     func terminate() {

@@ -26,7 +26,8 @@ struct ConfigurationTests {
     @Test("every variable is read")
     func reads() {
         let (config, problems) = BridgeConfiguration.load([
-            "NOVU_API_KEY": "nk", "NOVU_API_URL": "https://eu.api.novu.co/", "NOVU_WEBHOOK_SECRET": "whsec_a whsec_b",
+            "NOVU_API_KEY": "nk", "NOVU_API_URL": "https://eu.api.novu.co/",
+            "NOVU_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_c2Vjb25k",
             "SEGMENT_WRITE_KEY": "sk", "SEGMENT_API_URL": "https://events.eu1.segmentapis.com",
             "SEGMENT_SHARED_SECRET": "ss", "BRIDGE_WRITE_KEYS": "a,b", "BRIDGE_ENVIRONMENT": "production",
             "BRIDGE_HOST": "127.0.0.1", "BRIDGE_SEGMENT_PORT": "9001", "BRIDGE_NOVU_PORT": "9002", "BRIDGE_DATA_DIR": "/var/lib/b",
@@ -36,7 +37,7 @@ struct ConfigurationTests {
         #expect(problems.isEmpty)
         #expect(config.novuAPIKey == "nk")
         #expect(config.novuAPIURL == "https://eu.api.novu.co")
-        #expect(config.novuWebhookSecrets == ["whsec_a", "whsec_b"])
+        #expect(config.novuWebhookSecrets == ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2Vjb25k"])
         #expect(config.writeKeys == ["a", "b"])
         #expect(config.segmentPort == 9001)
         #expect(config.maxRetryAge == .seconds(7200))
@@ -50,7 +51,7 @@ struct ConfigurationTests {
         ("BRIDGE_SEGMENT_PORT", "70000"), ("BRIDGE_NOVU_PORT", "abc"), ("BRIDGE_MAX_RETRY_AGE", "forever"),
         ("BRIDGE_SHUTDOWN_TIMEOUT", "-3s"), ("NOVU_API_URL", "api.novu.co"), ("SEGMENT_API_URL", "ftp://x"),
         ("BRIDGE_LOG_LEVEL", "loud"), ("BRIDGE_LOG_FORMAT", "xml"), ("BRIDGE_ACCEPT_UNSIGNED", "maybe"),
-        ("NOVU_BULK_THRESHOLD", "1000"),
+        ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"),
     ]
 
     @Test("a bad value is a problem naming the variable", arguments: bad)

@@ -62,31 +62,31 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test("a transfer that takes longer than its timeout fails")
+    @Test("a transfer that takes longer than its timeout fails", .timeLimit(.minutes(1)))
     func timeout() async throws {
-        let server = try await FakeServer.start { _ in FakeResponse(status: 200, delay: .seconds(3)) }
+        // The server would answer only after 40 s: an error before then is the timeout's doing.
+        let server = try await FakeServer.start { _ in FakeResponse(status: 200, delay: .seconds(40)) }
         defer { server.stop() }
         let client = CurlHTTPClient(threads: 1)
-        let started = ContinuousClock.now
-        await #expect(throws: HTTPClientError.self) {
+        await #expect {
             try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/", timeout: .milliseconds(300)))
+        } throws: { error in
+            (error as? HTTPClientError)?.message.lowercased().contains("timeout") == true
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
     }
 
-    @Test("cancelling the waiting task abandons the transfer")
+    @Test("cancelling the waiting task abandons the transfer", .timeLimit(.minutes(1)))
     func cancellation() async throws {
-        let server = try await FakeServer.start { _ in FakeResponse(status: 200, delay: .seconds(5)) }
+        // The server would answer only after 40 s; the transfer's own timeout is longer still.
+        let server = try await FakeServer.start { _ in FakeResponse(status: 200, delay: .seconds(40)) }
         defer { server.stop() }
         let client = CurlHTTPClient(threads: 1)
         let task = Task {
-            try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/", timeout: .seconds(30)))
+            try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/", timeout: .seconds(60)))
         }
         try await server.waitForRequests(1)
-        let started = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - started < .seconds(3))
         guard case .failure(let error as HTTPClientError) = result else {
             Issue.record("expected a cancellation error, got \(result)")
             return

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A request a fake server received.
@@ -49,14 +50,14 @@ public final class FakeServer: Sendable {
     public typealias Responder = @Sendable (RecordedRequest) -> FakeResponse
 
     private let recorder: Recorder
-    private let task: Task<Void, any Error>
+    private let group: ServiceGroup
     public let port: Int
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(recorder: Recorder, task: Task<Void, any Error>, port: Int) {
+    private init(recorder: Recorder, group: ServiceGroup, port: Int) {
         self.recorder = recorder
-        self.task = task
+        self.group = group
         self.port = port
     }
 
@@ -75,13 +76,14 @@ public final class FakeServer: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
+            await group.triggerGracefulShutdown()
             throw TestFailure("fake server did not start")
         }
-        return FakeServer(recorder: recorder, task: task, port: port)
+        return FakeServer(recorder: recorder, group: group, port: port)
     }
 
     /// Replaces how the server answers from now on.
@@ -107,12 +109,11 @@ public final class FakeServer: Sendable {
         return recorder.requests
     }
 
+    /// Stops taking connections. Requests in flight still get their answers: cancelling a Hummingbird
+    /// server mid-response traps in NIO, so the stop is graceful and not awaited.
     public func stop() {
-        task.cancel()
-    }
-
-    deinit {
-        task.cancel()
+        let group = group
+        Task { await group.triggerGracefulShutdown() }
     }
 }
 

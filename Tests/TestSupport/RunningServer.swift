@@ -1,10 +1,11 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// A Hummingbird application of the project's own (a port's router) running on a free loopback port.
 public struct RunningServer: Sendable {
     public let port: Int
-    private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -22,16 +23,19 @@ public struct RunningServer: Sendable {
             },
             logger: logger
         )
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
+            await group.triggerGracefulShutdown()
             throw TestFailure("server did not start")
         }
-        return RunningServer(port: port, task: task)
+        return RunningServer(port: port, group: group)
     }
 
+    /// Stops gracefully (see `FakeServer.stop`), without waiting.
     public func stop() {
-        task.cancel()
+        let group = group
+        Task { await group.triggerGracefulShutdown() }
     }
 }

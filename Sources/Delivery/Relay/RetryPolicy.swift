@@ -39,7 +39,9 @@ public enum RetryPolicy {
         let exponent = min(max(attempt - 1, 0), 30)
         let raw = base * (1 << exponent)
         let capped = raw > cap ? cap : raw
-        let jittered = capped * (0.8 + 0.4 * min(max(random, 0), 1))
+        // Whole milliseconds, so equal inputs give equal, exact delays.
+        let factor = 0.8 + 0.4 * min(max(random, 0), 1)
+        let jittered = Duration.milliseconds(Int64((Double(capped.milliseconds) * factor).rounded()))
         return jittered > cap ? cap : jittered
     }
 

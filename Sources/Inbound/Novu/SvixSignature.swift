@@ -49,17 +49,17 @@ public struct SvixSignature: Sendable {
     /// `true` when at least one secret is configured.
     public var isConfigured: Bool { !keys.isEmpty }
 
-    /// Checks one request. Verification runs over the raw bytes, before any parsing.
+    /// Checks one request; `nil` when it passes. Verification runs over the raw bytes, before any parsing.
     public func verify(
         id: String?,
         timestamp: String?,
         signatures: String?,
         body: [UInt8],
         now: Date
-    ) -> Result<Void, Failure> {
-        guard let id, !id.isEmpty, let timestamp, let signatures else { return .failure(.missingHeaders) }
-        guard let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)) else { return .failure(.badTimestamp) }
-        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.tolerance else { return .failure(.staleTimestamp) }
+    ) -> Failure? {
+        guard let id, !id.isEmpty, let timestamp, let signatures else { return .missingHeaders }
+        guard let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)) else { return .badTimestamp }
+        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.tolerance else { return .staleTimestamp }
         var content = Array("\(id).\(timestamp).".utf8)
         content.append(contentsOf: body)
         let offered = signatures.split(separator: " ").compactMap { entry -> Data? in
@@ -70,10 +70,10 @@ public struct SvixSignature: Sendable {
         for key in keys.map({ SymmetricKey(data: $0) }) {
             for signature in offered
             where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: content, using: key) {
-                return .success(())
+                return nil
             }
         }
-        return .failure(.noMatch)
+        return .noMatch
     }
 
     /// The `v1,<base64>` signature for a request: for tests and `bridge test-event`.

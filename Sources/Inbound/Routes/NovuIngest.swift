@@ -67,7 +67,7 @@ public struct NovuIngest: Sendable {
                 body: body,
                 now: now
             )
-            if case .failure(let failure) = verdict {
+            if let failure = verdict {
                 count("unauthorized", type: "unknown")
                 return .error(401, "Unauthorized", failure.description)
             }

@@ -1,0 +1,104 @@
+import Foundation
+import Inbound
+import Testing
+
+@Suite("Svix / Standard Webhooks signatures")
+struct SvixSignatureTests {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    let id = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    let timestamp = "1614265330"
+    let body = Array(#"{"test": 2432232314}"#.utf8)
+    var at: Date { Date(timeIntervalSince1970: 1_614_265_330) }
+
+    @Test("the published vector verifies")
+    func knownVector() throws {
+        let verifier = try SvixSignature(secrets: [secret])
+        let signature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        #expect(try SvixSignature.sign(secret: secret, id: id, timestamp: timestamp, body: body) == signature)
+        #expect(verifier.verify(id: id, timestamp: timestamp, signatures: signature, body: body, now: at) == nil)
+    }
+
+    @Test("a request signed now passes; one byte changed fails")
+    func signedNow() throws {
+        let verifier = try SvixSignature(secrets: [secret])
+        let now = Date()
+        let stamp = String(Int(now.timeIntervalSince1970))
+        let payload = Array(#"{"type":"message.delivered"}"#.utf8)
+        let signature = try SvixSignature.sign(secret: secret, id: "msg_1", timestamp: stamp, body: payload)
+        #expect((verifier.verify(id: "msg_1", timestamp: stamp, signatures: signature, body: payload, now: now)) == nil)
+        var changed = payload
+        changed[2] = UInt8(ascii: "T")
+        #expect(verifier.verify(id: "msg_1", timestamp: stamp, signatures: signature, body: changed, now: now) == .noMatch)
+        #expect(verifier.verify(id: "msg_2", timestamp: stamp, signatures: signature, body: payload, now: now) == .noMatch)
+    }
+
+    @Test("any of several signatures, under any of several secrets, passes (rotation)")
+    func rotation() throws {
+        let other = "whsec_" + Data("another secret of the endpoint".utf8).base64EncodedString()
+        let verifier = try SvixSignature(secrets: [other, secret])
+        let good = try SvixSignature.sign(secret: secret, id: id, timestamp: timestamp, body: body)
+        let header = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v2,whatever \(good)"
+        #expect((verifier.verify(id: id, timestamp: timestamp, signatures: header, body: body, now: at)) == nil)
+        let unknownOnly = try SvixSignature(secrets: [other])
+        #expect(unknownOnly.verify(id: id, timestamp: timestamp, signatures: good, body: body, now: at) == .noMatch)
+    }
+
+    @Test("timestamps more than 5 minutes away, either way, fail")
+    func tolerance() throws {
+        let verifier = try SvixSignature(secrets: [secret])
+        let good = try SvixSignature.sign(secret: secret, id: id, timestamp: timestamp, body: body)
+        #expect((verifier.verify(id: id, timestamp: timestamp, signatures: good, body: body, now: at.addingTimeInterval(299))) == nil)
+        #expect(
+            verifier.verify(id: id, timestamp: timestamp, signatures: good, body: body, now: at.addingTimeInterval(301)) == .staleTimestamp
+        )
+        #expect(
+            verifier.verify(id: id, timestamp: timestamp, signatures: good, body: body, now: at.addingTimeInterval(-301)) == .staleTimestamp
+        )
+        #expect(verifier.verify(id: id, timestamp: "yesterday", signatures: good, body: body, now: at) == .badTimestamp)
+    }
+
+    @Test("missing headers fail")
+    func missing() throws {
+        let verifier = try SvixSignature(secrets: [secret])
+        #expect(verifier.verify(id: nil, timestamp: timestamp, signatures: "v1,x", body: body, now: at) == .missingHeaders)
+        #expect(verifier.verify(id: id, timestamp: nil, signatures: "v1,x", body: body, now: at) == .missingHeaders)
+        #expect(verifier.verify(id: id, timestamp: timestamp, signatures: nil, body: body, now: at) == .missingHeaders)
+    }
+
+    @Test("a secret that is not base64 is refused")
+    func badSecret() {
+        #expect(throws: SvixSignature.InvalidSecret.self) { try SvixSignature(secrets: ["whsec_!!!not base64"]) }
+        #expect(throws: Never.self) { try SvixSignature(secrets: []) }
+    }
+}
+
+@Suite("Batch packing")
+struct BatchPackerTests {
+    @Test("2,500 small events fit one batch; the 2,501st starts the next")
+    func eventLimit() {
+        #expect(BatchPacker.pack(sizes: Array(repeating: 100, count: 2500)).batches.map(\.count) == [2500])
+        #expect(BatchPacker.pack(sizes: Array(repeating: 100, count: 2501)).batches.map(\.count) == [2500, 1])
+    }
+
+    @Test("events totalling just over 475 KB split into two batches, each under the limit")
+    func byteLimit() {
+        // 20 events of 23,750 bytes: 475,000 bytes of events alone, over the limit once the envelope counts.
+        let sizes = Array(repeating: 23_750, count: 20)
+        let packed = BatchPacker.pack(sizes: sizes)
+        #expect(packed.batches.count == 2)
+        #expect(packed.batches.flatMap { $0 } == Array(0..<20))
+        for batch in packed.batches {
+            let bytes = batch.reduce(0) { $0 + sizes[$1] } + batch.count - 1 + 64
+            #expect(bytes <= BatchPacker.maxBatchBytes)
+        }
+        // 19 of them fit in one.
+        #expect(BatchPacker.pack(sizes: Array(repeating: 23_750, count: 19)).batches.count == 1)
+    }
+
+    @Test("an event over 32 KB goes alone, and does not sink the others")
+    func oversize() {
+        let packed = BatchPacker.pack(sizes: [100, 40_000, 100])
+        #expect(packed.batches == [[0, 2]])
+        #expect(packed.oversize == [1])
+    }
+}
