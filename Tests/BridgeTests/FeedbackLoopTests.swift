@@ -1,8 +1,8 @@
 import Delivery
 import Foundation
 import Inbound
-import Testing
 import TestSupport
+import Testing
 
 /// Both directions in one process: the built binary between a fake Novu and a fake Segment.
 @Suite("Feedback loop")

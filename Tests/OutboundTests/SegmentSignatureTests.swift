@@ -62,7 +62,7 @@ struct TransactionIDTests {
         #expect(TransactionID.forSegmentMessage("ünïcode").count == 44)
     }
 
-    @Test("keys: the txid first; .r<attempt> after a 5xx answer; the same key after no answer")
+    @Test("keys: the txid first; .r<attempt> after an error answer; the same key after no answer, 409 or 429")
     func keys() {
         let tx = "seg-1"
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 1, previousStatus: nil, previousKey: nil) == tx)
@@ -71,5 +71,8 @@ struct TransactionIDTests {
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 3, previousStatus: nil, previousKey: "seg-1.r2") == "seg-1.r2")
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: nil, previousKey: tx) == tx)
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 429, previousKey: tx) == tx)
+        #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 409, previousKey: tx) == tx)
+        // A dead letter (422) replayed by an operator must not meet Novu's cached 422.
+        #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 422, previousKey: tx) == "seg-1.r2")
     }
 }

@@ -15,6 +15,8 @@ public struct AttemptReport: Sendable, Equatable {
     public var attemptKey: String?
     /// The request as sent, secrets redacted; kept for failed attempts.
     public var request: String?
+    /// The destination said to send nothing before then (`RateLimit-Remaining: 0`), whatever this job's fate.
+    public var pauseUntil: Date?
     /// The request was only logged (dry run).
     public var dryRun: Bool
     /// The attempt was abandoned by shutdown before an answer: the job goes back unchanged.
@@ -28,6 +30,7 @@ public struct AttemptReport: Sendable, Equatable {
         retryAfter: Date? = nil,
         attemptKey: String? = nil,
         request: String? = nil,
+        pauseUntil: Date? = nil,
         dryRun: Bool = false,
         cancelled: Bool = false
     ) {
@@ -38,6 +41,7 @@ public struct AttemptReport: Sendable, Equatable {
         self.retryAfter = retryAfter
         self.attemptKey = attemptKey
         self.request = request
+        self.pauseUntil = pauseUntil
         self.dryRun = dryRun
         self.cancelled = cancelled
     }
@@ -54,6 +58,14 @@ public protocol DeliveryDestination: Sendable {
 
     /// Sends one group as planned and judges the answer: one report per job, in the group's order.
     func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport]
+
+    /// What sending `jobs` as one request costs against the destination's rate limit.
+    func cost(of jobs: [ClaimedJob]) -> Int
+}
+
+extension DeliveryDestination {
+    /// One request, one token.
+    public func cost(of jobs: [ClaimedJob]) -> Int { 1 }
 }
 
 /// The first `limit` bytes of an answer as text, for logs and the dead-letter queue.

@@ -28,6 +28,8 @@ public final class Relay: Service {
         public var shutdownTimeout: Duration = .seconds(10)
         /// Longest idle wait before looking at the queue again, in case a wake-up was missed.
         public var idlePoll: Duration = .seconds(1)
+        /// Request ceilings per destination (`NOVU_MAX_RPS`, `SEGMENT_MAX_RPS`), in the destination's tokens.
+        public var maxRequestsPerSecond: [String: Double] = [:]
 
         public init() {}
     }
@@ -97,6 +99,9 @@ public final class Relay: Service {
             attemptKey: report.attemptKey,
             request: report.disposition == .success ? nil : report.request
         )
+        if let pause = report.pauseUntil {
+            status.update(destination) { $0.pausedUntil = max($0.pausedUntil ?? pause, pause) }
+        }
         let outcome: Settlement.Outcome
         switch report.disposition {
         case .success:
@@ -165,6 +170,7 @@ extension Relay {
             let inFlight = AtomicCount()
             var buffer: [[ClaimedJob]] = []
             let limit = relay.settings.maxConcurrentRequests
+            var bucket = relay.settings.maxRequestsPerSecond[name].map { TokenBucket(ratePerSecond: $0, now: Date()) }
             await withDiscardingTaskGroup { group in
                 while !stopping.isCancelled, !Task.isCancelled {
                     let now = Date()
@@ -194,6 +200,9 @@ extension Relay {
                     var started = false
                     while !buffer.isEmpty, inFlight.value < limit {
                         let unit = buffer.removeFirst()
+                        if let wait = bucket?.reserve(cost: destination.cost(of: unit), now: Date()), wait > 0 {
+                            try? await Task.sleep(for: .seconds(wait))
+                        }
                         inFlight.add(1)
                         started = true
                         group.addTask {

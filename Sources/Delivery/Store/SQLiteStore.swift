@@ -8,7 +8,7 @@ public final class SQLiteStore: DeliveryStore {
     public static let fileName = "bridge.sqlite"
 
     let pool: DatabasePool
-    private let commits: GroupCommit
+    let commits: GroupCommit
     /// Marks this process's claims; claims with another owner belong to a process that died.
     private let owner: String
 

@@ -63,7 +63,8 @@ public struct SegmentDestination: DeliveryDestination {
                 reason: disposition == .success ? "delivered" : "HTTP \(response.status)",
                 response: responseExcerpt(response.body),
                 retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now()),
-                request: logged
+                request: logged,
+                pauseUntil: RateLimitHeaders.pause(response.headers, now: now())
             )
             return Array(repeating: report, count: jobs.count)
         } catch {

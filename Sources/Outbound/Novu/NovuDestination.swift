@@ -53,6 +53,9 @@ public struct NovuDestination: DeliveryDestination {
         return units
     }
 
+    /// A bulk request costs Novu 100 rate-limit tokens, whatever its size.
+    public func cost(of jobs: [ClaimedJob]) -> Int { jobs.count > 1 ? Self.bulkLimit : 1 }
+
     public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
         var calls: [NovuCall] = []
         for job in jobs {
@@ -92,7 +95,8 @@ public struct NovuDestination: DeliveryDestination {
                 response: responseExcerpt(response.body),
                 retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date()),
                 attemptKey: key,
-                request: logged
+                request: logged,
+                pauseUntil: RateLimitHeaders.pause(response.headers, now: Date())
             )
         } catch {
             return AttemptReport(
@@ -127,6 +131,7 @@ public struct NovuDestination: DeliveryDestination {
             let response = try await client.execute(request)
             let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
             let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
+            let pause = RateLimitHeaders.pause(response.headers, now: Date())
             return verdicts.map { verdict in
                 AttemptReport(
                     disposition: verdict.disposition,
@@ -134,7 +139,8 @@ public struct NovuDestination: DeliveryDestination {
                     reason: verdict.reason,
                     response: responseExcerpt(response.body),
                     retryAfter: retryAfter,
-                    request: logged
+                    request: logged,
+                    pauseUntil: pause
                 )
             }
         } catch {

@@ -21,9 +21,12 @@ public enum TransactionID {
     }
 
     /// The `Idempotency-Key` for an attempt. The first attempt sends the transaction id. After an
-    /// attempt that got a 5xx answer the next sends `<txid>.r<attempt>`: Novu caches error answers under
-    /// a key for 24 h, so reusing it would replay the error. After an attempt with no answer the same
-    /// key is sent again, since Novu may have processed it.
+    /// attempt that got an error answer (a 5xx, or a 4xx other than 409 and 429) the next sends
+    /// `<txid>.r<attempt>`: Novu caches error answers under a key for 24 h, so reusing it would replay
+    /// the error — which matters for 5xx retries and for dead letters replayed by an operator. After 409
+    /// (the key is still in flight at Novu), 429 (refused before the key was looked at) or no answer at
+    /// all, the same key is sent again, since Novu may have processed it. The `transactionId` in the body
+    /// never changes, so Novu still dedupes the notification itself.
     public static func idempotencyKey(
         transactionId: String,
         attempt: Int,
@@ -31,7 +34,7 @@ public enum TransactionID {
         previousKey: String?
     ) -> String {
         guard attempt > 1 else { return transactionId }
-        if let previousStatus, (500..<600).contains(previousStatus) {
+        if let previousStatus, previousStatus >= 400, previousStatus != 409, previousStatus != 429 {
             return "\(transactionId).r\(attempt)"
         }
         return previousKey ?? transactionId

@@ -28,6 +28,9 @@ struct BridgeConfiguration: Sendable, Equatable {
     var bulkThreshold = 100
     var novuConcurrency = 16
     var segmentConcurrency = 4
+    var novuMaxRPS: Double?
+    var segmentMaxRPS: Double?
+    var retention: Duration = .seconds(7 * 86400)
 
     /// Variables whose values are secrets: never printed, never echoed in an error.
     static let secretVariables: Set<String> = [
@@ -67,6 +70,9 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.acceptUnsigned = reader.flag("BRIDGE_ACCEPT_UNSIGNED") ?? false
         config.bulkThreshold = reader.integer("NOVU_BULK_THRESHOLD", in: 2...100) ?? config.bulkThreshold
         config.novuConcurrency = reader.integer("NOVU_CONCURRENCY", in: 1...256) ?? config.novuConcurrency
+        config.novuMaxRPS = reader.rate("NOVU_MAX_RPS")
+        config.segmentMaxRPS = reader.rate("SEGMENT_MAX_RPS")
+        config.retention = reader.duration("BRIDGE_RETENTION") ?? config.retention
         if let level = reader.string("BRIDGE_LOG_LEVEL") {
             if let parsed = Logger.Level(rawValue: level.lowercased()) {
                 config.logLevel = parsed
@@ -129,6 +135,15 @@ private struct Reader {
             return nil
         }
         return number
+    }
+
+    mutating func rate(_ name: String) -> Double? {
+        guard let value = string(name) else { return nil }
+        guard let rate = Double(value), rate > 0, rate.isFinite else {
+            problem(name, "expected a positive number of requests per second\(shown(name, value))")
+            return nil
+        }
+        return rate
     }
 
     mutating func url(_ name: String) -> String? {

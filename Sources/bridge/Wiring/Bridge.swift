@@ -33,6 +33,8 @@ struct Bridge: Sendable {
         relayConfiguration.shutdownTimeout = configuration.shutdownTimeout
         relayConfiguration.holdProbeInterval = configuration.holdProbeInterval
         relayConfiguration.maxConcurrentRequests = configuration.novuConcurrency
+        relayConfiguration.maxRequestsPerSecond["novu"] = configuration.novuMaxRPS
+        relayConfiguration.maxRequestsPerSecond["segment"] = configuration.segmentMaxRPS
         var segment = SegmentDestination.Configuration(writeKey: configuration.segmentWriteKey, baseURL: configuration.segmentAPIURL)
         segment.userAgent = novu.userAgent
         relay = Relay(
@@ -85,9 +87,12 @@ struct Bridge: Sendable {
         let novuApp = application("novu", router: novuRouter, port: configuration.novuPort)
         // ServiceGroup shuts services down last-to-first: the ports stop taking requests first, then
         // the relay finishes in-flight sends.
+        var retention = Retention.Configuration()
+        retention.retention = configuration.retention
+        let pruning = Retention(store: store, configuration: retention, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [relay, novuApp, segmentApp],
+                services: [pruning, relay, novuApp, segmentApp],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

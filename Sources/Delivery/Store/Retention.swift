@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Prunes the store on a schedule (`BRIDGE_RETENTION`): delivered jobs and dedupe keys after the
+/// retention, correlations after 30 days. Runs beside the relay in the service group.
+public struct Retention: Service {
+    public struct Configuration: Sendable {
+        public var retention: Duration = .seconds(7 * 86400)
+        public var correlationRetention: Duration = .seconds(30 * 86400)
+        /// Time between passes.
+        public var interval: Duration = .seconds(300)
+
+        public init() {}
+    }
+
+    let store: SQLiteStore
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(store: SQLiteStore, configuration: Configuration = .init(), logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                let pruned = try await store.prune(
+                    now: Date(),
+                    retention: configuration.retention,
+                    correlationRetention: configuration.correlationRetention
+                )
+                if pruned != SQLiteStore.PruneResult() {
+                    logger.info(
+                        "pruned the store",
+                        metadata: [
+                            "jobs": "\(pruned.jobs)", "dedupe_keys": "\(pruned.dedupeKeys)", "correlations": "\(pruned.correlations)",
+                        ]
+                    )
+                }
+            } catch {
+                logger.warning("pruning failed; trying again next pass", metadata: ["error": "\(error)"])
+            }
+            // Sleep until the next pass, or until shutdown starts.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.interval) }
+        }
+    }
+}

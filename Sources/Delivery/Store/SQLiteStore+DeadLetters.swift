@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore: DeadLetterQueue {
+    public func deadLetters(_ filter: DeadLetterFilter) async throws -> [DeadLetter] {
+        let (condition, arguments) = Self.whereClause(filter)
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, destination, ordering_key, kind, reason, last_status, attempts, created_at,
+                           first_attempt_at, last_attempt_at, settled_at
+                    FROM job WHERE \(condition) ORDER BY id \(filter.limit.map { "LIMIT \($0)" } ?? "")
+                    """,
+                arguments: arguments
+            ).map(Self.deadLetter)
+        }
+    }
+
+    public func deadLetter(id: Int64) async throws -> DeadLetterDetail? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, destination, ordering_key, kind, reason, last_status, attempts, created_at,
+                               first_attempt_at, last_attempt_at, settled_at, event, payload
+                        FROM job WHERE id = ? AND state = 'dead'
+                        """,
+                    arguments: [id]
+                )
+            else { return nil }
+            let attempts = try Row.fetchAll(
+                db,
+                sql: "SELECT at, status, reason, response, attempt_key, request FROM attempt WHERE job_id = ? ORDER BY rowid",
+                arguments: [id]
+            ).map { attempt in
+                RecordedAttempt(
+                    at: Date(timeIntervalSince1970: attempt["at"]),
+                    status: attempt["status"],
+                    reason: attempt["reason"],
+                    response: attempt["response"],
+                    attemptKey: attempt["attempt_key"],
+                    request: attempt["request"]
+                )
+            }
+            let event: Data? = row["event"]
+            let payload: Data = row["payload"]
+            return DeadLetterDetail(
+                letter: Self.deadLetter(row),
+                event: event.map { String(decoding: $0, as: UTF8.self) },
+                payload: String(decoding: payload, as: UTF8.self),
+                attempts: attempts
+            )
+        }
+    }
+
+    public func replayDeadLetters(_ filter: DeadLetterFilter) async throws -> Int {
+        let (condition, arguments) = Self.whereClause(filter)
+        let now = Date().timeIntervalSince1970
+        // Attempts and the last status stay: the next attempt then sends a fresh idempotency key, so Novu
+        // does not answer with the error it cached for the old one. The give-up age starts again.
+        return try await commits.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET state = 'pending', next_attempt_at = ?, claimed_by = NULL, reason = NULL,
+                                   settled_at = NULL, first_attempt_at = NULL
+                    WHERE id IN (SELECT id FROM job WHERE \(condition) ORDER BY id \(filter.limit.map { "LIMIT \($0)" } ?? ""))
+                    """,
+                arguments: [now] + arguments
+            )
+            return db.changesCount
+        }
+    }
+
+    public func purgeDeadLetters(_ filter: DeadLetterFilter) async throws -> Int {
+        let (condition, arguments) = Self.whereClause(filter)
+        return try await commits.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM job
+                    WHERE id IN (SELECT id FROM job WHERE \(condition) ORDER BY id \(filter.limit.map { "LIMIT \($0)" } ?? ""))
+                    """,
+                arguments: arguments
+            )
+            return db.changesCount
+        }
+    }
+
+    private static func whereClause(_ filter: DeadLetterFilter) -> (String, StatementArguments) {
+        var conditions = ["state = 'dead'"]
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let ids = filter.ids {
+            conditions.append("id IN (\(ids.isEmpty ? "NULL" : ids.map { _ in "?" }.joined(separator: ",")))")
+            arguments += ids.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        if let destination = filter.destination {
+            conditions.append("destination = ?")
+            arguments.append(destination)
+        }
+        if let reason = filter.reason {
+            conditions.append("instr(reason, ?) > 0")
+            arguments.append(reason)
+        }
+        if let since = filter.since {
+            conditions.append("settled_at >= ?")
+            arguments.append(since.timeIntervalSince1970)
+        }
+        return (conditions.joined(separator: " AND "), StatementArguments(arguments))
+    }
+
+    private static func deadLetter(_ row: Row) -> DeadLetter {
+        DeadLetter(
+            id: row["id"],
+            destination: row["destination"],
+            user: row["ordering_key"],
+            kind: row["kind"],
+            reason: row["reason"] ?? "",
+            status: row["last_status"],
+            attempts: row["attempts"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            firstAttemptAt: (row["first_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastAttemptAt: (row["last_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            deadLetteredAt: (row["settled_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+        )
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    /// What one pruning pass removed.
+    public struct PruneResult: Sendable, Equatable {
+        public var jobs = 0
+        public var dedupeKeys = 0
+        public var correlations = 0
+    }
+
+    /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, and correlations
+    /// older than `correlationRetention`, in batches of `batchSize` rows: each batch is its own short
+    /// transaction in the group commit, so ingest never waits behind a long delete. Pending and
+    /// dead-lettered jobs are never pruned. SQLite reuses the freed pages, so the file stops growing
+    /// under steady traffic.
+    public func prune(
+        now: Date,
+        retention: Duration,
+        correlationRetention: Duration,
+        batchSize: Int = 1000
+    ) async throws -> PruneResult {
+        var result = PruneResult()
+        let jobCutoff = now.timeIntervalSince1970 - retention.timeInterval
+        let correlationCutoff = now.timeIntervalSince1970 - correlationRetention.timeInterval
+        while true {
+            let deleted = try await commits.write { db in
+                try db.execute(
+                    sql: """
+                        DELETE FROM job WHERE id IN (
+                            SELECT id FROM job INDEXED BY job_settled
+                            WHERE state IN ('delivered', 'dry_run') AND settled_at < ? LIMIT ?)
+                        """,
+                    arguments: [jobCutoff, batchSize]
+                )
+                return db.changesCount
+            }
+            result.jobs += deleted
+            if deleted < batchSize { break }
+        }
+        while true {
+            let deleted = try await commits.write { db in
+                try db.execute(
+                    sql: "DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE created_at < ? AND key != 'bridge:probe' LIMIT ?)",
+                    arguments: [jobCutoff, batchSize]
+                )
+                return db.changesCount
+            }
+            result.dedupeKeys += deleted
+            if deleted < batchSize { break }
+        }
+        while true {
+            let deleted = try await commits.write { db in
+                try db.execute(
+                    sql:
+                        "DELETE FROM correlation WHERE transaction_id IN (SELECT transaction_id FROM correlation WHERE created_at < ? LIMIT ?)",
+                    arguments: [correlationCutoff, batchSize]
+                )
+                return db.changesCount
+            }
+            result.correlations += deleted
+            if deleted < batchSize { break }
+        }
+        return result
+    }
+
+    /// Pages in use by the database file (size without free pages), for growth checks.
+    public func usedPages() async throws -> Int {
+        try await pool.read { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            return pages - free
+        }
+    }
+
+    /// Pages in the database file, free ones included.
+    public func filePages() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+    }
+}
