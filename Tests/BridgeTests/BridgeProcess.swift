@@ -89,3 +89,49 @@ final class BridgeProcess: Sendable {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 }
+
+extension BridgeProcess {
+    /// Runs a one-shot command of the binary (`dlq list`, `check-config`, …) to its end.
+    static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        input: Data? = nil
+    ) async throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let stdin = Pipe()
+        process.standardInput = stdin
+        let out = Locked(Data())
+        let err = Locked(Data())
+        stdout.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            out.withLock { $0.append(chunk) }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            err.withLock { $0.append(chunk) }
+        }
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(input) }
+        try stdin.fileHandleForWriting.close()
+        try await waitUntil("`bridge \(arguments.joined(separator: " "))` ends", timeout: .seconds(60)) { !process.isRunning }
+        // Let the pipes drain what the process wrote last.
+        stdout.fileHandleForReading.readabilityHandler = nil
+        stderr.fileHandleForReading.readabilityHandler = nil
+        let restOut = stdout.fileHandleForReading.readDataToEndOfFile()
+        let restErr = stderr.fileHandleForReading.readDataToEndOfFile()
+        out.withLock { $0.append(restOut) }
+        err.withLock { $0.append(restErr) }
+        return (
+            process.terminationStatus, String(decoding: out.value, as: UTF8.self), String(decoding: err.value, as: UTF8.self)
+        )
+    }
+}

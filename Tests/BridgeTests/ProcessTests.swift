@@ -48,14 +48,14 @@ struct ProcessTests {
         let url = "http://127.0.0.1:\(try await first.port("segment"))/"
 
         let acknowledged = Locked(Set<String>())
-        let client = CurlHTTPClient(threads: 8)
-        let clients = 8
+        let client = CurlHTTPClient(threads: 16)
+        let clients = 16
         // Each client posts until its requests start failing (the process is gone) or it has sent its share.
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
                 for worker in 0..<clients {
                     group.addTask {
-                        for index in 0..<1500 {
+                        for index in 0..<1000 {
                             let id = "crash-\(worker)-\(index)"
                             let event: JSONValue = [
                                 "type": "track", "event": "E", "messageId": .string(id), "userId": .string("user-\(index % 50)"),

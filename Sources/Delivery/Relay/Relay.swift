@@ -66,9 +66,19 @@ public final class Relay: Service {
     }
 
     public func run() async throws {
-        let released = try await store.releaseAllClaims()
-        if released > 0 {
-            logger.notice("released jobs claimed by a previous run", metadata: ["jobs": "\(released)"])
+        // Claims of a process that died go back to the queue before anything is claimed anew. A store
+        // that cannot be opened yet (read-only directory) is waited for, not fatal.
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                let released = try await store.releaseAllClaims()
+                if released > 0 {
+                    logger.notice("released jobs claimed by a previous run", metadata: ["jobs": "\(released)"])
+                }
+                break
+            } catch {
+                logger.error("the store is unavailable; the relay waits for it", metadata: ["error": "\(error)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
         }
         let stopping = CancelFlag()
         await withGracefulShutdownHandler {

@@ -14,11 +14,11 @@ public struct Retention: Service {
         public init() {}
     }
 
-    let store: SQLiteStore
+    let store: ResilientStore
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: SQLiteStore, configuration: Configuration = .init(), logger: Logger) {
+    public init(store: ResilientStore, configuration: Configuration = .init(), logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -27,7 +27,7 @@ public struct Retention: Service {
     public func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                let pruned = try await store.prune(
+                let pruned = try await store.current().prune(
                     now: Date(),
                     retention: configuration.retention,
                     correlationRetention: configuration.correlationRetention

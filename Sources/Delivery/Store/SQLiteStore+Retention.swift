@@ -7,6 +7,8 @@ extension SQLiteStore {
         public var jobs = 0
         public var dedupeKeys = 0
         public var correlations = 0
+
+        public init() {}
     }
 
     /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, and correlations
@@ -28,7 +30,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: """
                         DELETE FROM job WHERE id IN (
-                            SELECT id FROM job INDEXED BY job_settled
+                            SELECT id FROM job INDEXED BY job_done
                             WHERE state IN ('delivered', 'dry_run') AND settled_at < ? LIMIT ?)
                         """,
                     arguments: [jobCutoff, batchSize]

@@ -31,7 +31,9 @@ extension SQLiteStore {
                     -- What is due: the claim scans here.
                     CREATE INDEX job_due ON job(destination, next_attempt_at, id)
                         WHERE state = 'pending' AND claimed_by IS NULL;
-                    CREATE INDEX job_settled ON job(state, settled_at) WHERE state != 'pending';
+                    -- What retention prunes, and what the dead-letter queue lists.
+                    CREATE INDEX job_done ON job(settled_at) WHERE state IN ('delivered', 'dry_run');
+                    CREATE INDEX job_dead ON job(settled_at) WHERE state = 'dead';
 
                     CREATE TABLE attempt (
                         job_id INTEGER NOT NULL REFERENCES job(id) ON DELETE CASCADE,

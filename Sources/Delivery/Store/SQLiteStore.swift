@@ -221,7 +221,17 @@ public final class SQLiteStore: DeliveryStore {
         }
     }
 
+    /// Below this much free space in the data directory the store reports itself not ready: SQLite
+    /// fails a commit only once the disk is full, and an operator wants the warning before that.
+    public static let minimumFreeBytes: Int64 = 8 * 1024 * 1024
+
     public func probe() async throws {
+        let directory = (pool.path as NSString).deletingLastPathComponent
+        if let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? Int64,
+            free < Self.minimumFreeBytes
+        {
+            throw StoreError("the disk holding \(directory) is almost full (\(free / 1024) KiB free)")
+        }
         try await commits.write { db in
             try db.execute(
                 sql: """

@@ -37,13 +37,20 @@ public struct SegmentDestination: DeliveryDestination {
     }
 
     public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
-        let packed = BatchPacker.pack(sizes: jobs.map(\.payload.count))
-        return packed.batches.map { $0.map { jobs[$0] } } + packed.oversize.map { [jobs[$0]] }
+        // Events without a user (a replayed "no subscriber" dead letter) go alone and are refused in
+        // `deliver`: Segment would answer 200 and drop them.
+        let sendable = jobs.filter { !$0.orderingKey.isEmpty }
+        let packed = BatchPacker.pack(sizes: sendable.map(\.payload.count))
+        return packed.batches.map { $0.map { sendable[$0] } } + packed.oversize.map { [sendable[$0]] }
+            + jobs.filter(\.orderingKey.isEmpty).map { [$0] }
     }
 
     public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
         if jobs.count == 1, jobs[0].payload.count > BatchPacker.maxEventBytes {
             return [AttemptReport(disposition: .permanent, reason: "event over 32 KB")]
+        }
+        if jobs.count == 1, jobs[0].orderingKey.isEmpty {
+            return [AttemptReport(disposition: .permanent, reason: "no subscriber")]
         }
         let request = makeRequest(jobs)
         let logged = redacted(request)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import Logging
 
@@ -49,20 +50,25 @@ struct Serve: AsyncParsableCommand {
             for problem in all { logger.critical("configuration problem", metadata: ["problem": "\(problem)"]) }
             throw ExitCode(78)  // EX_CONFIG
         }
-        let lock: DataDirectoryLock
+        let lock: DataDirectoryLock?
         do {
             lock = try DataDirectoryLock(directory: configuration.dataDir)
-        } catch {
-            logger.critical("cannot lock the data directory", metadata: ["error": "\(error)"])
+        } catch let busy as DataDirectoryLock.Busy where busy.anotherServer {
+            logger.critical("cannot lock the data directory", metadata: ["error": "\(busy)"])
             throw ExitCode(73)
-        }
-        defer { lock.release() }
-        let bridge: Bridge
-        do {
-            bridge = try Bridge(configuration: configuration, mapping: mapping, logger: logger)
         } catch {
-            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
-            throw ExitCode(74)
+            // A directory that cannot hold the lock file cannot hold the store either: serve anyway and
+            // answer 503 until it can (see below).
+            logger.error("cannot lock the data directory", metadata: ["error": "\(error)"])
+            lock = nil
+        }
+        defer { lock?.release() }
+        let bridge = try Bridge(configuration: configuration, mapping: mapping, logger: logger)
+        do {
+            _ = try bridge.store.current()
+        } catch {
+            // Not fatal: the ports answer 503 and /readyz says why until the store can be opened.
+            logger.error("cannot open the store yet; answering 503 until it can", metadata: ["error": "\(error)"])
         }
         logger.notice(
             "starting novu-segment-bridge",

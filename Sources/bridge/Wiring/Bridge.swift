@@ -13,7 +13,7 @@ import UnixSignals
 struct Bridge: Sendable {
     let configuration: BridgeConfiguration
     let mapping: MappingFile?
-    let store: SQLiteStore
+    let store: ResilientStore
     let relay: Relay
     let logger: Logger
     /// The ports actually bound (port 0 binds a free one); filled once each server runs.
@@ -23,7 +23,8 @@ struct Bridge: Sendable {
         self.configuration = configuration
         self.mapping = mapping
         self.logger = logger
-        store = try SQLiteStore(directory: configuration.dataDir)
+        let directory = configuration.dataDir
+        store = ResilientStore { try SQLiteStore(directory: directory) }
         let client = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
         var novu = NovuDestination.Configuration(apiKey: configuration.novuAPIKey, baseURL: configuration.novuAPIURL)
         novu.bulkThreshold = configuration.bulkThreshold

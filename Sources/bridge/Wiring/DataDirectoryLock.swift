@@ -13,6 +13,8 @@ struct DataDirectoryLock: Sendable {
 
     struct Busy: Error, CustomStringConvertible {
         var description: String
+        /// Another process holds the lock (as opposed to: the lock file cannot be made).
+        var anotherServer = false
     }
 
     init(directory: String) throws {
@@ -24,7 +26,7 @@ struct DataDirectoryLock: Sendable {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw Busy(description: "another bridge is serving from \(directory)")
+            throw Busy(description: "another bridge is serving from \(directory)", anotherServer: true)
         }
         self.descriptor = descriptor
     }

@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// The store as the running service sees it: opened lazily and re-opened after it failed, so the bridge
+/// starts and answers `503` (instead of exiting) while its data directory is read-only or missing, and
+/// recovers by itself when the directory does.
+public final class ResilientStore: DeliveryStore {
+    private struct State {
+        var store: SQLiteStore?
+        var lastError: String?
+        var lastAttempt: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    private let open: @Sendable () throws -> SQLiteStore
+    /// How often a failed open is tried again.
+    private let retryInterval: Duration
+
+    public init(retryInterval: Duration = .seconds(1), open: @escaping @Sendable () throws -> SQLiteStore) {
+        self.open = open
+        self.retryInterval = retryInterval
+    }
+
+    /// The open store, opening it if needed (at most once per retry interval).
+    public func current() throws -> SQLiteStore {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> Bool in
+            if state.store != nil { return false }
+            if let last = state.lastAttempt, now - last < retryInterval { return false }
+            state.lastAttempt = now
+            return true
+        }
+        if due {
+            do {
+                let store = try open()
+                state.withLock {
+                    $0.store = $0.store ?? store
+                    $0.lastError = nil
+                }
+            } catch {
+                state.withLock { $0.lastError = "\(error)" }
+            }
+        }
+        return try state.withLock { state in
+            guard let store = state.store else { throw StoreError(state.lastError ?? "the store is not open yet") }
+            return store
+        }
+    }
+
+    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await current().enqueue(jobs) }
+
+    public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+        try await current().claim(destination: destination, limit: limit, now: now)
+    }
+
+    public func settle(_ settlements: [Settlement]) async throws { try await current().settle(settlements) }
+
+    public func releaseAllClaims() async throws -> Int { try await current().releaseAllClaims() }
+
+    public func nextDue(destination: String) async throws -> Date? { try await current().nextDue(destination: destination) }
+
+    public func correlation(transactionId: String) async throws -> Correlation? {
+        try await current().correlation(transactionId: transactionId)
+    }
+
+    public func probe() async throws { try await current().probe() }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Delivery
+import Foundation
+
+/// `--data-dir`, shared by the commands that read the store while `serve` runs.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Directory of the SQLite store (default: BRIDGE_DATA_DIR, else ./data).")
+    var dataDir: String?
+
+    var directory: String {
+        dataDir ?? ProcessInfo.processInfo.environment["BRIDGE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
+    }
+
+    /// Opens the existing store; a missing one is an error, not a new empty store.
+    func open() throws -> SQLiteStore {
+        let path = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no store at \(path): set --data-dir or BRIDGE_DATA_DIR to the directory serve uses")
+        }
+        return try SQLiteStore(path: path)
+    }
+}
+
+/// Which dead letters a `dlq` command acts on.
+struct FilterOptions: ParsableArguments {
+    @Option(help: "Only this destination (novu, segment).") var destination: String?
+    @Option(help: "Only reasons containing this text (e.g. 'HTTP 422', expired).") var reason: String?
+    @Option(help: "Only dead-lettered within this long (e.g. 1h, 7d) or since this ISO 8601 time.") var since: String?
+    @Option(help: "At most this many.") var limit: Int?
+
+    func filter(ids: [Int64]? = nil) throws -> DeadLetterFilter {
+        var sinceDate: Date?
+        if let since {
+            if let duration = DurationText.parse(since) {
+                sinceDate = Date().addingTimeInterval(-duration.timeInterval)
+            } else if let date = try? Date(since, strategy: .iso8601) {
+                sinceDate = date
+            } else {
+                throw ValidationError("--since: expected a duration such as 1h or an ISO 8601 time, got '\(since)'")
+            }
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit: expected a positive number") }
+        return DeadLetterFilter(ids: ids, destination: destination, reason: reason, since: sinceDate, limit: limit)
+    }
+}

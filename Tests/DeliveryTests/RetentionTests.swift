@@ -1,0 +1,66 @@
+import Delivery
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Retention")
+struct RetentionTests {
+    /// One round of steady traffic: `count` jobs queued, delivered and settled.
+    func round(_ store: SQLiteStore, _ round: Int, count: Int) async throws {
+        let jobs = (0..<count).map { index in
+            NewJob(
+                destination: "novu",
+                orderingKey: "u\(index)",
+                kind: "trigger",
+                payload: Data(String(repeating: "p", count: 400).utf8),
+                event: Data(String(repeating: "e", count: 400).utf8),
+                dedupeKeys: ["segment:r\(round)-\(index)"],
+                correlation: Correlation(
+                    transactionId: "seg-r\(round)-\(index)",
+                    eventName: "E",
+                    messageId: "m",
+                    userId: "u",
+                    workflow: "w"
+                )
+            )
+        }
+        _ = try await store.enqueue(jobs)
+        let claimed = try await store.claim(destination: "novu", limit: count, now: Date().addingTimeInterval(1))
+        try await store.settle(claimed.map { Settlement(jobId: $0.id, outcome: .delivered) })
+    }
+
+    @Test("delivered jobs, old dedupe keys and correlations go; pending and dead-lettered stay")
+    func prunes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        try await round(store, 0, count: 50)
+        var dead = NewJob(destination: "novu", orderingKey: "d", kind: "trigger", payload: Data())
+        dead.deadLetterReason = "HTTP 422"
+        _ = try await store.enqueue([dead, NewJob(destination: "novu", orderingKey: "p", kind: "trigger", payload: Data())])
+        let later = Date().addingTimeInterval(10)
+        let kept = try await store.prune(now: later, retention: .seconds(60), correlationRetention: .seconds(60))
+        #expect(kept == SQLiteStore.PruneResult())
+        let pruned = try await store.prune(now: later, retention: .seconds(1), correlationRetention: .seconds(1), batchSize: 7)
+        #expect(pruned.jobs == 50)
+        #expect(pruned.dedupeKeys == 50)
+        #expect(pruned.correlations == 50)
+        #expect(try await store.stateCounts() == ["dead": 1, "pending": 1])
+    }
+
+    @Test("under steady traffic with pruning the file stops growing")
+    func boundedGrowth() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        var sizes: [Int] = []
+        for index in 0..<8 {
+            try await round(store, index, count: 300)
+            _ = try await store.prune(now: Date().addingTimeInterval(1), retention: .zero, correlationRetention: .zero, batchSize: 100)
+            sizes.append(try await store.filePages())
+        }
+        // After the first rounds the freed pages are reused: no growth from round 3 to round 8.
+        #expect(sizes[7] <= sizes[2], "file pages per round: \(sizes)")
+        #expect(try await store.stateCounts().isEmpty)
+    }
+}
