@@ -80,6 +80,7 @@ public final class Relay: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
+        for destination in destinations { await persistHoldState(destination.name) }
         let stopping = CancelFlag()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -160,6 +161,16 @@ public final class Relay: Service {
             }
         }
         return Settlement(jobId: job.id, outcome: outcome, attempt: attempt)
+    }
+
+    /// Writes a changed hold state to the store, for `bridge stats` in another process.
+    fileprivate func persistHoldState(_ name: String) async {
+        guard let state = status.needsPersisting(name) else { return }
+        do {
+            try await store.recordDestinationState(name: name, held: state.held, reason: state.reason)
+        } catch {
+            logger.warning("could not record the destination state", metadata: ["destination": "\(name)", "error": "\(error)"])
+        }
     }
 
     fileprivate var settings: Configuration { configuration }
@@ -249,9 +260,10 @@ extension Relay {
             let settlements = zip(jobs, reports).map { job, report in
                 relay.settlement(for: job, report: report, destination: destination.name, now: now)
             }
-            record(settlements)
+            record(settlements, jobs: jobs, now: now)
             do {
                 try await relay.queue.settle(settlements)
+                await relay.persistHoldState(destination.name)
             } catch {
                 // The claims stay taken until the next start releases them; the jobs are sent again then,
                 // with the same ids, so the destination dedupes.
@@ -259,11 +271,15 @@ extension Relay {
             }
         }
 
-        private func record(_ settlements: [Settlement]) {
-            for settlement in settlements {
+        private func record(_ settlements: [Settlement], jobs: [ClaimedJob], now: Date) {
+            for (settlement, job) in zip(settlements, jobs) {
                 let outcome: String
                 switch settlement.outcome {
-                case .delivered: outcome = "delivered"
+                case .delivered:
+                    outcome = "delivered"
+                    // End to end: from the commit at ingest to the destination's acknowledgement.
+                    Timer(label: "bridge_delivery_latency_seconds", dimensions: [("destination", destination.name)])
+                        .recordNanoseconds(Int64(max(0, now.timeIntervalSince(job.createdAt)) * 1e9))
                 case .dryRun: outcome = "dry_run"
                 case .retry, .hold: outcome = "retried"
                 case .deadLetter(let reason):

@@ -20,6 +20,7 @@ public final class RelayStatus: Sendable {
     }
 
     private let state = Mutex([String: Destination]())
+    private let persisted = Mutex([String: Bool]())
 
     public init() {}
 
@@ -32,6 +33,17 @@ public final class RelayStatus: Sendable {
     public var held: [(name: String, reason: String)] {
         state.withLock { all in
             all.filter(\.value.held).map { ($0.key, $0.value.holdReason ?? "held") }.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// `true` when `name`'s hold state differs from what was last written to the store, and notes it
+    /// as written: the caller then writes it.
+    public func needsPersisting(_ name: String) -> (held: Bool, reason: String?)? {
+        let current = destination(name)
+        return persisted.withLock { written in
+            guard written[name] != current.held else { return nil }
+            written[name] = current.held
+            return (current.held, current.holdReason)
         }
     }
 

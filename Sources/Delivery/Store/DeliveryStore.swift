@@ -201,4 +201,7 @@ public protocol DeliveryStore: Sendable {
 
     /// Throws unless the store can commit a write right now (readiness).
     func probe() async throws
+
+    /// Records a destination's hold state, so other processes (`bridge stats`) can see it.
+    func recordDestinationState(name: String, held: Bool, reason: String?) async throws
 }

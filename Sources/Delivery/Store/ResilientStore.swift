@@ -64,4 +64,8 @@ public final class ResilientStore: DeliveryStore {
     }
 
     public func probe() async throws { try await current().probe() }
+
+    public func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
+        try await current().recordDestinationState(name: name, held: held, reason: reason)
+    }
 }

@@ -42,8 +42,10 @@ extension SQLiteStore {
                         reason TEXT NOT NULL,
                         response TEXT,
                         attempt_key TEXT,
-                        request TEXT
+                        request TEXT,
+                        outcome TEXT NOT NULL           -- retry | hold | dead
                     );
+                    CREATE INDEX attempt_at ON attempt(at);
                     CREATE INDEX attempt_job ON attempt(job_id);
 
                     CREATE TABLE dedupe (
@@ -51,6 +53,14 @@ extension SQLiteStore {
                         created_at REAL NOT NULL
                     ) WITHOUT ROWID;
                     CREATE INDEX dedupe_age ON dedupe(created_at);
+
+                    -- What the relay knows of each destination, for `bridge stats` in another process.
+                    CREATE TABLE destination_state (
+                        name TEXT PRIMARY KEY,
+                        held INTEGER NOT NULL,
+                        reason TEXT,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
 
                     CREATE TABLE correlation (
                         transaction_id TEXT PRIMARY KEY,

@@ -106,8 +106,9 @@ public final class SQLiteStore: DeliveryStore {
                 arguments: [destination, now.timeIntervalSince1970, limit]
             )
             let jobs = rows.map(Self.claimedJob)
-            for job in jobs {
-                try db.execute(sql: "UPDATE job SET claimed_by = ? WHERE id = ?", arguments: [owner, job.id])
+            if !jobs.isEmpty {
+                let ids = jobs.map { String($0.id) }.joined(separator: ",")
+                try db.execute(sql: "UPDATE job SET claimed_by = ? WHERE id IN (\(ids))", arguments: [owner])
             }
             return jobs
         }
@@ -170,15 +171,31 @@ public final class SQLiteStore: DeliveryStore {
         // Successful attempts leave their trace in the job row; only failures are kept one by one,
         // which is what an operator reads in the dead-letter queue.
         if let attempt, state != "delivered", state != "dry_run" {
+            let outcome: String
+            switch settlement.outcome {
+            case .hold: outcome = "hold"
+            case .deadLetter: outcome = "dead"
+            default: outcome = "retry"
+            }
             try db.execute(
                 sql: """
-                    INSERT INTO attempt(job_id, at, status, reason, response, attempt_key, request)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO attempt(job_id, at, status, reason, response, attempt_key, request, outcome)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     settlement.jobId, at, attempt.status, attempt.reason, attempt.response, attempt.attemptKey,
-                    attempt.request,
+                    attempt.request, outcome,
                 ]
+            )
+        }
+    }
+
+    public func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
+        let now = Date().timeIntervalSince1970
+        try await commits.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO destination_state(name, held, reason, updated_at) VALUES (?, ?, ?, ?)",
+                arguments: [name, held, reason, now]
             )
         }
     }

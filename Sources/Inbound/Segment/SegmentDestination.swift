@@ -81,7 +81,7 @@ public struct SegmentDestination: DeliveryDestination {
     }
 
     /// `POST /v1/batch` with the events' stored JSON spliced in as is.
-    func makeRequest(_ jobs: [ClaimedJob]) -> HTTPClientRequest {
+    public func makeRequest(_ jobs: [ClaimedJob]) -> HTTPClientRequest {
         var body = Data("{\"batch\":[".utf8)
         for (index, job) in jobs.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }

@@ -97,7 +97,7 @@ public struct SegmentIngest: Sendable {
 
     private func ingest(_ items: [JSONValue], route: Route, single: Bool) async -> Answer {
         var jobs: [NewJob] = []
-        var jobIndexes: [Int] = []
+        var jobTypes: [String] = []
         var ignored = 0
         var rejected: [JSONValue] = []
         for (index, item) in items.enumerated() {
@@ -142,7 +142,7 @@ public struct SegmentIngest: Sendable {
                         correlation: correlation
                     )
                 )
-                jobIndexes.append(index)
+                jobTypes.append(type)
             }
         }
         let results: [EnqueueResult]
@@ -154,9 +154,9 @@ public struct SegmentIngest: Sendable {
         }
         var accepted = 0
         var duplicates = 0
-        for (job, result) in zip(jobs, results) {
+        for (type, result) in zip(jobTypes, results) {
             if case .accepted = result { accepted += 1 } else { duplicates += 1 }
-            count(result == .duplicate ? "duplicate" : "accepted", type: job.kind)
+            count(result == .duplicate ? "duplicate" : "accepted", type: type)
         }
         return Answer(
             status: 200,

@@ -180,6 +180,15 @@ private struct Reader {
 
 /// Durations as operators write them: `500ms`, `30s`, `5m`, `24h`, `7d`; a bare number is seconds.
 enum DurationText {
+    /// The largest whole unit that fits: `24h`, `90s`, `250ms`.
+    static func format(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        for (suffix, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60000), ("s", 1000)] where ms >= size && ms % size == 0 {
+            return "\(ms / size)\(suffix)"
+        }
+        return "\(ms)ms"
+    }
+
     static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()

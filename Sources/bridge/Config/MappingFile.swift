@@ -32,30 +32,39 @@ struct MappingFile: Sendable {
 
     static func parse(_ text: String, path: String) throws(Problem) -> MappingFile {
         let document: JSONValue
+        var lines: [String: Int] = [:]
         do {
             // YAML is a superset of JSON, so one parser reads both.
-            document = try Self.json(from: try Yams.load(yaml: text))
-        } catch let problem as Problem {
-            throw problem
+            guard let node = try Yams.compose(yaml: text) else { return MappingFile(rules: MappingRules(), feedback: FeedbackNames()) }
+            document = json(from: node, path: "", lines: &lines)
         } catch {
             throw Problem(path: path, message: "not valid YAML or JSON (\(error))")
+        }
+        func located(_ key: String) -> String {
+            var probe = key
+            // The nearest enclosing key that has a line (the key itself, or its rule).
+            while !probe.isEmpty {
+                if let line = lines[probe] { return "\(path):\(line)" }
+                if let cut = probe.lastIndex(where: { $0 == "." || $0 == "[" }) { probe = String(probe[..<cut]) } else { break }
+            }
+            return path
         }
         guard let top = document.objectValue ?? (document.isNull ? [:] : nil) else {
             throw Problem(path: path, message: "expected a mapping at the top level")
         }
         if let unknown = top.keys.sorted().first(where: { !knownKeys.contains($0) }) {
-            throw Problem(path: path, message: "unknown key '\(unknown)'")
+            throw Problem(path: located(unknown), message: "unknown key '\(unknown)'")
         }
         let rules: MappingRules
         do {
             rules = try MappingRules(file: top)
         } catch {
-            throw Problem(path: path, message: describe(key: error.key, message: error.message))
+            throw Problem(path: located(error.key), message: describe(key: error.key, message: error.message))
         }
         do {
             return MappingFile(rules: rules, feedback: try FeedbackNames(file: top))
         } catch {
-            throw Problem(path: path, message: describe(key: error.key, message: error.message))
+            throw Problem(path: located(error.key), message: describe(key: error.key, message: error.message))
         }
     }
 
@@ -63,22 +72,31 @@ struct MappingFile: Sendable {
         message == "unknown key" ? "unknown key '\(key)'" : "\(key): \(message)"
     }
 
-    private static func json(from value: Any?) throws -> JSONValue {
-        switch value {
-        case nil: return .null
-        case let value as Bool: return .bool(value)
-        case let value as Int: return .int(Int64(value))
-        case let value as Double: return .double(value)
-        case let value as String: return .string(value)
-        case let value as [Any]: return .array(try value.map(json(from:)))
-        case let value as [String: Any]: return .object(try value.mapValues(json(from:)))
-        case let value as [AnyHashable: Any]:
+    /// Converts a YAML node, noting the line of every key path (`rules[0].workflow`) for error messages.
+    private static func json(from node: Node, path: String, lines: inout [String: Int]) -> JSONValue {
+        if !path.isEmpty, lines[path] == nil, let line = node.mark?.line { lines[path] = line }
+        switch node {
+        case .scalar(let scalar):
+            switch Tag.Name(rawValue: node.tag.rawValue) {
+            case Tag.Name.null: return .null
+            case Tag.Name.bool: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
+            case Tag.Name.int: return node.int.map { .int(Int64($0)) } ?? .string(scalar.string)
+            case Tag.Name.float: return node.float.map(JSONValue.double) ?? .string(scalar.string)
+            default: return .string(scalar.string)
+            }
+        case .mapping(let mapping):
             var object: [String: JSONValue] = [:]
-            for (key, element) in value { object["\(key)"] = try json(from: element) }
+            for (key, value) in mapping {
+                let name = key.string ?? "\(key)"
+                let child = path.isEmpty ? name : "\(path).\(name)"
+                if let line = key.mark?.line { lines[child] = line }
+                object[name] = json(from: value, path: child, lines: &lines)
+            }
             return .object(object)
-        default:
-            if value is NSNull { return .null }
-            return .string("\(value!)")
+        case .sequence(let sequence):
+            return .array(sequence.enumerated().map { index, element in json(from: element, path: "\(path)[\(index)]", lines: &lines) })
+        case .alias:
+            return .null
         }
     }
 }

@@ -67,6 +67,7 @@ struct Bridge: Sendable {
         let health = HealthRoutes(store: store, status: relay.status)
 
         let segmentRouter = Router()
+        segmentRouter.add(middleware: HTTPMetrics(port: "segment"))
         health.register(on: segmentRouter)
         SegmentRoutes(ingest: ingest).register(on: segmentRouter)
         var novuIngestConfiguration = NovuIngest.Configuration(
@@ -81,6 +82,7 @@ struct Bridge: Sendable {
             logger: logger
         )
         let novuRouter = Router()
+        novuRouter.add(middleware: HTTPMetrics(port: "novu"))
         health.register(on: novuRouter)
         NovuRoutes(ingest: novuIngest).register(on: novuRouter)
 
@@ -93,7 +95,10 @@ struct Bridge: Sendable {
         let pruning = Retention(store: store, configuration: retention, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [pruning, relay, novuApp, segmentApp],
+                services: [
+                    pruning, QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
+                    relay, novuApp, segmentApp,
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -16,7 +16,7 @@ struct HealthRoutes: Sendable {
             Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Observability.registry.emitToBuffer()))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: MetricsText.render(Observability.registry.emitToBuffer())))
             )
         }
     }

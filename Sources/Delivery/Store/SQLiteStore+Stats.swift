@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+/// Per-destination figures for `bridge stats` and the queue gauges.
+public struct DestinationStats: Sendable, Equatable, Codable {
+    public struct Window: Sendable, Equatable, Codable {
+        public var delivered = 0
+        public var retried = 0
+        public var deadLettered = 0
+    }
+
+    public var destination: String
+    public var queued = 0
+    /// Age of the oldest job still queued, in seconds.
+    public var oldestPendingAge: Double?
+    public var lastHour = Window()
+    public var lastDay = Window()
+    public var held = false
+    public var holdReason: String?
+}
+
+extension SQLiteStore {
+    /// Figures for every destination that has jobs or state, as of `now`.
+    public func stats(now: Date = Date(), destinations: [String] = ["novu", "segment"]) async throws -> [DestinationStats] {
+        let hour = now.timeIntervalSince1970 - 3600
+        let day = now.timeIntervalSince1970 - 86400
+        return try await pool.read { db in
+            try destinations.map { name in
+                var stats = DestinationStats(destination: name)
+                let pending = try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM job WHERE destination = ? AND state = 'pending'",
+                    arguments: [name]
+                )
+                stats.queued = pending?["n"] ?? 0
+                stats.oldestPendingAge = (pending?["oldest"] as Double?).map { max(0, now.timeIntervalSince1970 - $0) }
+                for (since, keyPath) in [(hour, \DestinationStats.lastHour), (day, \DestinationStats.lastDay)] {
+                    var window = DestinationStats.Window()
+                    window.delivered =
+                        try Int.fetchOne(
+                            db,
+                            sql: """
+                                SELECT COUNT(*) FROM job INDEXED BY job_done
+                                WHERE state IN ('delivered', 'dry_run') AND settled_at >= ? AND destination = ?
+                                """,
+                            arguments: [since, name]
+                        ) ?? 0
+                    window.deadLettered =
+                        try Int.fetchOne(
+                            db,
+                            sql:
+                                "SELECT COUNT(*) FROM job INDEXED BY job_dead WHERE state = 'dead' AND settled_at >= ? AND destination = ?",
+                            arguments: [since, name]
+                        ) ?? 0
+                    window.retried =
+                        try Int.fetchOne(
+                            db,
+                            sql: """
+                                SELECT COUNT(*) FROM attempt JOIN job ON job.id = attempt.job_id
+                                WHERE attempt.at >= ? AND attempt.outcome IN ('retry', 'hold') AND job.destination = ?
+                                """,
+                            arguments: [since, name]
+                        ) ?? 0
+                    stats[keyPath: keyPath] = window
+                }
+                if let state = try Row.fetchOne(db, sql: "SELECT held, reason FROM destination_state WHERE name = ?", arguments: [name]) {
+                    stats.held = state["held"]
+                    stats.holdReason = state["reason"]
+                }
+                return stats
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Outbound
+
+/// `bridge check-config`: the effective configuration, secrets masked, and every problem at once.
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Print the effective configuration (secrets masked) and every problem; exit non-zero on any."
+    )
+
+    @OptionGroup var options: ServeOptions
+
+    func run() async throws {
+        let loaded = LoadedConfiguration.load(options.effectiveEnvironment)
+        let config = loaded.configuration
+        var problems = loaded.problems
+        let rows: [(String, String)] = [
+            ("NOVU_API_KEY", secret(config.novuAPIKey, unset: "unset (Novu runs dry: requests are logged, not sent)")),
+            ("NOVU_API_URL", config.novuAPIURL),
+            ("NOVU_WEBHOOK_SECRET", secrets(config.novuWebhookSecrets, unset: "unset (the novu port refuses webhooks)")),
+            ("SEGMENT_WRITE_KEY", secret(config.segmentWriteKey, unset: "unset (Segment runs dry: batches are logged, not sent)")),
+            ("SEGMENT_API_URL", config.segmentAPIURL),
+            ("SEGMENT_SHARED_SECRET", secret(config.segmentSharedSecret, unset: "unset (X-Signature not checked)")),
+            ("BRIDGE_WRITE_KEYS", secrets(config.writeKeys.sorted(), unset: "unset (any write key accepted on /v1/*)")),
+            ("BRIDGE_ENVIRONMENT", config.environment),
+            ("BRIDGE_HOST", config.host),
+            ("BRIDGE_SEGMENT_PORT", String(config.segmentPort)),
+            ("BRIDGE_NOVU_PORT", String(config.novuPort)),
+            ("BRIDGE_DATA_DIR", config.dataDir),
+            ("BRIDGE_MAPPING_FILE", config.mappingFile ?? "unset (seed convention for every track)"),
+            ("BRIDGE_MAX_RETRY_AGE", DurationText.format(config.maxRetryAge)),
+            ("BRIDGE_RETENTION", DurationText.format(config.retention)),
+            ("BRIDGE_SHUTDOWN_TIMEOUT", DurationText.format(config.shutdownTimeout)),
+            ("BRIDGE_HOLD_PROBE_INTERVAL", DurationText.format(config.holdProbeInterval)),
+            ("BRIDGE_ACCEPT_UNSIGNED", config.acceptUnsigned ? "1" : "0"),
+            ("NOVU_BULK_THRESHOLD", String(config.bulkThreshold)),
+            ("NOVU_CONCURRENCY", String(config.novuConcurrency)),
+            ("NOVU_MAX_RPS", config.novuMaxRPS.map { String($0) } ?? "unset (no ceiling)"),
+            ("SEGMENT_MAX_RPS", config.segmentMaxRPS.map { String($0) } ?? "unset (no ceiling)"),
+            ("BRIDGE_LOG_LEVEL", config.logLevel.rawValue),
+            ("BRIDGE_LOG_FORMAT", config.logFormat.rawValue),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        print("effective configuration:")
+        for (name, value) in rows { print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        if let mapping = loaded.mapping {
+            print("mapping file: \(mapping.rules.rules.count) rule(s), fallback \(mapping.rules.fallback.rawValue)")
+        }
+        if let problem = Self.writableProblem(config.dataDir) { problems.append(problem) }
+        if problems.isEmpty {
+            print("configuration OK")
+            return
+        }
+        print("\(problems.count) problem\(problems.count == 1 ? "" : "s"):")
+        for problem in problems { print("  - \(problem)") }
+        throw ExitCode(78)
+    }
+
+    /// `set (…last 4)`: enough to tell which key it is, not enough to use it.
+    private func secret(_ value: String?, unset: String) -> String {
+        guard let value, !value.isEmpty else { return unset }
+        return value.count > 8 ? "set (…\(value.suffix(4)))" : "set"
+    }
+
+    private func secrets(_ values: [String], unset: String) -> String {
+        guard !values.isEmpty else { return unset }
+        return values.map { secret($0, unset: "") }.joined(separator: ", ")
+    }
+
+    /// The data directory must exist or be creatable, and take a file.
+    static func writableProblem(_ directory: String) -> String? {
+        let probe = (directory as NSString).appendingPathComponent(".check-config-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data().write(to: URL(fileURLWithPath: probe))
+            try FileManager.default.removeItem(atPath: probe)
+            return nil
+        } catch {
+            return "BRIDGE_DATA_DIR: \(directory) is not writable (\(error.localizedDescription))"
+        }
+    }
+}

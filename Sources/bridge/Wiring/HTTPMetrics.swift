@@ -1,0 +1,28 @@
+import Foundation
+import Hummingbird
+import Metrics
+
+/// Counts requests and times them, per port and status: `bridge_http_requests_total`,
+/// `bridge_http_request_duration_seconds`.
+struct HTTPMetrics<Context: RequestContext>: RouterMiddleware {
+    let port: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            record(status: response.status.code, since: started)
+            return response
+        } catch {
+            record(status: (error as? any HTTPResponseError)?.status.code ?? 500, since: started)
+            throw error
+        }
+    }
+
+    private func record(status: Int, since started: ContinuousClock.Instant) {
+        Counter(label: "bridge_http_requests_total", dimensions: [("port", port), ("status", String(status))]).increment()
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "bridge_http_request_duration_seconds", dimensions: [("port", port)])
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
