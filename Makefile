@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: run test deps build lint format clean
+.PHONY: run test deps build lint format clean bench bench-backlog
 
 ## Install the two system libraries the bridge links (libcurl, SQLite) when they are missing.
 deps:
@@ -27,6 +27,15 @@ test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip BridgeTests
 	$(SWIFT) test --filter BridgeTests --no-parallel
+
+## The benchmark (not a test): the bridge against a bare Hummingbird endpoint and the Node peer,
+## all against one Novu sink, measured in one run. Prints one table with the ratios.
+bench: deps
+	bash bench/run.sh
+
+## 1,000,000 queued events drained by the bridge: RSS and drain rate over time.
+bench-backlog: deps
+	bash bench/backlog.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

@@ -88,6 +88,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "BenchBacklog",
+            dependencies: ["Delivery", "Outbound"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "BenchCeiling",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict

@@ -97,8 +97,9 @@ struct DeliveryGuaranteeTests {
         let events = (0..<10).map { trigger("c\($0)", user: "user-\($0)") }
         #expect(counts(try await harness.post(json: .array(events)).json) == (10, 0, 0, 0))
         let requests = try await harness.novu.waitForRequests(10)
-        // A burst of 5, then one every 200 ms: the tenth goes out at least 1 s after the first.
-        #expect(requests[9].at - requests[0].at >= .milliseconds(950))
+        // A burst of 5, then one every 200 ms: the tenth goes out about 1 s after the first (the first pays
+        // for opening the connection, so allow for that); with no ceiling all ten go within milliseconds.
+        #expect(requests[9].at - requests[0].at >= .milliseconds(800))
     }
 
     @Test("401: nothing is dead-lettered; the destination is held and resumes when the key works")

@@ -50,40 +50,20 @@ public final class FakeServer: Sendable {
     public typealias Responder = @Sendable (RecordedRequest) -> FakeResponse
 
     private let recorder: Recorder
-    private let group: ServiceGroup
-    public let port: Int
+    private let server: RunningServer
+    public var port: Int { server.port }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(recorder: Recorder, group: ServiceGroup, port: Int) {
+    private init(recorder: Recorder, server: RunningServer) {
         self.recorder = recorder
-        self.group = group
-        self.port = port
+        self.server = server
     }
 
     /// Starts a server answering with `responder`.
     public static func start(responder: @escaping Responder) async throws -> FakeServer {
         let recorder = Recorder(responder: responder)
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "fake-server")
-        logger.logLevel = .critical
-        let app = Application(
-            responder: Handler(recorder: recorder),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            await group.triggerGracefulShutdown()
-            throw TestFailure("fake server did not start")
-        }
-        return FakeServer(recorder: recorder, group: group, port: port)
+        return FakeServer(recorder: recorder, server: try await RunningServer.start(responder: Handler(recorder: recorder)))
     }
 
     /// Replaces how the server answers from now on.
@@ -109,11 +89,9 @@ public final class FakeServer: Sendable {
         return recorder.requests
     }
 
-    /// Stops taking connections. Requests in flight still get their answers: cancelling a Hummingbird
-    /// server mid-response traps in NIO, so the stop is graceful and not awaited.
+    /// Stops taking connections (see `RunningServer.stop`).
     public func stop() {
-        let group = group
-        Task { await group.triggerGracefulShutdown() }
+        server.stop()
     }
 }
 

@@ -11,11 +11,17 @@ public struct RunningServer: Sendable {
 
     /// Starts `router` on 127.0.0.1, port 0.
     public static func start(router: Router<BasicRequestContext>) async throws -> RunningServer {
+        try await start(responder: router.buildResponder())
+    }
+
+    /// Starts `responder` on 127.0.0.1, port 0.
+    public static func start<Responder: HTTPResponder>(responder: Responder) async throws -> RunningServer
+    where Responder.Context == BasicRequestContext {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         let app = Application(
-            router: router,
+            responder: responder,
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
@@ -33,7 +39,8 @@ public struct RunningServer: Sendable {
         return RunningServer(port: port, group: group)
     }
 
-    /// Stops gracefully (see `FakeServer.stop`), without waiting.
+    /// Stops taking connections. Requests in flight still get their answers: cancelling a Hummingbird
+    /// server mid-response traps in NIO, so the stop is graceful and not awaited.
     public func stop() {
         let group = group
         Task { await group.triggerGracefulShutdown() }

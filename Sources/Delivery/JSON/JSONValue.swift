@@ -98,17 +98,21 @@ extension JSONValue: Codable {
 
 extension JSONValue {
     /// Parses one JSON document.
-    public static func parse(_ bytes: some DataProtocol) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    public static func parse(_ bytes: some ContiguousBytes) throws -> JSONValue {
+        try JSONParser.parse(bytes)
     }
 
     /// The compact JSON text of this value, keys sorted so equal values give equal bytes.
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON primitive, except a
-        // non-finite Double, which JSON parsing never produces.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        Data(encodedBytes())
+    }
+
+    /// The compact JSON text as bytes.
+    public func encodedBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JSONWriter.write(self, into: &out)
+        return out
     }
 
     /// The JSON text as a `String`.

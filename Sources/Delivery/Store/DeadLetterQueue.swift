@@ -35,16 +35,6 @@ public struct DeadLetter: Sendable, Equatable, Codable {
     public var deadLetteredAt: Date?
 }
 
-/// One attempt, as kept in the dead-letter queue.
-public struct RecordedAttempt: Sendable, Equatable, Codable {
-    public var at: Date
-    public var status: Int?
-    public var reason: String
-    public var response: String?
-    public var attemptKey: String?
-    public var request: String?
-}
-
 /// Everything kept about one dead letter (`bridge dlq show`).
 public struct DeadLetterDetail: Sendable, Equatable, Codable {
     public var letter: DeadLetter
@@ -52,7 +42,7 @@ public struct DeadLetterDetail: Sendable, Equatable, Codable {
     public var event: String?
     /// What the destination was to be sent (the job payload).
     public var payload: String
-    public var attempts: [RecordedAttempt]
+    public var attempts: [AttemptRecord]
 }
 
 /// The dead-letter queue, for operators. Works against the same store a running `serve` uses.

@@ -108,7 +108,7 @@ public struct ClaimedJob: Sendable, Equatable {
 }
 
 /// One attempt's record, kept with the job.
-public struct AttemptRecord: Sendable, Equatable {
+public struct AttemptRecord: Sendable, Equatable, Codable {
     public var at: Date
     /// The answer's status; `nil` when there was no answer.
     public var status: Int?

@@ -35,7 +35,7 @@ extension SQLiteStore: DeadLetterQueue {
                 sql: "SELECT at, status, reason, response, attempt_key, request FROM attempt WHERE job_id = ? ORDER BY rowid",
                 arguments: [id]
             ).map { attempt in
-                RecordedAttempt(
+                AttemptRecord(
                     at: Date(timeIntervalSince1970: attempt["at"]),
                     status: attempt["status"],
                     reason: attempt["reason"],

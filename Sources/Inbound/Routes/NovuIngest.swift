@@ -34,17 +34,7 @@ public struct NovuIngest: Sendable {
         }
     }
 
-    /// Status and JSON body.
-    public struct Answer: Sendable, Equatable {
-        public var status: Int
-        public var body: JSONValue
-
-        static func error(_ status: Int, _ error: String, _ message: String) -> Answer {
-            Answer(status: status, body: ["error": .string(error), "message": .string(message)])
-        }
-
-        static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
-    }
+    public typealias Answer = IngestAnswer
 
     let configuration: Configuration
     let names: FeedbackNames
@@ -98,7 +88,7 @@ public struct NovuIngest: Sendable {
         case .ignored(let reason):
             count("ignored", type: webhook.type)
             logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
-            return .ok("ignored")
+            return Self.ok("ignored")
         case .track(let event, let userId, let messageId):
             dedupeKeys.append("segment-message:" + messageId)
             job = NewJob(
@@ -129,16 +119,18 @@ public struct NovuIngest: Sendable {
         }
         if result == .duplicate {
             count("duplicate", type: webhook.type)
-            return .ok("duplicate")
+            return Self.ok("duplicate")
         }
         if let reason = job.deadLetterReason {
             count("dead_lettered", type: webhook.type)
             logger.warning("webhook dead-lettered", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
-            return .ok("dead_lettered")
+            return Self.ok("dead_lettered")
         }
         count("accepted", type: webhook.type)
-        return .ok("accepted")
+        return Self.ok("accepted")
     }
+
+    private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
 
     private func storeUnavailable(_ error: any Error) -> Answer {
         logger.error("store did not commit; answering 503 so Novu retries", metadata: ["error": "\(error)"])

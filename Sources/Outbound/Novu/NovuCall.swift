@@ -2,9 +2,9 @@ import Delivery
 import Foundation
 
 /// One Novu API call, as queued: the job payload of the `novu` destination.
-public struct NovuCall: Sendable, Equatable, Codable {
+public struct NovuCall: Sendable, Equatable {
     /// What the call does; decides how the answer is judged.
-    public enum Operation: String, Sendable, Codable {
+    public enum Operation: String, Sendable {
         case trigger
         case subscriberUpsert = "subscriber.upsert"
         case topicSubscribe = "topic.subscribe"
@@ -28,16 +28,29 @@ public struct NovuCall: Sendable, Equatable, Codable {
         self.transactionId = transactionId
     }
 
-    /// The job payload.
+    /// The job payload: `{"operation","method","path","body"?,"transactionId"}`. Written and read with the
+    /// bridge's own JSON reader and writer, not `Codable`: the relay reads one per job sent.
     public func encoded() -> Data {
-        // Encoding plain Codable values with JSONEncoder does not fail.
-        (try? JSONEncoder().encode(self)) ?? Data()
+        var fields: [String: JSONValue] = [
+            "operation": .string(operation.rawValue), "method": .string(method), "path": .string(path),
+            "transactionId": .string(transactionId),
+        ]
+        if let body { fields["body"] = body }
+        return JSONValue.object(fields).encoded()
     }
 
     /// Reads a job payload.
     public static func decode(_ payload: Data) throws -> NovuCall {
-        try JSONDecoder().decode(NovuCall.self, from: payload)
+        let json = try JSONValue.parse(payload)
+        guard let operation = json["operation"]?.stringValue.flatMap(Operation.init(rawValue:)),
+            let method = json["method"]?.stringValue, let path = json["path"]?.stringValue,
+            let transactionId = json["transactionId"]?.stringValue
+        else { throw PayloadError() }
+        return NovuCall(operation: operation, method: method, path: path, body: json["body"], transactionId: transactionId)
     }
+
+    /// A job payload this version cannot read.
+    public struct PayloadError: Error {}
 
     /// Percent-encodes one path segment (a subscriber id, a topic key).
     public static func pathSegment(_ value: String) -> String {

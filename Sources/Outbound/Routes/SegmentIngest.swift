@@ -32,15 +32,7 @@ public struct SegmentIngest: Sendable {
         }
     }
 
-    /// An answer: status and JSON body.
-    public struct Answer: Sendable, Equatable {
-        public var status: Int
-        public var body: JSONValue
-
-        static func error(_ status: Int, _ error: String, _ message: String) -> Answer {
-            Answer(status: status, body: ["error": .string(error), "message": .string(message)])
-        }
-    }
+    public typealias Answer = IngestAnswer
 
     let configuration: Configuration
     let mapper: SegmentMapper

@@ -1,0 +1,53 @@
+import Delivery
+import Foundation
+import Testing
+
+@Suite("JSON reader and writer")
+struct JSONValueTests {
+    @Test("values of every kind are read")
+    func kinds() throws {
+        let value = try JSONValue.parse(Data(#" {"a":[1,-2,3.5,1e3,true,false,null,"x"],"b":{}, "c":[]} "#.utf8))
+        #expect(value == ["a": [1, -2, .double(3.5), .double(1000), true, false, nil, "x"], "b": [:], "c": []])
+    }
+
+    @Test("escapes, unicode and surrogate pairs are decoded")
+    func strings() throws {
+        let text = #""quote \" backslash \\ slash \/ tab \t line \n é \u00e9 \ud83d\ude00 \u2028""#
+        #expect(try JSONValue.parse(Data(text.utf8)) == .string("quote \" backslash \\ slash / tab \t line \n é é 😀 \u{2028}"))
+    }
+
+    @Test("integers stay integers; large ones become doubles")
+    func numbers() throws {
+        #expect(try JSONValue.parse(Data("9007199254740993".utf8)) == .int(9_007_199_254_740_993))
+        #expect(try JSONValue.parse(Data("99999999999999999999".utf8)) == .double(1e20))
+        #expect(JSONValue.double(3).encodedString() == "3")
+        #expect(JSONValue.double(129.5).encodedString() == "129.5")
+    }
+
+    @Test(
+        "malformed documents are refused",
+        arguments: [
+            "", "{", "[1,]", "{\"a\" 1}", "{a:1}", "01", "1.", "-", "\"unterminated", "\"bad \\x escape\"", "tru", "[1] 2",
+            "\"lone \\ud800\"", "\"ctl \u{01}\"", "nul",
+        ]
+    )
+    func malformed(text: String) {
+        #expect(throws: (any Error).self) { try JSONValue.parse(Data(text.utf8)) }
+    }
+
+    @Test("writing is compact with sorted keys, and reading it back gives the same value")
+    func roundTrip() throws {
+        let value: JSONValue = ["b": ["y": 1, "x": [true, nil]], "a": "line\nbreak \"quoted\" \u{01} é", "c": .double(0.25)]
+        let text = value.encodedString()
+        #expect(text == #"{"a":"line\nbreak \"quoted\" \u0001 é","b":{"x":[true,null],"y":1},"c":0.25}"#)
+        #expect(try JSONValue.parse(Data(text.utf8)) == value)
+        // Foundation reads what we write.
+        #expect((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["c"] as? Double == 0.25)
+    }
+
+    @Test("deep nesting is refused, not a crash")
+    func depth() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: (any Error).self) { try JSONValue.parse(Data(deep.utf8)) }
+    }
+}
