@@ -50,20 +50,23 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     private static func insert(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
-        for key in job.dedupeKeys {
-            let seen = try Bool.fetchOne(db, sql: "SELECT 1 FROM dedupe WHERE key = ?", arguments: [key]) ?? false
-            if seen { return .duplicate }
+        // Cached statements: ingest runs these for every event, and compiling SQL costs more than running it.
+        let seen = try db.cachedStatement(sql: "SELECT 1 FROM dedupe WHERE key = ?")
+        for key in job.dedupeKeys where try Bool.fetchOne(seen, arguments: [key]) == true {
+            return .duplicate
         }
+        let remember = try db.cachedStatement(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)")
         for key in job.dedupeKeys {
-            try db.execute(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)", arguments: [key, now])
+            try remember.execute(arguments: [key, now])
         }
         let dead = job.deadLetterReason
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at,
                                 reason, settled_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 job.destination, job.orderingKey, job.kind, job.payload, job.event,
                 dead == nil ? "pending" : "dead", now, now, dead, dead == nil ? nil : now,
@@ -71,11 +74,12 @@ public final class SQLiteStore: DeliveryStore {
         )
         let id = db.lastInsertedRowID
         if let correlation = job.correlation {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO correlation(transaction_id, event_name, message_id, user_id, workflow, created_at)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     correlation.transactionId, correlation.eventName, correlation.messageId,
                     correlation.userId, correlation.workflow, now,
@@ -89,20 +93,21 @@ public final class SQLiteStore: DeliveryStore {
         let owner = owner
         return try await commits.write { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
-                           last_status, last_attempt_key
-                    FROM job AS j INDEXED BY job_due
-                    WHERE j.destination = ? AND j.state = 'pending' AND j.claimed_by IS NULL
-                      AND j.next_attempt_at <= ?
-                      AND NOT EXISTS (
-                          SELECT 1 FROM job AS o INDEXED BY job_open
-                          WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
-                            AND o.state = 'pending' AND o.id < j.id)
-                    ORDER BY j.next_attempt_at, j.id
-                    LIMIT ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                            SELECT id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
+                               last_status, last_attempt_key
+                        FROM job AS j INDEXED BY job_due
+                        WHERE j.destination = ? AND j.state = 'pending' AND j.claimed_by IS NULL
+                          AND j.next_attempt_at <= ?
+                          AND NOT EXISTS (
+                              SELECT 1 FROM job AS o INDEXED BY job_open
+                              WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
+                                AND o.state = 'pending' AND o.id < j.id)
+                        ORDER BY j.next_attempt_at, j.id
+                        LIMIT ?
+                        """
+                ),
                 arguments: [destination, now.timeIntervalSince1970, limit]
             )
             let jobs = rows.map(Self.claimedJob)
@@ -154,7 +159,7 @@ public final class SQLiteStore: DeliveryStore {
         case .deadLetter(let why): (state, reason, counts) = ("dead", why, true)
         }
         let at = attempt?.at.timeIntervalSince1970 ?? now
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE job SET claimed_by = NULL, state = ?, attempts = attempts + ?,
                     next_attempt_at = COALESCE(?, next_attempt_at),
@@ -162,7 +167,8 @@ public final class SQLiteStore: DeliveryStore {
                     last_status = ?, last_attempt_key = COALESCE(?, last_attempt_key),
                     reason = COALESCE(?, reason), settled_at = ?
                 WHERE id = ?
-                """,
+                """
+        ).execute(
             arguments: [
                 state, counts ? 1 : 0, next, at, at, attempt?.status, attempt?.attemptKey, reason,
                 state == "pending" ? nil : now, settlement.jobId,
