@@ -26,7 +26,10 @@ struct ProcessTests {
         #expect(answer.status == 200)
         let health = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(novu)/healthz"))
         #expect(health.status == 200)
-        try await waitUntil("the dry-run request is logged") { bridge.log.contains("dry run") }
+        // Wait for the whole line: the log is read while the process writes it.
+        try await waitUntil("the dry-run request is logged") {
+            bridge.logLines.contains { $0["message"]?.stringValue?.hasPrefix("dry run") == true }
+        }
         let line = try #require(bridge.logLines.first { $0["message"]?.stringValue?.hasPrefix("dry run") == true })
         let request = try #require(line["request"]?.stringValue)
         #expect(request.contains("POST https://api.novu.co/v1/events/trigger"))
