@@ -80,10 +80,7 @@ final class CurlEasy {
         _ = ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, userdata in
             let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
-            if let buffer {
-                let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
-                sink.headerLine(line)
-            }
+            if let buffer { sink.headerLine(UnsafeRawBufferPointer(start: buffer, count: length)) }
             return length
         }
         _ = ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
@@ -125,16 +122,24 @@ private final class ResponseSink {
         self.cancel = cancel
     }
 
-    func headerLine(_ line: String) {
-        if line.hasPrefix("HTTP/") {
+    /// One raw header line as curl hands it over (`Name: value\r\n`), read byte by byte: this runs for
+    /// every header of every answer.
+    func headerLine(_ line: UnsafeRawBufferPointer) {
+        if line.starts(with: "HTTP/".utf8) {
             // A new status line (after 100 Continue, say): the headers before it were not the answer's.
             headers = [:]
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        headers[name] = value
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var nameEnd = colon
+        while nameEnd > 0, isSpace(line[nameEnd - 1]) { nameEnd -= 1 }
+        var valueStart = colon + 1
+        var valueEnd = line.count
+        while valueStart < valueEnd, isSpace(line[valueStart]) { valueStart += 1 }
+        while valueEnd > valueStart, isSpace(line[valueEnd - 1]) { valueEnd -= 1 }
+        let name = String(decoding: line[..<nameEnd].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+        headers[name] = String(decoding: line[valueStart..<valueEnd], as: UTF8.self)
     }
 }
 

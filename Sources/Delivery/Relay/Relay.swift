@@ -293,8 +293,7 @@ extension Relay {
                     )
                 case .release: continue
                 }
-                Counter(label: "bridge_deliveries_total", dimensions: [("destination", destination.name), ("outcome", outcome)])
-                    .increment()
+                CounterCache.deliveries.increment([("destination", destination.name), ("outcome", outcome)])
             }
         }
     }

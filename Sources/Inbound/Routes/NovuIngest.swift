@@ -138,7 +138,7 @@ public struct NovuIngest: Sendable {
     }
 
     private func count(_ outcome: String, type: String) {
-        Counter(label: "bridge_events_total", dimensions: [("port", "novu"), ("type", type), ("outcome", outcome)]).increment()
+        CounterCache.events.increment([("port", "novu"), ("type", type), ("outcome", outcome)])
     }
 }
 

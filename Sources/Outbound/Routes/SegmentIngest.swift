@@ -171,7 +171,6 @@ public struct SegmentIngest: Sendable {
     }
 
     private func count(_ outcome: String, type: String) {
-        Counter(label: "bridge_events_total", dimensions: [("port", "segment"), ("type", type), ("outcome", outcome)])
-            .increment()
+        CounterCache.events.increment([("port", "segment"), ("type", type), ("outcome", outcome)])
     }
 }

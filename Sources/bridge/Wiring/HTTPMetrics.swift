@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import Hummingbird
 import Metrics
@@ -20,7 +21,7 @@ struct HTTPMetrics<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(status: Int, since started: ContinuousClock.Instant) {
-        Counter(label: "bridge_http_requests_total", dimensions: [("port", port), ("status", String(status))]).increment()
+        CounterCache.httpRequests.increment([("port", port), ("status", String(status))])
         let elapsed = ContinuousClock.now - started
         Timer(label: "bridge_http_request_duration_seconds", dimensions: [("port", port)])
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)

@@ -1,0 +1,32 @@
+import Metrics
+import Synchronization
+
+/// Counters looked up once and kept: creating a swift-metrics `Counter` asks the metrics backend for it
+/// (a lock, a label check, a dictionary) every time, and ingest counts every event.
+public final class CounterCache: Sendable {
+    private let label: String
+    private let counters = Mutex([[String]: Counter]())
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    /// Adds `amount` to the counter with these `(name, value)` dimensions.
+    public func increment(_ dimensions: [(String, String)], by amount: Int64 = 1) {
+        let key = dimensions.flatMap { [$0.0, $0.1] }
+        let counter = counters.withLock { cache in
+            if let known = cache[key] { return known }
+            let made = Counter(label: label, dimensions: dimensions)
+            cache[key] = made
+            return made
+        }
+        counter.increment(by: amount)
+    }
+
+    /// `bridge_events_total{port,type,outcome}`.
+    public static let events = CounterCache(label: "bridge_events_total")
+    /// `bridge_deliveries_total{destination,outcome}`.
+    public static let deliveries = CounterCache(label: "bridge_deliveries_total")
+    /// `bridge_http_requests_total{port,status}`.
+    public static let httpRequests = CounterCache(label: "bridge_http_requests_total")
+}
