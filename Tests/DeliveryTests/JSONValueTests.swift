@@ -45,6 +45,16 @@ struct JSONValueTests {
         #expect((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["c"] as? Double == 0.25)
     }
 
+    @Test("the byte range of each top-level array element is the element exactly as sent")
+    func elementRanges() throws {
+        let text = Array(#"[ {"a": [1, 2]} ,"x",3 ]"#.utf8)
+        let (value, ranges) = try JSONValue.parseWithElementRanges(text)
+        #expect(value == [["a": [1, 2]], "x", 3])
+        let elements = try #require(ranges).map { String(decoding: text[$0], as: UTF8.self) }
+        #expect(elements == [#"{"a": [1, 2]}"#, #""x""#, "3"])
+        #expect(try JSONValue.parseWithElementRanges(Array(#"{"a":[1]}"#.utf8)).1 == nil)
+    }
+
     @Test("deep nesting is refused, not a crash")
     func depth() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)

@@ -12,6 +12,8 @@ struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// Where each element of a top-level array starts and ends, when asked for.
+    private var elementRanges: [Range<Int>]?
     /// Deeper nesting than this is refused rather than risking the stack.
     private static let maxDepth = 512
 
@@ -26,6 +28,19 @@ struct JSONParser {
             parser.skipWhitespace()
             guard parser.index == parser.bytes.count else { throw parser.failure("trailing characters") }
             return value
+        }
+    }
+
+    /// Parses a document and, when it is an array, the byte range of each element exactly as sent.
+    static func parseWithElementRanges(_ data: some ContiguousBytes) throws -> (JSONValue, [Range<Int>]?) {
+        try data.withUnsafeBytes { raw in
+            var parser = JSONParser(raw.bindMemory(to: UInt8.self))
+            parser.skipWhitespace()
+            if parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "[") { parser.elementRanges = [] }
+            let value = try parser.value()
+            parser.skipWhitespace()
+            guard parser.index == parser.bytes.count else { throw parser.failure("trailing characters") }
+            return (value, parser.elementRanges)
         }
     }
 
@@ -111,8 +126,12 @@ struct JSONParser {
             index += 1
             return .array(elements)
         }
+        let topLevel = depth == 1 && elementRanges != nil
         while true {
+            skipWhitespace()
+            let start = index
             elements.append(try value())
+            if topLevel { elementRanges?.append(start..<index) }
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end") }
             if bytes[index] == UInt8(ascii: ",") {

@@ -102,6 +102,11 @@ extension JSONValue {
         try JSONParser.parse(bytes)
     }
 
+    /// Parses one JSON document; for an array, also the byte range of each element as it appears in `bytes`.
+    public static func parseWithElementRanges(_ bytes: some ContiguousBytes) throws -> (JSONValue, [Range<Int>]?) {
+        try JSONParser.parseWithElementRanges(bytes)
+    }
+
     /// The compact JSON text of this value, keys sorted so equal values give equal bytes.
     public func encoded() -> Data {
         Data(encodedBytes())

@@ -2,8 +2,9 @@ import Foundation
 
 /// Writes `JSONValue` as compact JSON with sorted keys (equal values give equal bytes), without
 /// `Encodable`'s boxing: every stored job and every request body goes through here.
-enum JSONWriter {
-    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+public enum JSONWriter {
+    /// Appends `value` to `out`.
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         case .bool(let flag): out.append(contentsOf: flag ? Array("true".utf8) : Array("false".utf8))
@@ -46,6 +47,12 @@ enum JSONWriter {
 
     private static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

@@ -28,25 +28,45 @@ public struct NovuCall: Sendable, Equatable {
         self.transactionId = transactionId
     }
 
-    /// The job payload: `{"operation","method","path","body"?,"transactionId"}`. Written and read with the
-    /// bridge's own JSON reader and writer, not `Codable`: the relay reads one per job sent.
+    /// The job payload: a one-line JSON header (`operation`, `method`, `path`, `transactionId`), a newline,
+    /// then the request body exactly as it will be sent. The relay splices the body into requests as
+    /// bytes, so a queued call is never parsed and re-encoded on its way out.
     public func encoded() -> Data {
-        var fields: [String: JSONValue] = [
+        let header: JSONValue = [
             "operation": .string(operation.rawValue), "method": .string(method), "path": .string(path),
             "transactionId": .string(transactionId),
         ]
-        if let body { fields["body"] = body }
-        return JSONValue.object(fields).encoded()
+        var bytes = header.encodedBytes()
+        bytes.append(0x0A)
+        if let body { JSONWriter.write(body, into: &bytes) }
+        return Data(bytes)
+    }
+
+    /// A queued call as the relay reads it: the header fields and the body's bytes.
+    public struct Stored: Sendable, Equatable {
+        public var operation: Operation
+        public var method: String
+        public var path: String
+        public var transactionId: String
+        /// The JSON body as queued; empty for none.
+        public var body: Data
     }
 
     /// Reads a job payload.
-    public static func decode(_ payload: Data) throws -> NovuCall {
-        let json = try JSONValue.parse(payload)
-        guard let operation = json["operation"]?.stringValue.flatMap(Operation.init(rawValue:)),
-            let method = json["method"]?.stringValue, let path = json["path"]?.stringValue,
-            let transactionId = json["transactionId"]?.stringValue
+    public static func decode(_ payload: Data) throws -> Stored {
+        guard let newline = payload.firstIndex(of: 0x0A) else { throw PayloadError() }
+        let header = try JSONValue.parse(payload[payload.startIndex..<newline])
+        guard let operation = header["operation"]?.stringValue.flatMap(Operation.init(rawValue:)),
+            let method = header["method"]?.stringValue, let path = header["path"]?.stringValue,
+            let transactionId = header["transactionId"]?.stringValue
         else { throw PayloadError() }
-        return NovuCall(operation: operation, method: method, path: path, body: json["body"], transactionId: transactionId)
+        return Stored(
+            operation: operation,
+            method: method,
+            path: path,
+            transactionId: transactionId,
+            body: Data(payload[payload.index(after: newline)...])
+        )
     }
 
     /// A job payload this version cannot read.

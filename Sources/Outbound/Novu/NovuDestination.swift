@@ -57,7 +57,7 @@ public struct NovuDestination: DeliveryDestination {
     public func cost(of jobs: [ClaimedJob]) -> Int { jobs.count > 1 ? Self.bulkLimit : 1 }
 
     public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
-        var calls: [NovuCall] = []
+        var calls: [NovuCall.Stored] = []
         for job in jobs {
             guard let call = try? NovuCall.decode(job.payload) else {
                 // Cannot happen for jobs this version queued; never retry what cannot be read.
@@ -69,7 +69,7 @@ public struct NovuDestination: DeliveryDestination {
         return await deliverBulk(jobs, calls)
     }
 
-    private func deliverSingle(_ job: ClaimedJob, _ call: NovuCall) async -> AttemptReport {
+    private func deliverSingle(_ job: ClaimedJob, _ call: NovuCall.Stored) async -> AttemptReport {
         let key = TransactionID.idempotencyKey(
             transactionId: call.transactionId,
             attempt: job.attempts + 1,
@@ -109,7 +109,7 @@ public struct NovuDestination: DeliveryDestination {
         }
     }
 
-    private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall]) async -> [AttemptReport] {
+    private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptReport] {
         let request = NovuRequest.makeBulk(calls, configuration: configuration)
         let logged = NovuRequest.redacted(request)
         if request.body.count > Self.maxBodyBytes {

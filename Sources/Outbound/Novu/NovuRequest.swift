@@ -9,25 +9,47 @@ public enum NovuRequest {
         idempotencyKey: String,
         configuration: NovuDestination.Configuration
     ) -> HTTPClientRequest {
+        let stored = NovuCall.Stored(
+            operation: call.operation,
+            method: call.method,
+            path: call.path,
+            transactionId: call.transactionId,
+            body: call.body?.encoded() ?? Data()
+        )
+        return make(stored, idempotencyKey: idempotencyKey, configuration: configuration)
+    }
+
+    /// The request for one queued call.
+    public static func make(
+        _ call: NovuCall.Stored,
+        idempotencyKey: String,
+        configuration: NovuDestination.Configuration
+    ) -> HTTPClientRequest {
         var headers = baseHeaders(configuration)
         headers.append(("Idempotency-Key", idempotencyKey))
         return HTTPClientRequest(
             method: call.method,
             url: url(configuration.baseURL, call.path),
             headers: headers,
-            body: call.body?.encoded() ?? Data(),
+            body: call.body,
             timeout: configuration.timeout
         )
     }
 
     /// One `POST /v1/events/trigger/bulk` for several trigger calls; each event keeps its transactionId.
-    public static func makeBulk(_ calls: [NovuCall], configuration: NovuDestination.Configuration) -> HTTPClientRequest {
-        let events = JSONValue.object(["events": .array(calls.compactMap(\.body))])
+    /// The queued bodies are spliced in as they are.
+    public static func makeBulk(_ calls: [NovuCall.Stored], configuration: NovuDestination.Configuration) -> HTTPClientRequest {
+        var body = Data("{\"events\":[".utf8)
+        for (index, call) in calls.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(call.body)
+        }
+        body.append(contentsOf: Array("]}".utf8))
         return HTTPClientRequest(
             method: "POST",
             url: url(configuration.baseURL, "/v1/events/trigger/bulk"),
             headers: baseHeaders(configuration),
-            body: events.encoded(),
+            body: body,
             timeout: configuration.timeout
         )
     }

@@ -55,8 +55,9 @@ public struct SegmentIngest: Sendable {
             }
         }
         let document: JSONValue
+        let ranges: [Range<Int>]?
         do {
-            document = try JSONValue.parse(body)
+            (document, ranges) = try JSONValue.parseWithElementRanges(body)
         } catch {
             return .error(400, "InvalidJSON", "the body is not valid JSON")
         }
@@ -67,9 +68,16 @@ public struct SegmentIngest: Sendable {
             }
         }
         let (items, single): ([JSONValue], Bool)
+        // The bytes of each event as sent, kept with its job for the dead-letter queue; nil where the
+        // event is changed on the way (batch context merged in) and must be written anew.
+        var raw: [ArraySlice<UInt8>?] = []
         switch (route, document) {
-        case (.webhook, .array(let events)): (items, single) = (events, false)
-        case (.webhook, .object), (.single, .object): (items, single) = ([document], true)
+        case (.webhook, .array(let events)):
+            (items, single) = (events, false)
+            raw = ranges?.map { body[$0] } ?? []
+        case (.webhook, .object), (.single, .object):
+            (items, single) = ([document], true)
+            raw = [body[...]]
         case (.batch, .object(let envelope)):
             guard let batch = envelope["batch"]?.arrayValue else {
                 return .error(400, "InvalidEventPayload", "batch must be an array of events")
@@ -84,10 +92,10 @@ public struct SegmentIngest: Sendable {
                     ? "the body must be an event object or an array of events" : "the body must be an event object"
             )
         }
-        return await ingest(items, route: route, single: single)
+        return await ingest(items, raw: raw, route: route, single: single)
     }
 
-    private func ingest(_ items: [JSONValue], route: Route, single: Bool) async -> Answer {
+    private func ingest(_ items: [JSONValue], raw: [ArraySlice<UInt8>?], route: Route, single: Bool) async -> Answer {
         var jobs: [NewJob] = []
         var jobTypes: [String] = []
         var ignored = 0
@@ -98,9 +106,14 @@ public struct SegmentIngest: Sendable {
                 count("rejected", type: "unknown")
                 continue
             }
-            if case .single(let type) = route, fields["type"] == nil { fields["type"] = .string(type) }
+            var original = index < raw.count ? raw[index] : nil
+            if case .single(let type) = route, fields["type"] == nil {
+                fields["type"] = .string(type)
+                original = nil
+            }
             if SegmentEvent(json: fields).messageId == nil {
                 fields["messageId"] = .string("bridge-" + UUID().uuidString.lowercased())
+                original = nil
             }
             let event = SegmentEvent(json: fields)
             let type = event.type ?? "unknown"
@@ -129,7 +142,7 @@ public struct SegmentIngest: Sendable {
                         orderingKey: orderingKey,
                         kind: call.operation.rawValue,
                         payload: call.encoded(),
-                        event: event.encoded,
+                        event: original.map { Data($0) } ?? event.encoded,
                         dedupeKeys: ["segment:" + (event.messageId ?? "")],
                         correlation: correlation
                     )
