@@ -26,7 +26,7 @@ extension SQLiteStore {
         let jobCutoff = now.timeIntervalSince1970 - retention.timeInterval
         let correlationCutoff = now.timeIntervalSince1970 - correlationRetention.timeInterval
         while true {
-            let deleted = try await commits.write { db in
+            let deleted = try await commits.write(durable: false) { db in
                 try db.execute(
                     sql: """
                         DELETE FROM job WHERE id IN (
@@ -41,7 +41,7 @@ extension SQLiteStore {
             if deleted < batchSize { break }
         }
         while true {
-            let deleted = try await commits.write { db in
+            let deleted = try await commits.write(durable: false) { db in
                 try db.execute(
                     sql: "DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE created_at < ? AND key != 'bridge:probe' LIMIT ?)",
                     arguments: [jobCutoff, batchSize]
@@ -52,7 +52,7 @@ extension SQLiteStore {
             if deleted < batchSize { break }
         }
         while true {
-            let deleted = try await commits.write { db in
+            let deleted = try await commits.write(durable: false) { db in
                 try db.execute(
                     sql:
                         "DELETE FROM correlation WHERE transaction_id IN (SELECT transaction_id FROM correlation WHERE created_at < ? LIMIT ?)",

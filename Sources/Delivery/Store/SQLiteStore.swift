@@ -91,7 +91,8 @@ public final class SQLiteStore: DeliveryStore {
 
     public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
         let owner = owner
-        return try await commits.write { db in
+        // A claim lost to power loss is harmless: claims are released at start.
+        return try await commits.write(durable: false) { db in
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -136,7 +137,8 @@ public final class SQLiteStore: DeliveryStore {
 
     public func settle(_ settlements: [Settlement]) async throws {
         guard !settlements.isEmpty else { return }
-        try await commits.write { db in
+        // A settlement lost to power loss means one resend with the same ids, which destinations dedupe.
+        try await commits.write(durable: false) { db in
             for settlement in settlements { try Self.apply(settlement, db: db) }
         }
     }
@@ -198,7 +200,7 @@ public final class SQLiteStore: DeliveryStore {
 
     public func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
         let now = Date().timeIntervalSince1970
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO destination_state(name, held, reason, updated_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, held, reason, now]
@@ -207,7 +209,7 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     public func releaseAllClaims() async throws -> Int {
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL")
             return db.changesCount
         }
@@ -255,7 +257,7 @@ public final class SQLiteStore: DeliveryStore {
         {
             throw StoreError("the disk holding \(directory) is almost full (\(free / 1024) KiB free)")
         }
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             try db.execute(
                 sql: """
                     INSERT INTO dedupe(key, created_at) VALUES ('bridge:probe', 0)
