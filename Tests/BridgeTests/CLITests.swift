@@ -49,7 +49,8 @@ struct CLITests {
         ("BRIDGE_SHUTDOWN_TIMEOUT", "ten"), ("NOVU_API_URL", "not a url"), ("SEGMENT_API_URL", "api.segment.io"),
         ("NOVU_WEBHOOK_SECRET", "whsec_***"), ("BRIDGE_LOG_LEVEL", "chatty"), ("BRIDGE_LOG_FORMAT", "yaml"),
         ("BRIDGE_ACCEPT_UNSIGNED", "perhaps"), ("BRIDGE_RETENTION", "forever"), ("NOVU_MAX_RPS", "-5"),
-        ("BRIDGE_HOLD_PROBE_INTERVAL", "1 minute"), ("NOVU_BULK_THRESHOLD", "0"),
+        ("BRIDGE_HOLD_PROBE_INTERVAL", "1 minute"), ("NOVU_BULK_THRESHOLD", "0"), ("SEGMENT_MAX_RPS", "fast"),
+        ("NOVU_CONCURRENCY", "0"),
     ]
 
     @Test("check-config and serve refuse a bad value with a message naming the variable", arguments: badValues)
