@@ -164,7 +164,7 @@ public final class Relay: Service {
     }
 
     /// Writes a changed hold state to the store, for `bridge stats` in another process.
-    fileprivate func persistHoldState(_ name: String) async {
+    func persistHoldState(_ name: String) async {
         guard let state = status.needsPersisting(name) else { return }
         do {
             try await store.recordDestinationState(name: name, held: state.held, reason: state.reason)
@@ -173,128 +173,7 @@ public final class Relay: Service {
         }
     }
 
-    fileprivate var settings: Configuration { configuration }
-    fileprivate var queue: any DeliveryStore { store }
-    fileprivate var log: Logger { logger }
-}
-
-extension Relay {
-    /// One destination's loop. Keeps up to `maxConcurrentRequests` requests in flight and a buffer of
-    /// claimed, planned requests to start as slots free up.
-    fileprivate struct Lane: Sendable {
-        let destination: any DeliveryDestination
-        let relay: Relay
-        let doorbell: Doorbell
-
-        func run(stopping: CancelFlag) async {
-            let name = destination.name
-            let inFlight = AtomicCount()
-            var buffer: [[ClaimedJob]] = []
-            let limit = relay.settings.maxConcurrentRequests
-            var bucket = relay.settings.maxRequestsPerSecond[name].map { TokenBucket(ratePerSecond: $0, now: Date()) }
-            await withDiscardingTaskGroup { group in
-                while !stopping.isCancelled, !Task.isCancelled {
-                    let now = Date()
-                    let state = relay.status.destination(name)
-                    if let until = state.pausedUntil, until > now {
-                        await doorbell.wait(timeout: .seconds(until.timeIntervalSince(now)))
-                        continue
-                    }
-                    var claimedAny = false
-                    if buffer.isEmpty, inFlight.value < limit {
-                        // While held, one probe at a time and nothing else.
-                        let probing = state.held
-                        if !probing || inFlight.value == 0 {
-                            do {
-                                let jobs = try await relay.queue.claim(
-                                    destination: name,
-                                    limit: probing ? 1 : relay.settings.claimBatch,
-                                    now: now
-                                )
-                                claimedAny = !jobs.isEmpty
-                                buffer = destination.plan(jobs)
-                            } catch {
-                                relay.log.error("claim failed", metadata: ["destination": "\(name)", "error": "\(error)"])
-                            }
-                        }
-                    }
-                    var started = false
-                    while !buffer.isEmpty, inFlight.value < limit {
-                        let unit = buffer.removeFirst()
-                        if let wait = bucket?.reserve(cost: destination.cost(of: unit), now: Date()), wait > 0 {
-                            try? await Task.sleep(for: .seconds(wait))
-                        }
-                        inFlight.add(1)
-                        started = true
-                        group.addTask {
-                            await send(unit)
-                            inFlight.add(-1)
-                            doorbell.ring()
-                        }
-                    }
-                    if started || claimedAny { continue }
-                    await doorbell.wait(timeout: await idleWait(now: now))
-                }
-                // Stopping: give back what was claimed but not started, then let in-flight sends end.
-                let unstarted = buffer.flatMap { $0 }.map { Settlement(jobId: $0.id, outcome: .release) }
-                try? await relay.queue.settle(unstarted)
-                let deadline = ContinuousClock.now + relay.settings.shutdownTimeout
-                while inFlight.value > 0, ContinuousClock.now < deadline, !Task.isCancelled {
-                    await doorbell.wait(timeout: deadline - ContinuousClock.now)
-                }
-                // Sends still running are abandoned; their jobs are released (see `send`).
-                group.cancelAll()
-            }
-        }
-
-        private func idleWait(now: Date) async -> Duration {
-            let cap = relay.settings.idlePoll
-            guard let due = try? await relay.queue.nextDue(destination: destination.name) else { return cap }
-            let wait = Duration.seconds(max(0, due.timeIntervalSince(now)))
-            return min(max(wait, .milliseconds(1)), cap)
-        }
-
-        private func send(_ jobs: [ClaimedJob]) async {
-            let reports = await destination.deliver(jobs)
-            let now = Date()
-            let settlements = zip(jobs, reports).map { job, report in
-                relay.settlement(for: job, report: report, destination: destination.name, now: now)
-            }
-            record(settlements, jobs: jobs, now: now)
-            do {
-                try await relay.queue.settle(settlements)
-                await relay.persistHoldState(destination.name)
-            } catch {
-                // The claims stay taken until the next start releases them; the jobs are sent again then,
-                // with the same ids, so the destination dedupes.
-                relay.log.error("settle failed", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
-            }
-        }
-
-        private func record(_ settlements: [Settlement], jobs: [ClaimedJob], now: Date) {
-            for (settlement, job) in zip(settlements, jobs) {
-                let outcome: String
-                switch settlement.outcome {
-                case .delivered:
-                    outcome = "delivered"
-                    // End to end: from the commit at ingest to the destination's acknowledgement.
-                    Timer(label: "bridge_delivery_latency_seconds", dimensions: [("destination", destination.name)])
-                        .recordNanoseconds(Int64(max(0, now.timeIntervalSince(job.createdAt)) * 1e9))
-                case .dryRun: outcome = "dry_run"
-                case .retry, .hold: outcome = "retried"
-                case .deadLetter(let reason):
-                    outcome = "dead_lettered"
-                    relay.log.warning(
-                        "dead-lettered",
-                        metadata: [
-                            "destination": "\(destination.name)", "job.id": "\(settlement.jobId)", "reason": "\(reason)",
-                            "status": "\(settlement.attempt?.status.map(String.init) ?? "none")",
-                        ]
-                    )
-                case .release: continue
-                }
-                CounterCache.deliveries.increment([("destination", destination.name), ("outcome", outcome)])
-            }
-        }
-    }
+    var settings: Configuration { configuration }
+    var queue: any DeliveryStore { store }
+    var log: Logger { logger }
 }
