@@ -100,7 +100,7 @@ public final class Relay: Service {
     }
 
     /// Turns one report into the job's settlement, updating the destination's pause and hold state.
-    func settlement(for job: ClaimedJob, report: AttemptReport, destination: String, now: Date) -> Settlement {
+    public func settlement(for job: ClaimedJob, report: AttemptReport, destination: String, now: Date) -> Settlement {
         if report.cancelled { return Settlement(jobId: job.id, outcome: .release) }
         let attempt = AttemptRecord(
             at: now,

@@ -1,0 +1,156 @@
+import Delivery
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+/// How the relay turns a destination's verdict into the job's fate and the destination's state.
+@Suite("Relay settlements")
+struct RelayTests {
+    final class NoStore: DeliveryStore {
+        func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
+        func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] { [] }
+        func settle(_ settlements: [Settlement]) async throws {}
+        func releaseAllClaims() async throws -> Int { 0 }
+        func nextDue(destination: String) async throws -> Date? { nil }
+        func correlation(transactionId: String) async throws -> Correlation? { nil }
+        func probe() async throws {}
+        func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}
+    }
+
+    func relay(maxRetryAge: Duration = .seconds(3600)) -> Relay {
+        var configuration = Relay.Configuration()
+        configuration.maxRetryAge = maxRetryAge
+        configuration.holdProbeInterval = .seconds(60)
+        return Relay(store: NoStore(), destinations: [], configuration: configuration, logger: Logger(label: "test"), random: { 0.5 })
+    }
+
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    var job: ClaimedJob { ClaimedJob(id: 7, destination: "novu", orderingKey: "u", kind: "trigger", payload: Data(), attempts: 2) }
+
+    @Test("success delivers (or settles dry run) and lifts a hold")
+    func success() {
+        let relay = relay()
+        relay.status.update("novu") { $0.held = true }
+        #expect(
+            relay.settlement(
+                for: job,
+                report: AttemptReport(disposition: .success, status: 201, reason: "delivered"),
+                destination: "novu",
+                now: now
+            ).outcome == .delivered
+        )
+        #expect(!relay.status.destination("novu").held)
+        #expect(
+            relay.settlement(
+                for: job,
+                report: AttemptReport(disposition: .success, reason: "dry run", dryRun: true),
+                destination: "novu",
+                now: now
+            ).outcome == .dryRun
+        )
+    }
+
+    @Test("retry backs off from the attempt count, with Retry-After as a floor")
+    func retry() {
+        let relay = relay()
+        let plain = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .retry, status: 500, reason: "HTTP 500"),
+            destination: "novu",
+            now: now
+        )
+        #expect(plain.outcome == .retry(at: now.addingTimeInterval(4)))  // third attempt failed: 1 s × 2²
+        #expect(plain.attempt?.status == 500)
+        let floor = now.addingTimeInterval(30)
+        let later = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503", retryAfter: floor),
+            destination: "novu",
+            now: now
+        )
+        #expect(later.outcome == .retry(at: floor))
+        // A 503 with Retry-After pauses the whole destination.
+        #expect(relay.status.destination("novu").pausedUntil == floor)
+    }
+
+    @Test("a 429 pauses the destination even without Retry-After")
+    func tooManyRequests() {
+        let relay = relay()
+        let settlement = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .retry, status: 429, reason: "HTTP 429"),
+            destination: "novu",
+            now: now
+        )
+        guard case .retry(let at) = settlement.outcome else {
+            Issue.record("expected a retry")
+            return
+        }
+        #expect(relay.status.destination("novu").pausedUntil == at)
+    }
+
+    @Test("past the give-up age a retry becomes an expired dead letter")
+    func expiry() {
+        let relay = relay(maxRetryAge: .seconds(60))
+        var old = job
+        old.firstAttemptAt = now.addingTimeInterval(-61)
+        let settlement = relay.settlement(
+            for: old,
+            report: AttemptReport(disposition: .retry, status: 500, reason: "HTTP 500"),
+            destination: "novu",
+            now: now
+        )
+        #expect(settlement.outcome == .deadLetter(reason: "expired"))
+    }
+
+    @Test("a hold keeps the job, pauses the destination for one probe interval and marks it held")
+    func hold() {
+        let relay = relay()
+        let settlement = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .hold, status: 401, reason: "HTTP 401"),
+            destination: "novu",
+            now: now
+        )
+        #expect(settlement.outcome == .hold(until: now.addingTimeInterval(60)))
+        let state = relay.status.destination("novu")
+        #expect(state.held)
+        #expect(state.pausedUntil == now.addingTimeInterval(60))
+        #expect(state.holdReason?.contains("(401)") == true)
+    }
+
+    @Test("permanent failures dead-letter with the destination's reason; cancelled sends are released")
+    func permanentAndCancelled() {
+        let relay = relay()
+        let dead = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .permanent, status: 422, reason: "HTTP 422", response: "bad"),
+            destination: "novu",
+            now: now
+        )
+        #expect(dead.outcome == .deadLetter(reason: "HTTP 422"))
+        #expect(dead.attempt?.response == "bad")
+        let cancelled = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .retry, reason: "cancelled", cancelled: true),
+            destination: "novu",
+            now: now
+        )
+        #expect(cancelled.outcome == .release)
+        #expect(cancelled.attempt == nil)
+    }
+
+    @Test("RateLimit-Remaining: 0 pauses the destination whatever the job's fate")
+    func rateLimitPause() {
+        let relay = relay()
+        let until = now.addingTimeInterval(5)
+        _ = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .success, status: 201, reason: "delivered", pauseUntil: until),
+            destination: "novu",
+            now: now
+        )
+        #expect(relay.status.destination("novu").pausedUntil == until)
+    }
+}
