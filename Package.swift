@@ -89,7 +89,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchBacklog",
-            dependencies: ["Delivery", "Outbound"],
+            dependencies: ["Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(

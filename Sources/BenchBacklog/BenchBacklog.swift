@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Logging
 import Outbound
 
 /// `make bench-backlog` helper: queues COUNT seed-convention triggers (over 1,000 users) straight into a
@@ -13,6 +14,7 @@ struct BenchBacklog {
             FileHandle.standardError.write(Data("usage: BenchBacklog DATA_DIR COUNT\n".utf8))
             exit(64)
         }
+        let logger = Logger(label: "bench-backlog")
         let store = try SQLiteStore(directory: String(arguments.first ?? "."))
         let mapper = SegmentMapper()
         let run = UUID().uuidString.prefix(8)
@@ -43,8 +45,13 @@ struct BenchBacklog {
             }
             _ = try await store.enqueue(jobs)
             queued += jobs.count
-            if queued % 100_000 == 0 { print("queued \(queued) in \(Int(Date().timeIntervalSince(started)))s") }
+            if queued % 100_000 == 0 {
+                logger.info("queued", metadata: ["jobs": "\(queued)", "seconds": "\(Int(Date().timeIntervalSince(started)))"])
+            }
         }
-        print("queued \(queued) jobs in \(String(format: "%.1f", Date().timeIntervalSince(started)))s")
+        logger.notice(
+            "backlog queued",
+            metadata: ["jobs": "\(queued)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(started)))"]
+        )
     }
 }
