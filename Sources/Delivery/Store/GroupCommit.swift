@@ -4,7 +4,12 @@ import Synchronization
 /// Runs concurrent writes in shared transactions: one commit, and one disk flush, for everything
 /// that arrived while the previous commit was being written.
 ///
-/// Each caller's work runs in its own savepoint, so one caller's error fails only that caller.
+/// The batches run on the writer's own queue, one after another, with no task in between: a caller
+/// hands its work over and is resumed from that queue once the commit holding it is done.
+///
+/// A batch first runs every caller's work straight in one transaction. Only if some work throws is the
+/// transaction rolled back and the batch run again with a savepoint per caller, so one caller's error
+/// fails only that caller; the common case pays no savepoint statements.
 ///
 /// Only work that must survive power loss (queued events, operator actions) asks for a durable commit;
 /// a batch holding any such work commits with `synchronous=FULL`, others (claims, settlements) with
@@ -26,7 +31,10 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
+    /// The writer connection's current `synchronous` setting; only touched on the writer queue.
+    private let synchronousFull = Mutex(true)
 
+    /// `writer`'s connection must already run with `synchronous=FULL`.
     init(writer: any DatabaseWriter) {
         self.writer = writer
     }
@@ -49,13 +57,13 @@ final class GroupCommit: Sendable {
                 return true
             }
             if startDrain {
-                Task { await self.drain() }
+                writer.asyncWriteWithoutTransaction { db in self.drain(db) }
             }
         }
     }
 
-    /// Commits batches until nothing is pending. Only one drain runs at a time.
-    private func drain() async {
+    /// Commits batches until nothing is pending. Runs on the writer queue; only one drain runs at a time.
+    private func drain(_ db: Database) {
         while true {
             let batch = state.withLock { state -> [Item] in
                 let batch = state.pending
@@ -64,32 +72,52 @@ final class GroupCommit: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            let durable = batch.contains(where: \.durable)
-            do {
-                let results = try await writer.writeWithoutTransaction { db in
-                    try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
-                    var results: [Result<any Sendable, any Error>] = []
-                    try db.inTransaction {
-                        results = batch.map { item -> Result<any Sendable, any Error> in
-                            var result: Result<any Sendable, any Error> = .failure(StoreError("not run"))
-                            do {
-                                try db.inSavepoint {
-                                    result = .success(try item.work(db))
-                                    return .commit
-                                }
-                            } catch {
-                                result = .failure(error)
-                            }
-                            return result
-                        }
-                        return .commit
-                    }
-                    return results
-                }
-                for (item, result) in zip(batch, results) { item.finish(result) }
-            } catch {
-                for item in batch { item.finish(.failure(error)) }
-            }
+            let results = commit(batch, db: db)
+            for (item, result) in zip(batch, results) { item.finish(result) }
         }
+    }
+
+    private func commit(_ batch: [Item], db: Database) -> [Result<any Sendable, any Error>] {
+        do {
+            try setSynchronous(full: batch.contains(where: \.durable), db: db)
+            // Set once every caller's work has run; still nil if some work threw.
+            var straight: [Result<any Sendable, any Error>]? = nil
+            do {
+                try db.inTransaction {
+                    straight = try batch.map { item -> Result<any Sendable, any Error> in .success(try item.work(db)) }
+                    return .commit
+                }
+                if let straight { return straight }
+            } catch where straight == nil && batch.count > 1 {
+                // Some caller's work threw and the transaction was rolled back: run the batch again with
+                // a savepoint per caller, so only that caller fails.
+            }
+            var results: [Result<any Sendable, any Error>] = []
+            try db.inTransaction {
+                results = batch.map { item -> Result<any Sendable, any Error> in
+                    var result: Result<any Sendable, any Error> = .failure(StoreError("not run"))
+                    do {
+                        try db.inSavepoint {
+                            result = .success(try item.work(db))
+                            return .commit
+                        }
+                    } catch {
+                        result = .failure(error)
+                    }
+                    return result
+                }
+                return .commit
+            }
+            return results
+        } catch {
+            return batch.map { _ in .failure(error) }
+        }
+    }
+
+    private func setSynchronous(full: Bool, db: Database) throws {
+        let current = synchronousFull.withLock { $0 }
+        guard current != full else { return }
+        try db.execute(sql: full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        synchronousFull.withLock { $0 = full }
     }
 }
