@@ -45,6 +45,22 @@ struct SegmentPortTests {
         try await expectNothingQueuedAndStillServing(harness)
     }
 
+    @Test(
+        "JSON media types are told apart from others, whatever their case, parameters or spaces",
+        arguments: [
+            ("application/json", true), ("Application/JSON; charset=utf-8", true), (" application/json ;charset=x", true),
+            ("application/vnd.segment+json", true), ("TEXT/PLAIN", true), ("application/jsonx", false),
+            ("text/html", false), ("json", false), ("application/xml", false),
+        ]
+    )
+    func mediaTypes(contentType: String, accepted: Bool) async throws {
+        let harness = try await OutboundHarness()
+        defer { harness.stop() }
+        let body = track("media-\(contentType)").encoded()
+        let answer = try await harness.post(body: body, headers: [("Content-Type", contentType)])
+        #expect(answer.status == (accepted ? 200 : 415))
+    }
+
     @Test("a body over the limit → 413")
     func tooLarge() async throws {
         var options = OutboundHarness.Options()

@@ -9,6 +9,15 @@ extension Relay {
         let destination: any DeliveryDestination
         let relay: Relay
         let doorbell: Doorbell
+        /// End to end: from the commit at ingest to the destination's acknowledgement. Made once.
+        let latency: Timer
+
+        init(destination: any DeliveryDestination, relay: Relay, doorbell: Doorbell) {
+            self.destination = destination
+            self.relay = relay
+            self.doorbell = doorbell
+            latency = Timer(label: "bridge_delivery_latency_seconds", dimensions: [("destination", destination.name)])
+        }
 
         func run(stopping: CancelFlag) async {
             let name = destination.name
@@ -101,9 +110,7 @@ extension Relay {
                 switch settlement.outcome {
                 case .delivered:
                     outcome = "delivered"
-                    // End to end: from the commit at ingest to the destination's acknowledgement.
-                    Timer(label: "bridge_delivery_latency_seconds", dimensions: [("destination", destination.name)])
-                        .recordNanoseconds(Int64(max(0, now.timeIntervalSince(job.createdAt)) * 1e9))
+                    latency.recordNanoseconds(Int64(max(0, now.timeIntervalSince(job.createdAt)) * 1e9))
                 case .dryRun: outcome = "dry_run"
                 case .retry, .hold: outcome = "retried"
                 case .deadLetter(let reason):

@@ -77,8 +77,19 @@ public struct SegmentRoutes: Sendable {
 
     /// JSON, or `text/plain`, which analytics.js sends to avoid a CORS preflight.
     static func isJSONMediaType(_ value: String) -> Bool {
-        let type = value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return type == "application/json" || type.hasSuffix("+json") || type == "text/plain" || type.isEmpty
+        // On every request: compare bytes rather than build trimmed, lowercased strings.
+        var utf8 = Substring(value).utf8
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+        func `is`(_ expected: StaticString, suffix: Bool = false) -> Bool {
+            let expected = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
+            guard suffix ? utf8.count >= expected.count : utf8.count == expected.count else { return false }
+            return zip(utf8.suffix(expected.count), expected).allSatisfy { actual, wanted in
+                (actual >= 0x41 && actual <= 0x5A ? actual | 0x20 : actual) == wanted
+            }
+        }
+        return utf8.isEmpty || `is`("application/json") || `is`("+json", suffix: true) || `is`("text/plain")
     }
 
     static func response(_ answer: SegmentIngest.Answer) -> Response {

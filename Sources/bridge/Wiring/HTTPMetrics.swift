@@ -7,6 +7,13 @@ import Metrics
 /// `bridge_http_request_duration_seconds`.
 struct HTTPMetrics<Context: RequestContext>: RouterMiddleware {
     let port: String
+    /// Made once: asking the metrics backend for a timer takes a lock and a lookup.
+    private let duration: Timer
+
+    init(port: String) {
+        self.port = port
+        duration = Timer(label: "bridge_http_request_duration_seconds", dimensions: [("port", port)])
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -23,7 +30,6 @@ struct HTTPMetrics<Context: RequestContext>: RouterMiddleware {
     private func record(status: Int, since started: ContinuousClock.Instant) {
         CounterCache.httpRequests.increment([("port", port), ("status", String(status))])
         let elapsed = ContinuousClock.now - started
-        Timer(label: "bridge_http_request_duration_seconds", dimensions: [("port", port)])
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 }

@@ -30,7 +30,7 @@ enum Observability {
             var handler: any LogHandler
             switch format {
             case .json: handler = JSONLogHandler(label: label)
-            case .text: handler = StreamLogHandler.standardError(label: label)
+            case .text: handler = TextLogHandler(label: label)
             }
             handler.logLevel = level
             return handler
