@@ -53,29 +53,35 @@ public struct SegmentDestination: DeliveryDestination {
             return [AttemptReport(disposition: .permanent, reason: "no subscriber")]
         }
         let request = makeRequest(jobs)
-        let logged = redacted(request)
         guard configuration.writeKey != nil else {
             logger.info(
                 "dry run: SEGMENT_WRITE_KEY is not set, so this batch was logged instead of sent",
-                metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(logged)"]
+                metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(redacted(request))"]
             )
             return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
         }
         do {
             let response = try await client.execute(request)
             let disposition = RetryPolicy.classify(status: response.status)
+            // The request and the answer are kept only for a failed attempt.
+            let failed = disposition != .success
             let report = AttemptReport(
                 disposition: disposition,
                 status: response.status,
-                reason: disposition == .success ? "delivered" : "HTTP \(response.status)",
-                response: responseExcerpt(response.body),
+                reason: failed ? "HTTP \(response.status)" : "delivered",
+                response: failed ? responseExcerpt(response.body) : nil,
                 retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now()),
-                request: logged,
+                request: failed ? redacted(request) : nil,
                 pauseUntil: RateLimitHeaders.pause(response.headers, now: now())
             )
             return Array(repeating: report, count: jobs.count)
         } catch {
-            let report = AttemptReport(disposition: .retry, reason: error.message, request: logged, cancelled: error.cancelled)
+            let report = AttemptReport(
+                disposition: .retry,
+                reason: error.message,
+                request: redacted(request),
+                cancelled: error.cancelled
+            )
             return Array(repeating: report, count: jobs.count)
         }
     }

@@ -77,9 +77,15 @@ public struct NovuDestination: DeliveryDestination {
             previousKey: job.lastAttemptKey
         )
         let request = NovuRequest.make(call, idempotencyKey: key, configuration: configuration)
-        let logged = NovuRequest.redacted(request)
+        // The request and the answer are kept only for a failed attempt (the dead-letter queue shows
+        // them); a success does not pay for rendering them.
         if request.body.count > Self.maxBodyBytes {
-            return AttemptReport(disposition: .permanent, reason: "request body over 512 KB", attemptKey: key, request: logged)
+            return AttemptReport(
+                disposition: .permanent,
+                reason: "request body over 512 KB",
+                attemptKey: key,
+                request: NovuRequest.redacted(request)
+            )
         }
         guard configuration.apiKey != nil else {
             logDryRun(request, job: job)
@@ -88,14 +94,15 @@ public struct NovuDestination: DeliveryDestination {
         do {
             let response = try await client.execute(request)
             let verdict = NovuAnswer.judge(call.operation, status: response.status, body: response.body)
+            let failed = verdict.disposition != .success
             return AttemptReport(
                 disposition: verdict.disposition,
                 status: response.status,
                 reason: verdict.reason,
-                response: responseExcerpt(response.body),
+                response: failed ? responseExcerpt(response.body) : nil,
                 retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date()),
                 attemptKey: key,
-                request: logged,
+                request: failed ? NovuRequest.redacted(request) : nil,
                 pauseUntil: RateLimitHeaders.pause(response.headers, now: Date())
             )
         } catch {
@@ -103,7 +110,7 @@ public struct NovuDestination: DeliveryDestination {
                 disposition: .retry,
                 reason: error.message,
                 attemptKey: key,
-                request: logged,
+                request: NovuRequest.redacted(request),
                 cancelled: error.cancelled
             )
         }
@@ -111,7 +118,6 @@ public struct NovuDestination: DeliveryDestination {
 
     private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptReport] {
         let request = NovuRequest.makeBulk(calls, configuration: configuration)
-        let logged = NovuRequest.redacted(request)
         if request.body.count > Self.maxBodyBytes {
             // Too big together; each alone may fit, so the next round sends them one by one.
             return await withTaskGroup(of: (Int, AttemptReport).self) { group in
@@ -132,18 +138,23 @@ public struct NovuDestination: DeliveryDestination {
             let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
             let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
             let pause = RateLimitHeaders.pause(response.headers, now: Date())
+            let failed = verdicts.contains { $0.disposition != .success }
+            let logged = failed ? NovuRequest.redacted(request) : nil
+            let excerpt = failed ? responseExcerpt(response.body) : nil
             return verdicts.map { verdict in
-                AttemptReport(
+                let failed = verdict.disposition != .success
+                return AttemptReport(
                     disposition: verdict.disposition,
                     status: response.status,
                     reason: verdict.reason,
-                    response: responseExcerpt(response.body),
+                    response: failed ? excerpt : nil,
                     retryAfter: retryAfter,
-                    request: logged,
+                    request: failed ? logged : nil,
                     pauseUntil: pause
                 )
             }
         } catch {
+            let logged = NovuRequest.redacted(request)
             return jobs.map { _ in
                 AttemptReport(disposition: .retry, reason: error.message, request: logged, cancelled: error.cancelled)
             }
