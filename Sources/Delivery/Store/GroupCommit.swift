@@ -62,6 +62,9 @@ final class GroupCommit: Sendable {
         }
     }
 
+    /// How many callers wait for the next batch (for tests).
+    var waiting: Int { state.withLock { $0.pending.count } }
+
     /// Commits batches until nothing is pending. Runs on the writer queue; only one drain runs at a time.
     private func drain(_ db: Database) {
         while true {
@@ -88,7 +91,7 @@ final class GroupCommit: Sendable {
                     return .commit
                 }
                 if let straight { return straight }
-            } catch where straight == nil && batch.count > 1 {
+            } catch  where straight == nil && batch.count > 1 {
                 // Some caller's work threw and the transaction was rolled back: run the batch again with
                 // a savepoint per caller, so only that caller fails.
             }

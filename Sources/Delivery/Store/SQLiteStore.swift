@@ -51,14 +51,15 @@ public final class SQLiteStore: DeliveryStore {
 
     private static func insert(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
         // Cached statements: ingest runs these for every event, and compiling SQL costs more than running it.
-        let seen = try db.cachedStatement(sql: "SELECT 1 FROM dedupe WHERE key = ?")
-        for key in job.dedupeKeys where try Bool.fetchOne(seen, arguments: [key]) == true {
-            return .duplicate
-        }
-        let remember = try db.cachedStatement(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)")
+        // One statement per key: a key already there makes the job a duplicate. The other keys of a
+        // duplicate are remembered too, which is right: they were seen.
+        let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO dedupe(key, created_at) VALUES (?, ?)")
+        var duplicate = false
         for key in job.dedupeKeys {
             try remember.execute(arguments: [key, now])
+            if db.changesCount == 0 { duplicate = true }
         }
+        if duplicate { return .duplicate }
         let dead = job.deadLetterReason
         try db.cachedStatement(
             sql: """
@@ -93,30 +94,31 @@ public final class SQLiteStore: DeliveryStore {
         let owner = owner
         // A claim lost to power loss is harmless: claims are released at start.
         return try await commits.write(durable: false) { db in
+            // One cached statement: pick what is due and mark it claimed, returning the rows.
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                            SELECT id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
-                               last_status, last_attempt_key
-                        FROM job AS j INDEXED BY job_due
-                        WHERE j.destination = ? AND j.state = 'pending' AND j.claimed_by IS NULL
-                          AND j.next_attempt_at <= ?
-                          AND NOT EXISTS (
-                              SELECT 1 FROM job AS o INDEXED BY job_open
-                              WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
-                                AND o.state = 'pending' AND o.id < j.id)
-                        ORDER BY j.next_attempt_at, j.id
-                        LIMIT ?
+                        UPDATE job SET claimed_by = ?
+                        WHERE id IN (
+                            SELECT j.id FROM job AS j INDEXED BY job_due
+                            WHERE j.destination = ? AND j.state = 'pending' AND j.claimed_by IS NULL
+                              AND j.next_attempt_at <= ?
+                              AND NOT EXISTS (
+                                  SELECT 1 FROM job AS o INDEXED BY job_open
+                                  WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
+                                    AND o.state = 'pending' AND o.id < j.id)
+                            ORDER BY j.next_attempt_at, j.id
+                            LIMIT ?)
+                        RETURNING id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
+                            last_status, last_attempt_key, next_attempt_at
                         """
                 ),
-                arguments: [destination, now.timeIntervalSince1970, limit]
+                arguments: [owner, destination, now.timeIntervalSince1970, limit]
             )
-            let jobs = rows.map(Self.claimedJob)
-            if !jobs.isEmpty {
-                let ids = jobs.map { String($0.id) }.joined(separator: ",")
-                try db.execute(sql: "UPDATE job SET claimed_by = ? WHERE id IN (\(ids))", arguments: [owner])
-            }
-            return jobs
+            // RETURNING gives no order: put the jobs back in due order.
+            return rows.map { (due: $0["next_attempt_at"] as Double, job: Self.claimedJob($0)) }
+                .sorted { ($0.due, $0.job.id) < ($1.due, $1.job.id) }
+                .map(\.job)
         }
     }
 
