@@ -43,6 +43,40 @@ struct SQLiteStoreTests {
         #expect(try await reopened.enqueue([job("u1", key: "m1")]) == [.duplicate])
     }
 
+    @Test("what is enqueued is what a claim reads back: empty and non-ASCII text, empty and binary bytes")
+    func fidelity() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        let jobs = [
+            NewJob(destination: "novu", orderingKey: "", kind: "trigger", payload: Data()),
+            NewJob(
+                destination: "novu",
+                orderingKey: "Zoë 🚀 “quoted”",
+                kind: "subscriber.upsert",
+                payload: Data([0, 1, 0xFF, 0x0A, 0]),
+                event: Data("{}".utf8),
+                correlation: Correlation(
+                    transactionId: "seg-1",
+                    eventName: "Ünïcode",
+                    messageId: "m-1",
+                    userId: "Zoë",
+                    workflow: "wf"
+                )
+            ),
+        ]
+        let results = try await store.enqueue(jobs)
+        #expect(results.allSatisfy { $0 != .duplicate })
+        let claimed = try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1))
+        #expect(claimed.map(\.orderingKey) == ["", "Zoë 🚀 “quoted”"])
+        #expect(claimed.map(\.kind) == ["trigger", "subscriber.upsert"])
+        #expect(claimed.map(\.payload) == [Data(), Data([0, 1, 0xFF, 0x0A, 0])])
+        #expect(
+            try await store.correlation(transactionId: "seg-1")
+                == Correlation(transactionId: "seg-1", eventName: "Ünïcode", messageId: "m-1", userId: "Zoë", workflow: "wf")
+        )
+    }
+
     @Test("concurrent enqueues all commit and survive a reopen")
     func groupCommit() async throws {
         let dir = try TemporaryDirectory()

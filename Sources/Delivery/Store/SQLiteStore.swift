@@ -50,42 +50,63 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     private static func insert(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
-        // Cached statements: ingest runs these for every event, and compiling SQL costs more than running it.
-        // One statement per key: a key already there makes the job a duplicate. The other keys of a
-        // duplicate are remembered too, which is right: they were seen.
-        let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO dedupe(key, created_at) VALUES (?, ?)")
+        // Cached statements bound through the C API: ingest runs these for every event on the one writer
+        // thread, where compiling SQL, or GRDB's argument arrays, cost more than SQLite's own work.
+        // One statement per dedupe key: a key already there makes the job a duplicate. The other keys of
+        // a duplicate are remembered too, which is right: they were seen.
+        var remember = RawStatement(
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO dedupe(key, created_at) VALUES (?, ?)"),
+            db: db
+        )
         var duplicate = false
         for key in job.dedupeKeys {
-            try remember.execute(arguments: [key, now])
+            remember.bind(key)
+            remember.bind(now)
+            try remember.run()
             if db.changesCount == 0 { duplicate = true }
         }
         if duplicate { return .duplicate }
         let dead = job.deadLetterReason
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at,
-                                reason, settled_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                job.destination, job.orderingKey, job.kind, job.payload, job.event,
-                dead == nil ? "pending" : "dead", now, now, dead, dead == nil ? nil : now,
-            ]
-        )
-        let id = db.lastInsertedRowID
-        if let correlation = job.correlation {
+        var insert = RawStatement(
             try db.cachedStatement(
                 sql: """
-                    INSERT OR REPLACE INTO correlation(transaction_id, event_name, message_id, user_id, workflow, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at,
+                                    reason, settled_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(
-                arguments: [
-                    correlation.transactionId, correlation.eventName, correlation.messageId,
-                    correlation.userId, correlation.workflow, now,
-                ]
+            ),
+            db: db
+        )
+        insert.bind(job.destination)
+        insert.bind(job.orderingKey)
+        insert.bind(job.kind)
+        insert.bind(job.payload)
+        insert.bind(job.event)
+        insert.bind(dead == nil ? "pending" : "dead")
+        insert.bind(now)
+        insert.bind(now)
+        insert.bind(dead)
+        if dead == nil { insert.bindNull() } else { insert.bind(now) }
+        try insert.run()
+        let id = db.lastInsertedRowID
+        if let correlation = job.correlation {
+            var remember = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO correlation(transaction_id, event_name, message_id, user_id, workflow,
+                                                           created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """
+                ),
+                db: db
             )
+            remember.bind(correlation.transactionId)
+            remember.bind(correlation.eventName)
+            remember.bind(correlation.messageId)
+            remember.bind(correlation.userId)
+            remember.bind(correlation.workflow)
+            remember.bind(now)
+            try remember.run()
         }
         return .accepted(id)
     }
