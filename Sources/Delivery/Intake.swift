@@ -19,4 +19,19 @@ public struct Intake: Sendable {
         }
         return results
     }
+
+    /// Commits the job `decide` makes of the correlation of `transactionId`, looked up in the same
+    /// transaction (see `DeliveryStore.enqueue(correlating:_:)`), and wakes its destination's lane.
+    public func submit<Note: Sendable>(
+        correlating transactionId: String?,
+        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
+    ) async throws -> (note: Note, result: EnqueueResult?) {
+        // The destination is known only once `decide` has run; it comes back beside the note.
+        let (decided, result) = try await store.enqueue(correlating: transactionId) { cause in
+            let (job, note) = decide(cause)
+            return (job, (note, job?.destination, job?.deadLetterReason == nil))
+        }
+        if case .accepted = result, let destination = decided.1, decided.2 { wake(destination) }
+        return (decided.0, result)
+    }
 }

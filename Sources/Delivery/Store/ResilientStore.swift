@@ -63,6 +63,13 @@ public final class ResilientStore: DeliveryStore {
         try await current().correlation(transactionId: transactionId)
     }
 
+    public func enqueue<Note: Sendable>(
+        correlating transactionId: String?,
+        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
+    ) async throws -> (note: Note, result: EnqueueResult?) {
+        try await current().enqueue(correlating: transactionId, decide)
+    }
+
     public func probe() async throws { try await current().probe() }
 
     public func recordDestinationState(name: String, held: Bool, reason: String?) async throws {

@@ -49,6 +49,18 @@ public final class SQLiteStore: DeliveryStore {
         }
     }
 
+    public func enqueue<Note: Sendable>(
+        correlating transactionId: String?,
+        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
+    ) async throws -> (note: Note, result: EnqueueResult?) {
+        let now = Date().timeIntervalSince1970
+        return try await commits.write { db in
+            let cause = try transactionId.flatMap { try Self.correlation(transactionId: $0, db: db) }
+            let (job, note) = decide(cause)
+            return (note, try job.map { try Self.insert($0, now: now, db: db) })
+        }
+    }
+
     private static func insert(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
         // Cached statements bound through the C API: ingest runs these for every event on the one writer
         // thread, where compiling SQL, or GRDB's argument arrays, cost more than SQLite's own work.
@@ -252,20 +264,21 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     public func correlation(transactionId: String) async throws -> Correlation? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM correlation WHERE transaction_id = ?",
-                arguments: [transactionId]
-            ).map { row in
-                Correlation(
-                    transactionId: row["transaction_id"],
-                    eventName: row["event_name"],
-                    messageId: row["message_id"],
-                    userId: row["user_id"],
-                    workflow: row["workflow"]
-                )
-            }
+        try await pool.read { db in try Self.correlation(transactionId: transactionId, db: db) }
+    }
+
+    private static func correlation(transactionId: String, db: Database) throws -> Correlation? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM correlation WHERE transaction_id = ?"),
+            arguments: [transactionId]
+        ).map { row in
+            Correlation(
+                transactionId: row["transaction_id"],
+                eventName: row["event_name"],
+                messageId: row["message_id"],
+                userId: row["user_id"],
+                workflow: row["workflow"]
+            )
         }
     }
 

@@ -75,23 +75,47 @@ public struct NovuIngest: Sendable {
             return .error(400, "InvalidWebhookPayload", "type is required: the body is not a Novu webhook envelope")
         }
         count("received", type: webhook.type)
-        let cause: Correlation?
+        // The cause is looked up in the transaction that queues the event: one trip to the store.
+        let decided: (note: FeedbackEvent.Outcome, result: EnqueueResult?)
         do {
-            cause = try await webhook.message("transactionId").asyncMap { try await intake.store.correlation(transactionId: $0) } ?? nil
+            decided = try await intake.submit(correlating: webhook.message("transactionId")) {
+                [names, libraryVersion = configuration.libraryVersion] cause in
+                let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
+                return (Self.job(for: outcome, webhookId: headers.id, body: body), outcome)
+            }
         } catch {
             return storeUnavailable(error)
         }
-        let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: configuration.libraryVersion)
-        var dedupeKeys = headers.id.map { ["novu-webhook:" + $0] } ?? []
-        let job: NewJob
-        switch outcome {
-        case .ignored(let reason):
+        guard let result = decided.result else {
+            // Only an ignored outcome makes no job.
             count("ignored", type: webhook.type)
-            logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+            if case .ignored(let reason) = decided.note {
+                logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+            }
             return Self.ok("ignored")
+        }
+        if result == .duplicate {
+            count("duplicate", type: webhook.type)
+            return Self.ok("duplicate")
+        }
+        if case .undeliverable(_, _, let reason) = decided.note {
+            count("dead_lettered", type: webhook.type)
+            logger.warning("webhook dead-lettered", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+            return Self.ok("dead_lettered")
+        }
+        count("accepted", type: webhook.type)
+        return Self.ok("accepted")
+    }
+
+    /// The job for an outcome: a Segment track call, or a dead letter for an event with no user.
+    private static func job(for outcome: FeedbackEvent.Outcome, webhookId: String?, body: [UInt8]) -> NewJob? {
+        var dedupeKeys = webhookId.map { ["novu-webhook:" + $0] } ?? []
+        switch outcome {
+        case .ignored:
+            return nil
         case .track(let event, let userId, let messageId):
             dedupeKeys.append("segment-message:" + messageId)
-            job = NewJob(
+            return NewJob(
                 destination: "segment",
                 orderingKey: userId,
                 kind: "track",
@@ -101,7 +125,7 @@ public struct NovuIngest: Sendable {
             )
         case .undeliverable(let event, let messageId, let reason):
             dedupeKeys.append("segment-message:" + messageId)
-            job = NewJob(
+            return NewJob(
                 destination: "segment",
                 orderingKey: "",
                 kind: "track",
@@ -111,23 +135,6 @@ public struct NovuIngest: Sendable {
                 deadLetterReason: reason
             )
         }
-        let result: EnqueueResult
-        do {
-            result = try await intake.submit([job]).first ?? .duplicate
-        } catch {
-            return storeUnavailable(error)
-        }
-        if result == .duplicate {
-            count("duplicate", type: webhook.type)
-            return Self.ok("duplicate")
-        }
-        if let reason = job.deadLetterReason {
-            count("dead_lettered", type: webhook.type)
-            logger.warning("webhook dead-lettered", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
-            return Self.ok("dead_lettered")
-        }
-        count("accepted", type: webhook.type)
-        return Self.ok("accepted")
     }
 
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
@@ -139,12 +146,5 @@ public struct NovuIngest: Sendable {
 
     private func count(_ outcome: String, type: String) {
         CounterCache.events.increment([("port", "novu"), ("type", type), ("outcome", outcome)])
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
