@@ -41,6 +41,21 @@ struct RawStatement {
         sqlite3_bind_double(handle, index, number)
     }
 
+    mutating func bind(_ number: Double?) {
+        guard let number else { return bindNull() }
+        bind(number)
+    }
+
+    mutating func bind(_ number: Int64) {
+        index += 1
+        sqlite3_bind_int64(handle, index, number)
+    }
+
+    mutating func bind(_ number: Int64?) {
+        guard let number else { return bindNull() }
+        bind(number)
+    }
+
     mutating func bind(_ bytes: Data?) {
         guard let bytes else { return bindNull() }
         index += 1
