@@ -55,6 +55,12 @@ struct SvixSignatureTests {
             verifier.verify(id: id, timestamp: timestamp, signatures: good, body: body, now: at.addingTimeInterval(-301)) == .staleTimestamp
         )
         #expect(verifier.verify(id: id, timestamp: "yesterday", signatures: good, body: body, now: at) == .badTimestamp)
+        #expect(verifier.verify(id: id, timestamp: "", signatures: good, body: body, now: at) == .badTimestamp)
+        #expect(verifier.verify(id: id, timestamp: "12 34", signatures: good, body: body, now: at) == .badTimestamp)
+        // Spaces around the number are tolerated; the signature covers the header as sent.
+        let spaced = " \(timestamp)\t"
+        let signedSpaced = try SvixSignature.sign(secret: secret, id: id, timestamp: spaced, body: body)
+        #expect(verifier.verify(id: id, timestamp: spaced, signatures: signedSpaced, body: body, now: at) == nil)
     }
 
     @Test("missing headers fail")

@@ -58,7 +58,8 @@ public struct SvixSignature: Sendable {
         now: Date
     ) -> Failure? {
         guard let id, !id.isEmpty, let timestamp, let signatures else { return .missingHeaders }
-        guard let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)) else { return .badTimestamp }
+        let digits = timestamp.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+        guard let seconds = Int64(String(decoding: digits.reversed(), as: UTF8.self)) else { return .badTimestamp }
         guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.tolerance else { return .staleTimestamp }
         var content = Array("\(id).\(timestamp).".utf8)
         content.append(contentsOf: body)

@@ -12,7 +12,11 @@ public struct SegmentEvent: Sendable, Equatable {
     }
 
     /// `track`, `identify`, `group`, `alias`, `page`, `screen`, `delete`.
-    public var type: String? { json["type"]?.stringValue?.lowercased() }
+    public var type: String? {
+        guard let type = json["type"]?.stringValue else { return nil }
+        // Read several times per event; nearly always lowercase already.
+        return type.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? type.lowercased() : type
+    }
     public var messageId: String? { nonEmpty(json["messageId"]?.scalarText) }
     public var userId: String? { nonEmpty(json["userId"]?.scalarText) }
     public var anonymousId: String? { nonEmpty(json["anonymousId"]?.scalarText) }
