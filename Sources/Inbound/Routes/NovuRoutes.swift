@@ -41,7 +41,7 @@ public struct NovuRoutes: Sendable {
         Response(
             status: HTTPResponse.Status(code: answer.status),
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body.encoded()))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body.encodedBytes()))
         )
     }
 }

@@ -51,7 +51,9 @@ public struct SegmentRoutes: Sendable {
     }
 
     private func readBody(_ request: Request) async -> BodyRead {
-        let tooLarge = SegmentIngest.Answer.error(413, "PayloadTooLarge", "the body is larger than \(bodyLimit) bytes")
+        var tooLarge: SegmentIngest.Answer {
+            .error(413, "PayloadTooLarge", "the body is larger than \(bodyLimit) bytes")
+        }
         var buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: bodyLimit)
@@ -96,7 +98,7 @@ public struct SegmentRoutes: Sendable {
         Response(
             status: HTTPResponse.Status(code: answer.status),
             headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body.encoded()))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body.encodedBytes()))
         )
     }
 }
