@@ -61,15 +61,31 @@ extension SQLiteStore: DeadLetterQueue {
         // Attempts and the last status stay: the next attempt then sends a fresh idempotency key, so Novu
         // does not answer with the error it cached for the old one. The give-up age starts again.
         return try await commits.write { db in
-            try db.execute(
+            let replayed = try Row.fetchAll(
+                db,
                 sql: """
                     UPDATE job SET state = 'pending', next_attempt_at = ?, claimed_by = NULL, reason = NULL,
                                    settled_at = NULL, first_attempt_at = NULL
                     WHERE id IN (SELECT id FROM job WHERE \(condition) ORDER BY id \(filter.limit.map { "LIMIT \($0)" } ?? ""))
+                    RETURNING destination, ordering_key
                     """,
                 arguments: [now] + arguments
             )
-            return db.changesCount
+            // A replayed job may be older than the jobs queued for its user since: each touched user's
+            // head is its oldest pending job again.
+            let users = Set(replayed.map { [$0[0] as String, $0[1] as String] })
+            for user in users {
+                try db.execute(
+                    sql: """
+                        UPDATE job SET is_head = (id = (SELECT MIN(o.id) FROM job AS o INDEXED BY job_open
+                                                        WHERE o.destination = ?1 AND o.ordering_key = ?2
+                                                          AND o.state = 'pending'))
+                        WHERE destination = ?1 AND ordering_key = ?2 AND state = 'pending'
+                        """,
+                    arguments: [user[0], user[1]]
+                )
+            }
+            return replayed.count
         }
     }
 

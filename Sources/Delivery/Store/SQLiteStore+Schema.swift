@@ -73,6 +73,21 @@ extension SQLiteStore {
                     """
             )
         }
+        // v2: each user's head (its oldest pending job) is marked, and only heads are in `job_due`.
+        // A claim then reads heads only: with v1 it stepped over every job waiting behind a head in
+        // flight, so with a large backlog each claim round scanned the whole queue.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE job ADD COLUMN is_head INTEGER NOT NULL DEFAULT 0;
+                    UPDATE job SET is_head = 1
+                    WHERE id IN (SELECT MIN(id) FROM job WHERE state = 'pending' GROUP BY destination, ordering_key);
+                    DROP INDEX job_due;
+                    CREATE INDEX job_due ON job(destination, next_attempt_at, id)
+                        WHERE state = 'pending' AND claimed_by IS NULL AND is_head = 1;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -83,8 +83,10 @@ public final class SQLiteStore: DeliveryStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at,
-                                    reason, settled_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    reason, settled_at, is_head)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                            NOT EXISTS (SELECT 1 FROM job INDEXED BY job_open
+                                        WHERE destination = ?1 AND ordering_key = ?2 AND state = 'pending'))
                     """
             ),
             db: db
@@ -127,20 +129,18 @@ public final class SQLiteStore: DeliveryStore {
         let owner = owner
         // A claim lost to power loss is harmless: claims are released at start.
         return try await commits.write(durable: false) { db in
-            // One cached statement: pick what is due and mark it claimed, returning the rows.
+            // One cached statement: pick what is due and mark it claimed, returning the rows. Only heads
+            // (each user's oldest pending job) are in `job_due`, so a user's jobs go out in order and
+            // the round reads no more rows than it claims.
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         UPDATE job SET claimed_by = ?
                         WHERE id IN (
-                            SELECT j.id FROM job AS j INDEXED BY job_due
-                            WHERE j.destination = ? AND j.state = 'pending' AND j.claimed_by IS NULL
-                              AND j.next_attempt_at <= ?
-                              AND NOT EXISTS (
-                                  SELECT 1 FROM job AS o INDEXED BY job_open
-                                  WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
-                                    AND o.state = 'pending' AND o.id < j.id)
-                            ORDER BY j.next_attempt_at, j.id
+                            SELECT id FROM job INDEXED BY job_due
+                            WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
+                              AND next_attempt_at <= ?
+                            ORDER BY next_attempt_at, id
                             LIMIT ?)
                         RETURNING id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
                             last_status, last_attempt_key, next_attempt_at
@@ -222,6 +222,22 @@ public final class SQLiteStore: DeliveryStore {
         update.bind(state == "pending" ? nil : now)
         update.bind(settlement.jobId)
         try update.run()
+        if state != "pending" {
+            // The job left its user's queue: the next one, if any, is the head now.
+            var advance = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE job SET is_head = 1
+                        WHERE id = (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
+                                    WHERE s.id = ? AND o.destination = s.destination
+                                      AND o.ordering_key = s.ordering_key AND o.state = 'pending')
+                        """
+                ),
+                db: db
+            )
+            advance.bind(settlement.jobId)
+            try advance.run()
+        }
         // Successful attempts leave their trace in the job row; only failures are kept one by one,
         // which is what an operator reads in the dead-letter queue.
         if let attempt, state != "delivered", state != "dry_run" {
@@ -267,7 +283,7 @@ public final class SQLiteStore: DeliveryStore {
                 db,
                 sql: """
                     SELECT MIN(next_attempt_at) FROM job INDEXED BY job_due
-                    WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL
+                    WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
                     """,
                 arguments: [destination]
             ).map(Date.init(timeIntervalSince1970:))
