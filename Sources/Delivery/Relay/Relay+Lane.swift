@@ -34,38 +34,43 @@ extension Relay {
                         continue
                     }
                     var claimedAny = false
+                    // A round that took fewer jobs than it asked for left nothing due behind it.
+                    var exhausted = false
                     if buffer.isEmpty, inFlight.value < limit {
                         // While held, one probe at a time and nothing else.
                         let probing = state.held
                         if !probing || inFlight.value == 0 {
                             do {
-                                let jobs = try await relay.queue.claim(
-                                    destination: name,
-                                    limit: probing ? 1 : relay.settings.claimBatch,
-                                    now: now
-                                )
+                                let asked = probing ? 1 : relay.settings.claimBatch
+                                let jobs = try await relay.queue.claim(destination: name, limit: asked, now: now)
                                 claimedAny = !jobs.isEmpty
+                                exhausted = jobs.count < asked
                                 buffer = destination.plan(jobs)
                             } catch {
                                 relay.log.error("claim failed", metadata: ["destination": "\(name)", "error": "\(error)"])
                             }
                         }
                     }
-                    var started = false
                     while !buffer.isEmpty, inFlight.value < limit {
                         let unit = buffer.removeFirst()
                         if let wait = bucket?.reserve(cost: destination.cost(of: unit), now: Date()), wait > 0 {
                             try? await Task.sleep(for: .seconds(wait))
                         }
                         inFlight.add(1)
-                        started = true
                         group.addTask {
                             await send(unit)
                             inFlight.add(-1)
                             doorbell.ring()
                         }
                     }
-                    if started || claimedAny { continue }
+                    if !buffer.isEmpty || inFlight.value >= limit {
+                        // Waiting for a free slot: every finishing send rings.
+                        await doorbell.wait(timeout: relay.settings.idlePoll)
+                        continue
+                    }
+                    // More may be due right now; otherwise wait for new work, a finished send (it may
+                    // free its user's next job) or the next retry's time, without an empty round first.
+                    if claimedAny, !exhausted { continue }
                     await doorbell.wait(timeout: await idleWait(now: now))
                 }
                 // Stopping: give back what was claimed but not started, then let in-flight sends end.
