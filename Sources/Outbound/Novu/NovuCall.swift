@@ -32,12 +32,18 @@ public struct NovuCall: Sendable, Equatable {
     /// then the request body exactly as it will be sent. The relay splices the body into requests as
     /// bytes, so a queued call is never parsed and re-encoded on its way out.
     public func encoded() -> Data {
-        let header: JSONValue = [
-            "operation": .string(operation.rawValue), "method": .string(method), "path": .string(path),
-            "transactionId": .string(transactionId),
-        ]
-        var bytes = header.encodedBytes()
-        bytes.append(0x0A)
+        // Written field by field (keys in sorted order, as JSONWriter would): one per queued event.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + (body == nil ? 0 : 512))
+        for (index, (key, value)) in [
+            ("method", method), ("operation", operation.rawValue), ("path", path), ("transactionId", transactionId),
+        ].enumerated() {
+            bytes.append(index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            JSONWriter.writeString(key, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            JSONWriter.writeString(value, into: &bytes)
+        }
+        bytes.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
         if let body { JSONWriter.write(body, into: &bytes) }
         return Data(bytes)
     }

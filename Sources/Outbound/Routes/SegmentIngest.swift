@@ -100,10 +100,13 @@ public struct SegmentIngest: Sendable {
         var jobTypes: [String] = []
         var ignored = 0
         var rejected: [JSONValue] = []
+        // Counted once per request and outcome, not once per event: a batch holds hundreds.
+        var tally = Tally()
+        defer { tally.flush() }
         for (index, item) in items.enumerated() {
             guard var fields = item.objectValue else {
                 rejected.append(["index": .int(Int64(index)), "error": "event must be a JSON object"])
-                count("rejected", type: "unknown")
+                tally.add("rejected", type: "unknown")
                 continue
             }
             var original = index < raw.count ? raw[index] : nil
@@ -117,23 +120,23 @@ public struct SegmentIngest: Sendable {
             }
             let event = SegmentEvent(json: fields)
             let type = event.type ?? "unknown"
-            count("received", type: type)
+            tally.add("received", type: type)
             if event.libraryName == configuration.libraryName {
                 ignored += 1
-                count("ignored", type: type)
+                tally.add("ignored", type: type)
                 continue
             }
             switch mapper.map(event) {
             case .invalid(let message):
                 if single {
-                    count("rejected", type: type)
+                    tally.add("rejected", type: type)
                     return .error(400, "InvalidEventPayload", message)
                 }
                 rejected.append(["index": .int(Int64(index)), "error": .string(message)])
-                count("rejected", type: type)
+                tally.add("rejected", type: type)
             case .ignored(let reason):
                 ignored += 1
-                count("ignored", type: type)
+                tally.add("ignored", type: type)
                 logger.debug("event ignored", metadata: ["event.id": "\(event.messageId ?? "")", "reason": "\(reason)"])
             case .send(let call, let orderingKey, let correlation):
                 jobs.append(
@@ -161,7 +164,7 @@ public struct SegmentIngest: Sendable {
         var duplicates = 0
         for (type, result) in zip(jobTypes, results) {
             if case .accepted = result { accepted += 1 } else { duplicates += 1 }
-            count(result == .duplicate ? "duplicate" : "accepted", type: type)
+            tally.add(result == .duplicate ? "duplicate" : "accepted", type: type)
         }
         return Answer(
             status: 200,
@@ -181,6 +184,25 @@ public struct SegmentIngest: Sendable {
             fields[key] = .object(shared.merging(own) { _, mine in mine })
         }
         return .object(fields)
+    }
+
+    /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end.
+    private struct Tally {
+        private struct Key: Hashable {
+            var outcome: String
+            var type: String
+        }
+        private var counts: [Key: Int64] = [:]
+
+        mutating func add(_ outcome: String, type: String) {
+            counts[Key(outcome: outcome, type: type), default: 0] += 1
+        }
+
+        func flush() {
+            for (key, amount) in counts {
+                CounterCache.events.increment([("port", "segment"), ("type", key.type), ("outcome", key.outcome)], by: amount)
+            }
+        }
     }
 
     private func count(_ outcome: String, type: String) {
