@@ -17,73 +17,71 @@ struct RawStatement {
         connection = db.sqliteConnection!
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-    mutating func bind(_ text: String) {
+    /// Binds the next parameter; `nil` binds NULL.
+    mutating func bind<Value: RawBindable>(_ value: Value?) {
         index += 1
-        var text = text
-        text.withUTF8 { utf8 in
-            _ = utf8.withMemoryRebound(to: CChar.self) { chars in
-                // A nil pointer would bind NULL; an empty string must stay an empty string.
-                guard let base = chars.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, Self.transient) }
-                return sqlite3_bind_text(handle, index, base, Int32(chars.count), Self.transient)
-            }
-        }
-    }
-
-    mutating func bind(_ text: String?) {
-        guard let text else { return bindNull() }
-        bind(text)
-    }
-
-    mutating func bind(_ number: Double) {
-        index += 1
-        sqlite3_bind_double(handle, index, number)
-    }
-
-    mutating func bind(_ number: Double?) {
-        guard let number else { return bindNull() }
-        bind(number)
-    }
-
-    mutating func bind(_ number: Int64) {
-        index += 1
-        sqlite3_bind_int64(handle, index, number)
-    }
-
-    mutating func bind(_ number: Int64?) {
-        guard let number else { return bindNull() }
-        bind(number)
-    }
-
-    mutating func bind(_ bytes: Data?) {
-        guard let bytes else { return bindNull() }
-        index += 1
-        bytes.withUnsafeBytes { raw in
-            if raw.isEmpty {
-                _ = sqlite3_bind_zeroblob(handle, index, 0)
-            } else {
-                _ = sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), Self.transient)
-            }
-        }
+        if let value { value.bind(to: handle, at: index) } else { sqlite3_bind_null(handle, index) }
     }
 
     mutating func bindNull() {
-        index += 1
-        sqlite3_bind_null(handle, index)
+        bind(Int64?.none)
     }
 
     /// Runs the statement to completion and resets it for the next use.
     mutating func run() throws {
         let code = sqlite3_step(handle)
         index = 0
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(connection))
+        defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+}
+
+/// A value `RawStatement` binds as it is; SQLite copies text and blobs (`SQLITE_TRANSIENT`).
+protocol RawBindable {
+    func bind(to statement: OpaquePointer, at index: Int32)
+}
+
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+extension String: RawBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        var text = self
+        text.withUTF8 { utf8 in
+            _ = utf8.withMemoryRebound(to: CChar.self) { chars in
+                // A nil pointer would bind NULL; an empty string must stay an empty string.
+                guard let base = chars.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, transient) }
+                return sqlite3_bind_text(statement, index, base, Int32(chars.count), transient)
+            }
+        }
+    }
+}
+
+extension Double: RawBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        sqlite3_bind_double(statement, index, self)
+    }
+}
+
+extension Int64: RawBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        sqlite3_bind_int64(statement, index, self)
+    }
+}
+
+extension Data: RawBindable {
+    func bind(to statement: OpaquePointer, at index: Int32) {
+        withUnsafeBytes { raw in
+            // An empty blob is a blob, not NULL.
+            if raw.isEmpty {
+                _ = sqlite3_bind_zeroblob(statement, index, 0)
+            } else {
+                _ = sqlite3_bind_blob(statement, index, raw.baseAddress, Int32(raw.count), transient)
+            }
+        }
     }
 }
