@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+
+/// The relay's side of the store: claims of due heads, settlements, the next due time.
+extension SQLiteStore {
+    public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+        let owner = owner
+        // A claim lost to power loss is harmless: claims are released at start.
+        return try await commits.write(durable: false) { db in
+            // One cached statement: pick what is due and mark it claimed, returning the rows. Only heads
+            // (each user's oldest pending job) are in `job_due`, so a user's jobs go out in order and
+            // the round reads no more rows than it claims.
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE job SET claimed_by = ?
+                        WHERE id IN (
+                            SELECT id FROM job INDEXED BY job_due
+                            WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
+                              AND next_attempt_at <= ?
+                            ORDER BY next_attempt_at, id
+                            LIMIT ?)
+                        RETURNING id, destination, ordering_key, kind, payload, attempts, created_at, first_attempt_at,
+                            last_status, last_attempt_key, next_attempt_at
+                        """
+                ),
+                arguments: [owner, destination, now.timeIntervalSince1970, limit]
+            )
+            // RETURNING gives no order: put the jobs back in due order.
+            return rows.map { (due: $0[10] as Double, job: Self.claimedJob($0)) }
+                .sorted { ($0.due, $0.job.id) < ($1.due, $1.job.id) }
+                .map(\.job)
+        }
+    }
+
+    /// A row of the claim's RETURNING list, read by position (a lookup by name costs more than the read).
+    private static func claimedJob(_ row: Row) -> ClaimedJob {
+        ClaimedJob(
+            id: row[0],
+            destination: row[1],
+            orderingKey: row[2],
+            kind: row[3],
+            payload: row[4],
+            attempts: row[5],
+            createdAt: Date(timeIntervalSince1970: row[6]),
+            firstAttemptAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastStatus: row[8],
+            lastAttemptKey: row[9]
+        )
+    }
+
+    public func settle(_ settlements: [Settlement]) async throws {
+        guard !settlements.isEmpty else { return }
+        // A settlement lost to power loss means one resend with the same ids, which destinations dedupe.
+        try await commits.write(durable: false) { db in
+            for settlement in settlements { try Self.apply(settlement, db: db) }
+        }
+    }
+
+    private static func apply(_ settlement: Settlement, db: Database) throws {
+        let now = Date().timeIntervalSince1970
+        let attempt = settlement.attempt
+        let counts: Bool
+        var state = "pending"
+        var next: Double? = nil
+        var reason: String? = nil
+        switch settlement.outcome {
+        case .release:
+            try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE id = ?", arguments: [settlement.jobId])
+            return
+        case .delivered: (state, counts) = ("delivered", true)
+        case .dryRun: (state, counts) = ("dry_run", true)
+        case .retry(let at): (next, counts) = (at.timeIntervalSince1970, true)
+        case .hold(let until): (next, counts) = (until.timeIntervalSince1970, false)
+        case .deadLetter(let why): (state, reason, counts) = ("dead", why, true)
+        }
+        let at = attempt?.at.timeIntervalSince1970 ?? now
+        // Bound through the C API, like the inserts: the relay settles every job it sends.
+        var update = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    UPDATE job SET claimed_by = NULL, state = ?, attempts = attempts + ?,
+                        next_attempt_at = COALESCE(?, next_attempt_at),
+                        first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?,
+                        last_status = ?, last_attempt_key = COALESCE(?, last_attempt_key),
+                        reason = COALESCE(?, reason), settled_at = ?
+                    WHERE id = ?
+                    """
+            ),
+            db: db
+        )
+        update.bind(state)
+        update.bind(Int64(counts ? 1 : 0))
+        update.bind(next)
+        update.bind(at)
+        update.bind(at)
+        update.bind(attempt?.status.map(Int64.init))
+        update.bind(attempt?.attemptKey)
+        update.bind(reason)
+        update.bind(state == "pending" ? nil : now)
+        update.bind(settlement.jobId)
+        try update.run()
+        if state != "pending" {
+            // The job left its user's queue: the next one, if any, is the head now.
+            var advance = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE job SET is_head = 1
+                        WHERE id = (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
+                                    WHERE s.id = ? AND o.destination = s.destination
+                                      AND o.ordering_key = s.ordering_key AND o.state = 'pending')
+                        """
+                ),
+                db: db
+            )
+            advance.bind(settlement.jobId)
+            try advance.run()
+        }
+        // Successful attempts leave their trace in the job row; only failures are kept one by one,
+        // which is what an operator reads in the dead-letter queue.
+        if let attempt, state != "delivered", state != "dry_run" {
+            let outcome: String
+            switch settlement.outcome {
+            case .hold: outcome = "hold"
+            case .deadLetter: outcome = "dead"
+            default: outcome = "retry"
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO attempt(job_id, at, status, reason, response, attempt_key, request, outcome)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    settlement.jobId, at, attempt.status, attempt.reason, attempt.response, attempt.attemptKey,
+                    attempt.request, outcome,
+                ]
+            )
+        }
+    }
+
+    public func releaseAllClaims() async throws -> Int {
+        try await commits.write(durable: false) { db in
+            try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL")
+            return db.changesCount
+        }
+    }
+
+    public func nextDue(destination: String) async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(next_attempt_at) FROM job INDEXED BY job_due
+                    WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
+                    """,
+                arguments: [destination]
+            ).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+}
