@@ -1,8 +1,9 @@
-import Delivery
 import Foundation
 import GRDB
 import TestSupport
 import Testing
+
+@testable import Delivery
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
@@ -27,6 +28,30 @@ struct SQLiteStoreTests {
         // The store's own connections set synchronous on open; check through one of them.
         let store = try SQLiteStore(directory: dir.path)
         #expect(try await store.synchronousMode() == 2)  // 2 = FULL
+    }
+
+    @Test("a new store uses 16 KiB pages; a store made with 4 KiB pages keeps them and its jobs")
+    func pageSize() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try SQLiteStore(directory: dir.path)
+        func pageSize(_ path: String) throws -> Int? {
+            try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+        }
+        #expect(try pageSize(dir.file(SQLiteStore.fileName)) == 16384)
+
+        let old = dir.file("old.sqlite")
+        do {
+            let queue = try DatabaseQueue(path: old)
+            try await queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL")
+            }
+            try SQLiteStore.migrator.migrate(queue)
+        }
+        let store = try SQLiteStore(path: old)
+        _ = try await store.enqueue([job("a")])
+        #expect(try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1)).count == 1)
+        #expect(try pageSize(old) == 4096)
     }
 
     @Test("a dedupe key already committed makes the job a duplicate")

@@ -7,6 +7,9 @@ public final class SQLiteStore: DeliveryStore {
     /// The file name inside the data directory.
     public static let fileName = "bridge.sqlite"
 
+    /// The page size of a new store.
+    static let pageSize = 16384
+
     let pool: DatabasePool
     let commits: GroupCommit
     /// Marks this process's claims; claims with another owner belong to a process that died.
@@ -18,6 +21,12 @@ public final class SQLiteStore: DeliveryStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Takes effect only while the file is still empty (before WAL mode is on); an existing
+            // store keeps its page size. Each event dirties a few random index pages, and SQLite pays
+            // per WAL frame (a write, a checksum, a wal-index entry) more than per byte: 16 KiB pages
+            // carried batches of 100 events ~25% faster than the default 4 KiB (make bench), with no
+            // change for single events.
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
