@@ -45,6 +45,21 @@ struct JSONValueTests {
         #expect((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["c"] as? Double == 0.25)
     }
 
+    @Test("members after a nested object stay with their own object; a repeated key keeps its last value")
+    func nestedMembers() throws {
+        let text = #"{"a":{"x":1,"y":{"z":2},"w":3},"b":[{"k":1},{"k":2,"k":3}],"c":{},"a2":4,"a":{"x":5}}"#
+        #expect(
+            try JSONValue.parse(Data(text.utf8))
+                == ["a": ["x": 5], "b": [["k": 1], ["k": 3]], "c": [:], "a2": 4]
+        )
+    }
+
+    @Test("keys sort by their UTF-8 bytes: a prefix first, upper case before lower, non-ASCII last")
+    func keyOrder() {
+        let value: JSONValue = ["ab": 1, "a": 2, "B": 3, "é": 4, "b": 5, "": 6]
+        #expect(value.encodedString() == #"{"":6,"B":3,"a":2,"ab":1,"b":5,"é":4}"#)
+    }
+
     @Test("the byte range of each top-level array element is the element exactly as sent")
     func elementRanges() throws {
         let text = Array(#"[ {"a": [1, 2]} ,"x",3 ]"#.utf8)

@@ -14,6 +14,8 @@ struct JSONParser {
     private var depth = 0
     /// Where each element of a top-level array starts and ends, when asked for.
     private var elementRanges: [Range<Int>]?
+    /// Members of the objects being read, innermost last (see `object()`).
+    private var members: [(String, JSONValue)] = []
     /// Deeper nesting than this is refused rather than risking the stack.
     private static let maxDepth = 512
 
@@ -89,12 +91,16 @@ struct JSONParser {
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { throw failure("nested too deeply") }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        // Members collect on a stack shared by every object of the document, and become a dictionary
+        // only once the object is complete: one allocation of the right size instead of a dictionary
+        // regrown and rehashed as members arrive.
+        let base = members.count
+        defer { members.removeLast(members.count - base) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key") }
@@ -102,7 +108,8 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
-            members[key] = try value()
+            let member = try value()
+            members.append((key, member))
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -111,7 +118,11 @@ struct JSONParser {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
             index += 1
-            return .object(members)
+            var object: [String: JSONValue] = [:]
+            object.reserveCapacity(members.count - base)
+            // A repeated key keeps its last value, as most JSON readers do.
+            for (key, member) in members[base...] { object[key] = member }
+            return .object(object)
         }
     }
 
