@@ -152,4 +152,46 @@ struct ProcessTests {
         let store = try SQLiteStore(directory: dir.path)
         #expect(try await store.stateCounts() == ["delivered": 5])
     }
+
+    @Test("SIGTERM while the rate ceiling holds sends back exits 0 at once; the held events go after restart")
+    func shutdownDuringRateWait() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let novu = try await FakeServer.start { _ in novuProcessed }
+        defer { novu.stop() }
+        // One request per 100 s: the first trigger goes, the next two wait minutes for their tokens.
+        let limited = ["NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL, "NOVU_MAX_RPS": "0.01"]
+        let first = try BridgeProcess(dataDir: dir.path, environment: limited)
+        let segment = try await first.port("segment")
+        let client = CurlHTTPClient(threads: 2)
+        let events: [JSONValue] = (0..<3).map { index in
+            [
+                "type": "track", "event": "E", "messageId": .string("paced-\(index)"), "userId": .string("u\(index)"),
+                "properties": ["environment": "development", "name": "wf", "user": ["subscriberId": .string("u\(index)")]],
+            ]
+        }
+        let answer = try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(segment)/",
+                headers: [("Content-Type", "application/json")],
+                body: JSONValue.array(events).encoded()
+            )
+        )
+        #expect(answer.status == 200)
+        try await novu.waitForRequests(1)
+        first.terminate()
+        // Without the ceiling's wait ending at shutdown, the process would live until both tokens came.
+        #expect(try await first.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(novu.requests.count == 1)
+
+        let second = try BridgeProcess(dataDir: dir.path, environment: ["NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL])
+        _ = try await second.port("segment")
+        try await waitUntil("the held events are sent after restart", timeout: .seconds(30)) {
+            Set(novu.requests.compactMap { $0.json["transactionId"]?.stringValue })
+                == Set((0..<3).map { "seg-paced-\($0)" })
+        }
+        second.terminate()
+        #expect(try await second.waitForExit() == 0)
+    }
 }

@@ -51,11 +51,14 @@ extension Relay {
                             }
                         }
                     }
-                    while !buffer.isEmpty, inFlight.value < limit {
-                        let unit = buffer.removeFirst()
-                        if let wait = bucket?.reserve(cost: destination.cost(of: unit), now: Date()), wait > 0 {
-                            try? await Task.sleep(for: .seconds(wait))
+                    while !buffer.isEmpty, inFlight.value < limit, !stopping.isCancelled {
+                        if let wait = bucket?.reserve(cost: destination.cost(of: buffer[0]), now: Date()), wait > 0 {
+                            // A low ceiling can mean minutes: the wait ends at shutdown, and the unit
+                            // is then released with the rest of the buffer.
+                            await pace(until: ContinuousClock.now + .seconds(wait), stopping: stopping)
+                            if stopping.isCancelled { break }
                         }
+                        let unit = buffer.removeFirst()
                         inFlight.add(1)
                         group.addTask {
                             await send(unit)
@@ -63,6 +66,7 @@ extension Relay {
                             doorbell.ring()
                         }
                     }
+                    if stopping.isCancelled { continue }
                     if !buffer.isEmpty || inFlight.value >= limit {
                         // Waiting for a free slot: every finishing send rings.
                         await doorbell.wait(timeout: relay.settings.idlePoll)
@@ -82,6 +86,14 @@ extension Relay {
                 }
                 // Sends still running are abandoned; their jobs are released (see `send`).
                 group.cancelAll()
+            }
+        }
+
+        /// Waits until `deadline`, or less if the relay is stopping. Rings meanwhile (new work, a
+        /// finished send) do not end the wait: the rate ceiling still holds.
+        private func pace(until deadline: ContinuousClock.Instant, stopping: CancelFlag) async {
+            while ContinuousClock.now < deadline, !stopping.isCancelled, !Task.isCancelled {
+                await doorbell.wait(timeout: deadline - ContinuousClock.now)
             }
         }
 
