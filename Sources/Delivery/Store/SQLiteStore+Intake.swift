@@ -6,7 +6,8 @@ extension SQLiteStore {
     public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
-            try jobs.map { job in try Self.insert(job, now: now, db: db) }
+            var insert = try Insert(db)
+            return try jobs.map { job in try insert.run(job, now: now, db: db) }
         }
     }
 
@@ -18,54 +19,40 @@ extension SQLiteStore {
         return try await commits.write { db in
             let cause = try transactionId.flatMap { try Self.correlation(transactionId: $0, db: db) }
             let (job, note) = decide(cause)
-            return (note, try job.map { try Self.insert($0, now: now, db: db) })
+            guard let job else { return (note, nil) }
+            var insert = try Insert(db)
+            return (note, try insert.run(job, now: now, db: db))
         }
     }
 
-    private static func insert(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
-        // Cached statements bound through the C API: ingest runs these for every event on the one writer
-        // thread, where compiling SQL, or GRDB's argument arrays, cost more than SQLite's own work.
-        // One statement per dedupe key: a key already there makes the job a duplicate. The other keys of
-        // a duplicate are remembered too, which is right: they were seen.
-        var remember = RawStatement(
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO dedupe(key, created_at) VALUES (?, ?)"),
-            db: db
-        )
-        var duplicate = false
-        for key in job.dedupeKeys {
-            remember.bind(key)
-            remember.bind(now)
-            try remember.run()
-            if db.changesCount == 0 { duplicate = true }
-        }
-        if duplicate { return .duplicate }
-        let dead = job.deadLetterReason
-        var insert = RawStatement(
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at,
-                                    reason, settled_at, is_head)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-                            NOT EXISTS (SELECT 1 FROM job INDEXED BY job_open
-                                        WHERE destination = ?1 AND ordering_key = ?2 AND state = 'pending'))
-                    """
-            ),
-            db: db
-        )
-        insert.bind(job.destination)
-        insert.bind(job.orderingKey)
-        insert.bind(job.kind)
-        insert.bind(job.payload)
-        insert.bind(job.event)
-        insert.bind(dead == nil ? "pending" : "dead")
-        insert.bind(now)
-        insert.bind(now)
-        insert.bind(dead)
-        if dead == nil { insert.bindNull() } else { insert.bind(now) }
-        try insert.run()
-        let id = db.lastInsertedRowID
-        if let correlation = job.correlation {
-            var remember = RawStatement(
+    /// The statements that queue a job, looked up once per commit rather than once per event: GRDB's
+    /// statement cache is keyed by the SQL text, hashed and compared on every lookup.
+    private struct Insert {
+        // Bound through the C API: ingest runs these for every event on the one writer thread, where
+        // compiling SQL, or GRDB's argument arrays, cost more than SQLite's own work.
+        /// One statement per dedupe key: a key already there makes the job a duplicate.
+        var remember: RawStatement
+        var job: RawStatement
+        var correlation: RawStatement
+
+        init(_ db: Database) throws {
+            remember = RawStatement(
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO dedupe(key, created_at) VALUES (?, ?)"),
+                db: db
+            )
+            job = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO job(destination, ordering_key, kind, payload, event, state, next_attempt_at,
+                                        created_at, reason, settled_at, is_head)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                                NOT EXISTS (SELECT 1 FROM job INDEXED BY job_open
+                                            WHERE destination = ?1 AND ordering_key = ?2 AND state = 'pending'))
+                        """
+                ),
+                db: db
+            )
+            correlation = RawStatement(
                 try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO correlation(transaction_id, event_name, message_id, user_id, workflow,
@@ -75,15 +62,42 @@ extension SQLiteStore {
                 ),
                 db: db
             )
-            remember.bind(correlation.transactionId)
-            remember.bind(correlation.eventName)
-            remember.bind(correlation.messageId)
-            remember.bind(correlation.userId)
-            remember.bind(correlation.workflow)
-            remember.bind(now)
-            try remember.run()
         }
-        return .accepted(id)
+
+        mutating func run(_ job: NewJob, now: Double, db: Database) throws -> EnqueueResult {
+            var duplicate = false
+            for key in job.dedupeKeys {
+                remember.bind(key)
+                remember.bind(now)
+                try remember.run()
+                // The other keys of a duplicate are remembered too, which is right: they were seen.
+                if db.changesCount == 0 { duplicate = true }
+            }
+            if duplicate { return .duplicate }
+            let dead = job.deadLetterReason
+            self.job.bind(job.destination)
+            self.job.bind(job.orderingKey)
+            self.job.bind(job.kind)
+            self.job.bind(job.payload)
+            self.job.bind(job.event)
+            self.job.bind(dead == nil ? "pending" : "dead")
+            self.job.bind(now)
+            self.job.bind(now)
+            self.job.bind(dead)
+            if dead == nil { self.job.bindNull() } else { self.job.bind(now) }
+            try self.job.run()
+            let id = db.lastInsertedRowID
+            if let cause = job.correlation {
+                correlation.bind(cause.transactionId)
+                correlation.bind(cause.eventName)
+                correlation.bind(cause.messageId)
+                correlation.bind(cause.userId)
+                correlation.bind(cause.workflow)
+                correlation.bind(now)
+                try correlation.run()
+            }
+            return .accepted(id)
+        }
     }
 
     public func correlation(transactionId: String) async throws -> Correlation? {
