@@ -53,11 +53,48 @@ extension SQLiteStore {
         guard !settlements.isEmpty else { return }
         // A settlement lost to power loss means one resend with the same ids, which destinations dedupe.
         try await commits.write(durable: false) { db in
-            for settlement in settlements { try Self.apply(settlement, db: db) }
+            var statements = try SettleStatements(db)
+            for settlement in settlements { try Self.apply(settlement, with: &statements, db: db) }
         }
     }
 
-    private static func apply(_ settlement: Settlement, db: Database) throws {
+    /// The statements every settlement runs, looked up once per call: GRDB's statement cache is keyed by
+    /// the SQL text, hashed and compared on each lookup. Bound through the C API, like the inserts: the
+    /// relay settles every job it sends.
+    private struct SettleStatements {
+        var update: RawStatement
+        /// The job left its user's queue: the next one, if any, is the head now.
+        var advance: RawStatement
+
+        init(_ db: Database) throws {
+            update = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE job SET claimed_by = NULL, state = ?, attempts = attempts + ?,
+                            next_attempt_at = COALESCE(?, next_attempt_at),
+                            first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?,
+                            last_status = ?, last_attempt_key = COALESCE(?, last_attempt_key),
+                            reason = COALESCE(?, reason), settled_at = ?
+                        WHERE id = ?
+                        """
+                ),
+                db: db
+            )
+            advance = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE job SET is_head = 1
+                        WHERE id = (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
+                                    WHERE s.id = ? AND o.destination = s.destination
+                                      AND o.ordering_key = s.ordering_key AND o.state = 'pending')
+                        """
+                ),
+                db: db
+            )
+        }
+    }
+
+    private static func apply(_ settlement: Settlement, with statements: inout SettleStatements, db: Database) throws {
         let now = Date().timeIntervalSince1970
         let attempt = settlement.attempt
         let counts: Bool
@@ -75,46 +112,20 @@ extension SQLiteStore {
         case .deadLetter(let why): (state, reason, counts) = ("dead", why, true)
         }
         let at = attempt?.at.timeIntervalSince1970 ?? now
-        // Bound through the C API, like the inserts: the relay settles every job it sends.
-        var update = RawStatement(
-            try db.cachedStatement(
-                sql: """
-                    UPDATE job SET claimed_by = NULL, state = ?, attempts = attempts + ?,
-                        next_attempt_at = COALESCE(?, next_attempt_at),
-                        first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?,
-                        last_status = ?, last_attempt_key = COALESCE(?, last_attempt_key),
-                        reason = COALESCE(?, reason), settled_at = ?
-                    WHERE id = ?
-                    """
-            ),
-            db: db
-        )
-        update.bind(state)
-        update.bind(Int64(counts ? 1 : 0))
-        update.bind(next)
-        update.bind(at)
-        update.bind(at)
-        update.bind(attempt?.status.map(Int64.init))
-        update.bind(attempt?.attemptKey)
-        update.bind(reason)
-        update.bind(state == "pending" ? nil : now)
-        update.bind(settlement.jobId)
-        try update.run()
+        statements.update.bind(state)
+        statements.update.bind(Int64(counts ? 1 : 0))
+        statements.update.bind(next)
+        statements.update.bind(at)
+        statements.update.bind(at)
+        statements.update.bind(attempt?.status.map(Int64.init))
+        statements.update.bind(attempt?.attemptKey)
+        statements.update.bind(reason)
+        statements.update.bind(state == "pending" ? nil : now)
+        statements.update.bind(settlement.jobId)
+        try statements.update.run()
         if state != "pending" {
-            // The job left its user's queue: the next one, if any, is the head now.
-            var advance = RawStatement(
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE job SET is_head = 1
-                        WHERE id = (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
-                                    WHERE s.id = ? AND o.destination = s.destination
-                                      AND o.ordering_key = s.ordering_key AND o.state = 'pending')
-                        """
-                ),
-                db: db
-            )
-            advance.bind(settlement.jobId)
-            try advance.run()
+            statements.advance.bind(settlement.jobId)
+            try statements.advance.run()
         }
         // Successful attempts leave their trace in the job row; only failures are kept one by one,
         // which is what an operator reads in the dead-letter queue.
