@@ -135,3 +135,26 @@ extension BridgeProcess {
         )
     }
 }
+
+/// What the process tests send to the segment port.
+enum SegmentPort {
+    /// A seed-convention track event for `user`.
+    static func trigger(_ id: String, user: String = "u1") -> JSONValue {
+        [
+            "type": "track", "event": "E", "messageId": .string(id), "userId": .string(user),
+            "properties": ["environment": "development", "name": "wf", "user": ["subscriberId": .string(user)]],
+        ]
+    }
+
+    /// Posts `body` (an event or an array of them) to the segment port's `/`; returns the status.
+    static func post(_ port: Int, _ body: JSONValue, client: CurlHTTPClient) async throws -> Int {
+        try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(port)/",
+                headers: [("Content-Type", "application/json")],
+                body: body.encoded()
+            )
+        ).status
+    }
+}

@@ -10,24 +10,6 @@ import Glibc
 /// Faults an operator meets, against the built binary and its CLI.
 @Suite("Faults", .serialized)
 struct FaultTests {
-    func post(_ port: Int, _ event: JSONValue, client: CurlHTTPClient) async throws -> Int {
-        try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(port)/",
-                headers: [("Content-Type", "application/json")],
-                body: event.encoded()
-            )
-        ).status
-    }
-
-    func trigger(_ id: String, user: String = "u1") -> JSONValue {
-        [
-            "type": "track", "event": "E", "messageId": .string(id), "userId": .string(user),
-            "properties": ["environment": "development", "name": "wf", "user": ["subscriberId": .string(user)]],
-        ]
-    }
-
     @Test("401 from Novu: readyz 503 naming novu, nothing dead-lettered; a working key delivers everything held")
     func credentialHold() async throws {
         let dir = try TemporaryDirectory()
@@ -43,7 +25,9 @@ struct FaultTests {
         )
         let port = try await bridge.port("segment")
         let client = CurlHTTPClient(threads: 2)
-        for index in 0..<5 { #expect(try await post(port, trigger("hold-\(index)", user: "user-\(index)"), client: client) == 200) }
+        for index in 0..<5 {
+            #expect(try await SegmentPort.post(port, SegmentPort.trigger("hold-\(index)", user: "user-\(index)"), client: client) == 200)
+        }
         try await waitUntil("readyz reports the hold", timeout: .seconds(10)) {
             let ready = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/readyz"))
             return ready.status == 503 && String(decoding: ready.body, as: UTF8.self).contains("novu refused the credentials")
@@ -80,7 +64,7 @@ struct FaultTests {
         let bridge = try BridgeProcess(dataDir: dir.path, environment: ["NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL])
         let port = try await bridge.port("segment")
         let client = CurlHTTPClient(threads: 1)
-        #expect(try await post(port, trigger("dlq-1"), client: client) == 200)
+        #expect(try await SegmentPort.post(port, SegmentPort.trigger("dlq-1"), client: client) == 200)
         try await novu.waitForRequests(1)
         let letters = Locked([JSONValue]())
         try await waitUntil("the event is dead-lettered") {
@@ -155,7 +139,7 @@ struct FaultTests {
         let client = CurlHTTPClient(threads: 1)
 
         let first = try BridgeProcess(dataDir: mountPoint, environment: environment)
-        #expect(try await post(try await first.port("segment"), trigger("ro-0"), client: client) == 200)
+        #expect(try await SegmentPort.post(try await first.port("segment"), SegmentPort.trigger("ro-0"), client: client) == 200)
         try await novu.waitForRequests(1)
         first.terminate()
         #expect(try await first.waitForExit() == 0)
@@ -163,14 +147,14 @@ struct FaultTests {
         try shell("mount -o remount,ro \(mountPoint)")
         let bridge = try BridgeProcess(dataDir: mountPoint, environment: environment)
         let port = try await bridge.port("segment")
-        for index in 1...3 { #expect(try await post(port, trigger("ro-\(index)"), client: client) == 503) }
+        for index in 1...3 { #expect(try await SegmentPort.post(port, SegmentPort.trigger("ro-\(index)"), client: client) == 503) }
         let ready = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/readyz"))
         #expect(ready.status == 503)
         #expect(String(decoding: ready.body, as: UTF8.self).contains("store cannot commit"))
 
         try shell("mount -o remount,rw \(mountPoint)")
         try await waitUntil("ingest works again", timeout: .seconds(20)) {
-            try await post(port, trigger("ro-4"), client: client) == 200
+            try await SegmentPort.post(port, SegmentPort.trigger("ro-4"), client: client) == 200
         }
         let received = try await novu.waitForRequests(2).compactMap { $0.json["transactionId"]?.stringValue }
         #expect(!received.contains("seg-ro-1"))

@@ -119,19 +119,7 @@ struct ProcessTests {
         let segment = try await first.port("segment")
         let client = CurlHTTPClient(threads: 2)
         for index in 0..<5 {
-            let event: JSONValue = [
-                "type": "track", "event": "E", "messageId": .string("outage-\(index)"), "userId": "u",
-                "properties": ["environment": "development", "name": "wf", "user": ["subscriberId": .string("u\(index)")]],
-            ]
-            let answer = try await client.execute(
-                HTTPClientRequest(
-                    method: "POST",
-                    url: "http://127.0.0.1:\(segment)/",
-                    headers: [("Content-Type", "application/json")],
-                    body: event.encoded()
-                )
-            )
-            #expect(answer.status == 200)
+            #expect(try await SegmentPort.post(segment, SegmentPort.trigger("outage-\(index)", user: "u\(index)"), client: client) == 200)
         }
         try await novu.waitForRequests(1)
         let stopping = ContinuousClock.now
@@ -164,21 +152,8 @@ struct ProcessTests {
         let first = try BridgeProcess(dataDir: dir.path, environment: limited)
         let segment = try await first.port("segment")
         let client = CurlHTTPClient(threads: 2)
-        let events: [JSONValue] = (0..<3).map { index in
-            [
-                "type": "track", "event": "E", "messageId": .string("paced-\(index)"), "userId": .string("u\(index)"),
-                "properties": ["environment": "development", "name": "wf", "user": ["subscriberId": .string("u\(index)")]],
-            ]
-        }
-        let answer = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(segment)/",
-                headers: [("Content-Type", "application/json")],
-                body: JSONValue.array(events).encoded()
-            )
-        )
-        #expect(answer.status == 200)
+        let events = (0..<3).map { SegmentPort.trigger("paced-\($0)", user: "u\($0)") }
+        #expect(try await SegmentPort.post(segment, .array(events), client: client) == 200)
         try await novu.waitForRequests(1)
         first.terminate()
         // Without the ceiling's wait ending at shutdown, the process would live until both tokens came.
