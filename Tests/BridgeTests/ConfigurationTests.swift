@@ -21,6 +21,8 @@ struct ConfigurationTests {
         #expect(config.dataDir == "./data")
         #expect(config.maxRetryAge == .seconds(86400))
         #expect(config.environment == "development")
+        #expect(config.novuBulkWait == .milliseconds(25))
+        #expect(config.segmentBatchWait == .milliseconds(25))
     }
 
     @Test("every variable is read")
@@ -32,7 +34,8 @@ struct ConfigurationTests {
             "SEGMENT_SHARED_SECRET": "ss", "BRIDGE_WRITE_KEYS": "a,b", "BRIDGE_ENVIRONMENT": "production",
             "BRIDGE_HOST": "127.0.0.1", "BRIDGE_SEGMENT_PORT": "9001", "BRIDGE_NOVU_PORT": "9002", "BRIDGE_DATA_DIR": "/var/lib/b",
             "BRIDGE_MAPPING_FILE": "m.yaml", "BRIDGE_MAX_RETRY_AGE": "2h", "BRIDGE_LOG_LEVEL": "debug", "BRIDGE_LOG_FORMAT": "json",
-            "BRIDGE_SHUTDOWN_TIMEOUT": "500ms", "BRIDGE_ACCEPT_UNSIGNED": "1",
+            "BRIDGE_SHUTDOWN_TIMEOUT": "500ms", "BRIDGE_ACCEPT_UNSIGNED": "1", "NOVU_BULK_WAIT": "0",
+            "SEGMENT_BATCH_WAIT": "100ms",
         ])
         #expect(problems.isEmpty)
         #expect(config.novuAPIKey == "nk")
@@ -45,13 +48,16 @@ struct ConfigurationTests {
         #expect(config.logLevel == .debug)
         #expect(config.logFormat == .json)
         #expect(config.acceptUnsigned)
+        #expect(config.novuBulkWait == .zero)
+        #expect(config.segmentBatchWait == .milliseconds(100))
     }
 
     static let bad: [(variable: String, value: String)] = [
         ("BRIDGE_SEGMENT_PORT", "70000"), ("BRIDGE_NOVU_PORT", "abc"), ("BRIDGE_MAX_RETRY_AGE", "forever"),
         ("BRIDGE_SHUTDOWN_TIMEOUT", "-3s"), ("NOVU_API_URL", "api.novu.co"), ("SEGMENT_API_URL", "ftp://x"),
         ("BRIDGE_LOG_LEVEL", "loud"), ("BRIDGE_LOG_FORMAT", "xml"), ("BRIDGE_ACCEPT_UNSIGNED", "maybe"),
-        ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"),
+        ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"), ("NOVU_BULK_WAIT", "10s"),
+        ("SEGMENT_BATCH_WAIT", "soon"),
     ]
 
     @Test("a bad value is a problem naming the variable", arguments: bad)

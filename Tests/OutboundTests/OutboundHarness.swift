@@ -97,6 +97,12 @@ final class OutboundHarness: Sendable {
         try await waitUntil("the queue drains") { try await store.pendingCount(destination: "novu") == 0 }
     }
 
+    /// Stops the relay the way shutdown does, and waits until it has.
+    func stopRelay() async {
+        relayTask.cancel()
+        _ = await relayTask.result
+    }
+
     func stop() {
         relayTask.cancel()
         server.stop()

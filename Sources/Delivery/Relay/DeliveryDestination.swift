@@ -56,6 +56,11 @@ public protocol DeliveryDestination: Sendable {
     /// takes batches. Every job appears in exactly one group.
     func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]]
 
+    /// Like `plan(_:)`; while `gathering`, jobs that would go out in a smaller request than the
+    /// destination would like may be left out, as `waiting`: the relay holds them, still claimed, and
+    /// plans them again with the next jobs it claims, within the destination's gather window.
+    func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob])
+
     /// Sends one group as planned and judges the answer: one report per job, in the group's order.
     func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport]
 
@@ -66,6 +71,11 @@ public protocol DeliveryDestination: Sendable {
 extension DeliveryDestination {
     /// One request, one token.
     public func cost(of jobs: [ClaimedJob]) -> Int { 1 }
+
+    /// Nothing is worth waiting for.
+    public func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
+        (plan(jobs), [])
+    }
 }
 
 /// The first `limit` bytes of an answer as text, for logs and the dead-letter queue.

@@ -25,6 +25,7 @@ extension Relay {
             var buffer: [[ClaimedJob]] = []
             let limit = relay.settings.maxConcurrentRequests
             var bucket = relay.settings.maxRequestsPerSecond[name].map { TokenBucket(ratePerSecond: $0, now: Date()) }
+            var gathering = Gathering(window: relay.settings.gatherWindow[name] ?? .zero)
             await withDiscardingTaskGroup { group in
                 while !stopping.isCancelled, !Task.isCancelled {
                     let now = Date()
@@ -39,13 +40,21 @@ extension Relay {
                     if buffer.isEmpty, inFlight.value < limit {
                         // While held, one probe at a time and nothing else.
                         let probing = state.held
+                        if probing, !gathering.held.isEmpty {
+                            let released = gathering.takeAll().map { Settlement(jobId: $0.id, outcome: .release) }
+                            try? await relay.queue.settle(released)
+                        }
+                        if !probing, let until = gathering.nextClaim {
+                            await pace(until: until, stopping: stopping)
+                            if stopping.isCancelled { continue }
+                        }
                         if !probing || inFlight.value == 0 {
                             do {
-                                let asked = probing ? 1 : relay.settings.claimBatch
-                                let jobs = try await relay.queue.claim(destination: name, limit: asked, now: now)
+                                let asked = probing ? 1 : relay.settings.claimBatch - gathering.held.count
+                                let jobs = try await relay.queue.claim(destination: name, limit: asked, now: Date())
                                 claimedAny = !jobs.isEmpty
                                 exhausted = jobs.count < asked
-                                buffer = destination.plan(jobs)
+                                buffer = gathering.plan(claimed: jobs, exhausted: exhausted, for: destination, now: .now)
                             } catch {
                                 relay.log.error("claim failed", metadata: ["destination": "\(name)", "error": "\(error)"])
                             }
@@ -74,11 +83,15 @@ extension Relay {
                     }
                     // More may be due right now; otherwise wait for new work, a finished send (it may
                     // free its user's next job) or the next retry's time, without an empty round first.
+                    // Held jobs go out when their window ends (the claim round then waits for it).
                     if claimedAny, !exhausted { continue }
+                    if !gathering.held.isEmpty { continue }
                     await doorbell.wait(timeout: await idleWait(now: now))
                 }
                 // Stopping: give back what was claimed but not started, then let in-flight sends end.
-                let unstarted = buffer.flatMap { $0 }.map { Settlement(jobId: $0.id, outcome: .release) }
+                let unstarted = (buffer.flatMap { $0 } + gathering.takeAll()).map {
+                    Settlement(jobId: $0.id, outcome: .release)
+                }
                 try? await relay.queue.settle(unstarted)
                 let deadline = ContinuousClock.now + relay.settings.shutdownTimeout
                 while inFlight.value > 0, ContinuousClock.now < deadline, !Task.isCancelled {
@@ -90,7 +103,7 @@ extension Relay {
         }
 
         /// Waits until `deadline`, or less if the relay is stopping. Rings meanwhile (new work, a
-        /// finished send) do not end the wait: the rate ceiling still holds.
+        /// finished send) do not end the wait: the rate ceiling, or the gather window, still holds.
         private func pace(until deadline: ContinuousClock.Instant, stopping: CancelFlag) async {
             while ContinuousClock.now < deadline, !stopping.isCancelled, !Task.isCancelled {
                 await doorbell.wait(timeout: deadline - ContinuousClock.now)

@@ -30,6 +30,10 @@ public final class Relay: Service {
         public var idlePoll: Duration = .seconds(1)
         /// Request ceilings per destination (`NOVU_MAX_RPS`, `SEGMENT_MAX_RPS`), in the destination's tokens.
         public var maxRequestsPerSecond: [String: Double] = [:]
+        /// Per destination: after a claim round that left nothing due, the next round waits until this
+        /// long after it, so jobs queued meanwhile go out together (a full Novu bulk request, one Segment
+        /// batch) rather than a request each. Adds at most this much delay; a backlog is not slowed.
+        public var gatherWindow: [String: Duration] = [:]
 
         public init() {}
     }

@@ -19,6 +19,17 @@ extension SQLiteStore {
         }
     }
 
+    /// Jobs of `destination` a relay has claimed and not yet settled (in flight, or held to gather).
+    public func claimedCount(destination: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM job WHERE destination = ? AND state = 'pending' AND claimed_by IS NOT NULL",
+                arguments: [destination]
+            ) ?? 0
+        }
+    }
+
     /// Jobs in the dead-letter queue.
     public func deadLetterCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'dead'") ?? 0 }

@@ -53,6 +53,17 @@ public struct NovuDestination: DeliveryDestination {
         return units
     }
 
+    /// While gathering, triggers that would not fill a bulk request wait for more.
+    public func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
+        let isTrigger = { (job: ClaimedJob) in job.kind == NovuCall.Operation.trigger.rawValue }
+        let partial = jobs.count(where: isTrigger) % Self.bulkLimit
+        guard gathering, partial > 0 else { return (plan(jobs), []) }
+        // The newest triggers wait: the held ones come first in `jobs` and fill the full batches.
+        let waiting = Array(jobs.filter(isTrigger).suffix(partial))
+        let waitingIds = Set(waiting.map(\.id))
+        return (plan(jobs.filter { !waitingIds.contains($0.id) }), waiting)
+    }
+
     /// A bulk request costs Novu 100 rate-limit tokens, whatever its size.
     public func cost(of jobs: [ClaimedJob]) -> Int { jobs.count > 1 ? Self.bulkLimit : 1 }
 

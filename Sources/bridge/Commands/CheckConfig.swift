@@ -36,9 +36,11 @@ struct CheckConfig: AsyncParsableCommand {
             ("BRIDGE_HOLD_PROBE_INTERVAL", DurationText.format(config.holdProbeInterval)),
             ("BRIDGE_ACCEPT_UNSIGNED", config.acceptUnsigned ? "1" : "0"),
             ("NOVU_BULK_THRESHOLD", String(config.bulkThreshold)),
+            ("NOVU_BULK_WAIT", DurationText.format(config.novuBulkWait)),
             ("NOVU_CONCURRENCY", String(config.novuConcurrency)),
             ("NOVU_MAX_RPS", config.novuMaxRPS.map { String($0) } ?? "unset (no ceiling)"),
             ("SEGMENT_MAX_RPS", config.segmentMaxRPS.map { String($0) } ?? "unset (no ceiling)"),
+            ("SEGMENT_BATCH_WAIT", DurationText.format(config.segmentBatchWait)),
             ("BRIDGE_LOG_LEVEL", config.logLevel.rawValue),
             ("BRIDGE_LOG_FORMAT", config.logFormat.rawValue),
         ]

@@ -26,6 +26,10 @@ struct BridgeConfiguration: Sendable, Equatable {
     var holdProbeInterval: Duration = .seconds(60)
     var acceptUnsigned = false
     var bulkThreshold = 100
+    /// How long triggers may wait to fill a bulk request, and between the Novu lane's claim rounds.
+    var novuBulkWait: Duration = .milliseconds(25)
+    /// How long between the Segment lane's claim rounds, so feedback events share batches.
+    var segmentBatchWait: Duration = .milliseconds(25)
     var novuConcurrency = 16
     var segmentConcurrency = 4
     var novuMaxRPS: Double?
@@ -70,6 +74,8 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.acceptUnsigned = reader.flag("BRIDGE_ACCEPT_UNSIGNED") ?? false
         config.bulkThreshold = reader.integer("NOVU_BULK_THRESHOLD", in: 2...100) ?? config.bulkThreshold
         config.novuConcurrency = reader.integer("NOVU_CONCURRENCY", in: 1...256) ?? config.novuConcurrency
+        config.novuBulkWait = reader.duration("NOVU_BULK_WAIT", atMost: .seconds(5)) ?? config.novuBulkWait
+        config.segmentBatchWait = reader.duration("SEGMENT_BATCH_WAIT", atMost: .seconds(5)) ?? config.segmentBatchWait
         config.novuMaxRPS = reader.rate("NOVU_MAX_RPS")
         config.segmentMaxRPS = reader.rate("SEGMENT_MAX_RPS")
         config.retention = reader.duration("BRIDGE_RETENTION") ?? config.retention
@@ -161,6 +167,16 @@ private struct Reader {
         guard let value = string(name) else { return nil }
         guard let duration = DurationText.parse(value) else {
             problem(name, "expected a duration such as 500ms, 30s, 5m, 24h or 7d\(shown(name, value))")
+            return nil
+        }
+        return duration
+    }
+
+    /// A duration no longer than `limit` (zero allowed).
+    mutating func duration(_ name: String, atMost limit: Duration) -> Duration? {
+        guard let duration = duration(name) else { return nil }
+        guard duration <= limit else {
+            problem(name, "expected a duration of at most \(DurationText.format(limit)), such as 25ms or 0 (off)")
             return nil
         }
         return duration

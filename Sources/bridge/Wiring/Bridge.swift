@@ -36,6 +36,8 @@ struct Bridge: Sendable {
         relayConfiguration.maxConcurrentRequests = configuration.novuConcurrency
         relayConfiguration.maxRequestsPerSecond["novu"] = configuration.novuMaxRPS
         relayConfiguration.maxRequestsPerSecond["segment"] = configuration.segmentMaxRPS
+        relayConfiguration.gatherWindow["novu"] = configuration.novuBulkWait
+        relayConfiguration.gatherWindow["segment"] = configuration.segmentBatchWait
         var segment = SegmentDestination.Configuration(writeKey: configuration.segmentWriteKey, baseURL: configuration.segmentAPIURL)
         segment.userAgent = novu.userAgent
         relay = Relay(
