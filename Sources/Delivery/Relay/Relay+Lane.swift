@@ -31,7 +31,8 @@ extension Relay {
                     let now = Date()
                     let state = relay.status.destination(name)
                     if let until = state.pausedUntil, until > now {
-                        await doorbell.wait(timeout: .seconds(until.timeIntervalSince(now)))
+                        // New work cannot end a pause: sleep through rings until it is over.
+                        await doorbell.sleep(until: .now + .seconds(until.timeIntervalSince(now)))
                         continue
                     }
                     var claimedAny = false
@@ -103,11 +104,11 @@ extension Relay {
         }
 
         /// Waits until `deadline`, or less if the relay is stopping. Rings meanwhile (new work, a
-        /// finished send) do not end the wait: the rate ceiling, or the gather window, still holds.
+        /// finished send) do not end the wait — the rate ceiling, or the gather window, still holds —
+        /// and do not wake the lane either: at thousands of events a second each wake-up costs.
         private func pace(until deadline: ContinuousClock.Instant, stopping: CancelFlag) async {
-            while ContinuousClock.now < deadline, !stopping.isCancelled, !Task.isCancelled {
-                await doorbell.wait(timeout: deadline - ContinuousClock.now)
-            }
+            guard !stopping.isCancelled else { return }
+            await doorbell.sleep(until: deadline)
         }
 
         private func idleWait(now: Date) async -> Duration {

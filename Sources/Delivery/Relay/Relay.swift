@@ -99,7 +99,7 @@ public final class Relay: Service {
             }
         } onGracefulShutdown: { [doorbells] in
             stopping.cancel()
-            for bell in doorbells.values { bell.ring() }
+            for bell in doorbells.values { bell.interrupt() }
         }
     }
 
