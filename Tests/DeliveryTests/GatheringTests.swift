@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import Synchronization
+import TestSupport
 import Testing
 
 @testable import Delivery
@@ -77,5 +80,53 @@ struct GatheringTests {
         #expect(gathering.takeAll().map(\.id) == [1, 2, 3])
         #expect(gathering.held.isEmpty)
         #expect(gathering.nextClaim == nil)
+    }
+
+    /// Hands out jobs 1–3 once, then refuses every claim.
+    final class FailingStore: DeliveryStore {
+        let claims = Mutex(0)
+        func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
+        func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+            let first = claims.withLock { count in
+                count += 1
+                return count == 1
+            }
+            guard first else { throw StoreError("disk I/O error") }
+            return (1...3).map { ClaimedJob(id: $0, destination: "fours", orderingKey: "user-\($0)", kind: "k", payload: Data()) }
+        }
+        func settle(_ settlements: [Settlement]) async throws {}
+        func releaseAllClaims() async throws -> Int { 0 }
+        func nextDue(destination: String) async throws -> Date? { nil }
+        func correlation(transactionId: String) async throws -> Correlation? { nil }
+        func probe() async throws {}
+        func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}
+    }
+
+    /// `Fours` that records what it was asked to deliver.
+    final class RecordingFours: DeliveryDestination {
+        let name = "fours"
+        let delivered = Mutex<[Int64]>([])
+        func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] { Fours().plan(jobs) }
+        func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
+            Fours().plan(jobs, gathering: gathering)
+        }
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+            delivered.withLock { $0 += jobs.map(\.id) }
+            return jobs.map { _ in AttemptReport(disposition: .success, reason: "delivered") }
+        }
+    }
+
+    @Test("when the next claim fails, the held jobs go out instead of waiting on a store that refuses")
+    func claimFailureSendsHeld() async throws {
+        let destination = RecordingFours()
+        var configuration = Relay.Configuration()
+        configuration.gatherWindow["fours"] = .milliseconds(200)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let relay = Relay(store: FailingStore(), destinations: [destination], configuration: configuration, logger: logger)
+        let running = Task { try await relay.run() }
+        defer { running.cancel() }
+        relay.wake("fours")
+        try await waitUntil("the held jobs are delivered") { destination.delivered.withLock { $0.sorted() } == [1, 2, 3] }
     }
 }

@@ -38,6 +38,7 @@ extension Relay {
                     var claimedAny = false
                     // A round that took fewer jobs than it asked for left nothing due behind it.
                     var exhausted = false
+                    var claimFailed = false
                     if buffer.isEmpty, inFlight.value < limit {
                         // While held, one probe at a time and nothing else.
                         let probing = state.held
@@ -51,13 +52,20 @@ extension Relay {
                         }
                         if !probing || inFlight.value == 0 {
                             do {
-                                let asked = probing ? 1 : relay.settings.claimBatch - gathering.held.count
+                                let asked = probing ? 1 : max(1, relay.settings.claimBatch - gathering.held.count)
                                 let jobs = try await relay.queue.claim(destination: name, limit: asked, now: Date())
                                 claimedAny = !jobs.isEmpty
                                 exhausted = jobs.count < asked
-                                buffer = gathering.plan(claimed: jobs, exhausted: exhausted, for: destination, now: .now)
+                                // A probe goes out at once, alone.
+                                buffer =
+                                    probing
+                                    ? destination.plan(jobs)
+                                    : gathering.plan(claimed: jobs, exhausted: exhausted, for: destination, now: .now)
                             } catch {
                                 relay.log.error("claim failed", metadata: ["destination": "\(name)", "error": "\(error)"])
+                                // What is held goes now (it is claimed already); the next claim waits below.
+                                buffer = destination.plan(gathering.takeAll())
+                                claimFailed = true
                             }
                         }
                     }
@@ -77,6 +85,11 @@ extension Relay {
                         }
                     }
                     if stopping.isCancelled { continue }
+                    if claimFailed {
+                        // The store refused the claim: look again after the idle poll, not in a tight loop.
+                        await doorbell.wait(timeout: relay.settings.idlePoll)
+                        continue
+                    }
                     if !buffer.isEmpty || inFlight.value >= limit {
                         // Waiting for a free slot: every finishing send rings.
                         await doorbell.wait(timeout: relay.settings.idlePoll)
