@@ -32,7 +32,8 @@ public final class Relay: Service {
         public var maxRequestsPerSecond: [String: Double] = [:]
         /// Per destination: after a claim round that left nothing due, the next round waits until this
         /// long after it, so jobs queued meanwhile go out together (a full Novu bulk request, one Segment
-        /// batch) rather than a request each. Adds at most this much delay; a backlog is not slowed.
+        /// batch) rather than a request each; see `Gathering`. An event waits at most about two windows
+        /// (one to be claimed, one held back); a backlog is not slowed.
         public var gatherWindow: [String: Duration] = [:]
 
         public init() {}
