@@ -83,10 +83,9 @@ struct GatheringTests {
     }
 
     /// Hands out jobs 1–3 once, then refuses every claim.
-    final class FailingStore: DeliveryStore {
+    final class FailingStore: StubStore, @unchecked Sendable {
         let claims = Mutex(0)
-        func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
-        func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+        override func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
             let first = claims.withLock { count in
                 count += 1
                 return count == 1
@@ -94,12 +93,6 @@ struct GatheringTests {
             guard first else { throw StoreError("disk I/O error") }
             return (1...3).map { ClaimedJob(id: $0, destination: "fours", orderingKey: "user-\($0)", kind: "k", payload: Data()) }
         }
-        func settle(_ settlements: [Settlement]) async throws {}
-        func releaseAllClaims() async throws -> Int { 0 }
-        func nextDue(destination: String) async throws -> Date? { nil }
-        func correlation(transactionId: String) async throws -> Correlation? { nil }
-        func probe() async throws {}
-        func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}
     }
 
     /// `Fours` that records what it was asked to deliver.

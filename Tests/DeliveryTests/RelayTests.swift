@@ -7,22 +7,11 @@ import Testing
 /// How the relay turns a destination's verdict into the job's fate and the destination's state.
 @Suite("Relay settlements")
 struct RelayTests {
-    final class NoStore: DeliveryStore {
-        func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
-        func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] { [] }
-        func settle(_ settlements: [Settlement]) async throws {}
-        func releaseAllClaims() async throws -> Int { 0 }
-        func nextDue(destination: String) async throws -> Date? { nil }
-        func correlation(transactionId: String) async throws -> Correlation? { nil }
-        func probe() async throws {}
-        func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}
-    }
-
     func relay(maxRetryAge: Duration = .seconds(3600)) -> Relay {
         var configuration = Relay.Configuration()
         configuration.maxRetryAge = maxRetryAge
         configuration.holdProbeInterval = .seconds(60)
-        return Relay(store: NoStore(), destinations: [], configuration: configuration, logger: Logger(label: "test"), random: { 0.5 })
+        return Relay(store: StubStore(), destinations: [], configuration: configuration, logger: Logger(label: "test"), random: { 0.5 })
     }
 
     let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -153,4 +142,17 @@ struct RelayTests {
         )
         #expect(relay.status.destination("novu").pausedUntil == until)
     }
+}
+
+/// A store that holds nothing: every call succeeds with an empty answer. Subclasses override what a
+/// test needs; it has no state of its own, and subclasses keep theirs behind a `Mutex`.
+class StubStore: DeliveryStore, @unchecked Sendable {
+    func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
+    func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] { [] }
+    func settle(_ settlements: [Settlement]) async throws {}
+    func releaseAllClaims() async throws -> Int { 0 }
+    func nextDue(destination: String) async throws -> Date? { nil }
+    func correlation(transactionId: String) async throws -> Correlation? { nil }
+    func probe() async throws {}
+    func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}
 }

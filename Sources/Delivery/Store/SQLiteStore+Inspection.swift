@@ -10,23 +10,17 @@ extension SQLiteStore {
 
     /// Jobs of `destination` not yet delivered or dead-lettered.
     public func pendingCount(destination: String) async throws -> Int {
-        try await pool.read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM job WHERE destination = ? AND state = 'pending'",
-                arguments: [destination]
-            ) ?? 0
-        }
+        try await jobCount(destination: destination, where: "state = 'pending'")
     }
 
     /// Jobs of `destination` a relay has claimed and not yet settled (in flight, or held to gather).
     public func claimedCount(destination: String) async throws -> Int {
+        try await jobCount(destination: destination, where: "state = 'pending' AND claimed_by IS NOT NULL")
+    }
+
+    private func jobCount(destination: String, where condition: String) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM job WHERE destination = ? AND state = 'pending' AND claimed_by IS NOT NULL",
-                arguments: [destination]
-            ) ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE destination = ? AND \(condition)", arguments: [destination]) ?? 0
         }
     }
 
