@@ -33,14 +33,12 @@ struct BenchBacklog {
                     ],
                 ])
                 guard case .send(let call, let key, let correlation) = mapper.map(event) else { return nil }
-                return NewJob(
-                    destination: "novu",
+                return SegmentIngest.job(
+                    call,
                     orderingKey: key,
-                    kind: call.operation.rawValue,
-                    payload: call.encoded(),
+                    correlation: correlation,
                     event: event.encoded,
-                    dedupeKeys: ["segment:" + (event.messageId ?? "")],
-                    correlation: correlation
+                    messageId: event.messageId ?? ""
                 )
             }
             _ = try await store.enqueue(jobs)

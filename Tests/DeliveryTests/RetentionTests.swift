@@ -48,6 +48,21 @@ struct RetentionTests {
         #expect(try await store.stateCounts() == ["dead": 1, "pending": 1])
     }
 
+    @Test("correlations stay as long as dedupe keys when the retention is longer than their own")
+    func correlationsOutliveShortRetention() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        try await round(store, 0, count: 10)
+        // A correlation is the dedupe entry of its job: with a 60 s retention it must not go after 1 s.
+        let later = Date().addingTimeInterval(10)
+        let early = try await store.prune(now: later, retention: .seconds(60), correlationRetention: .seconds(1))
+        #expect(early.correlations == 0)
+        #expect(try await store.correlation(transactionId: "seg-r0-3") != nil)
+        let late = try await store.prune(now: later, retention: .seconds(1), correlationRetention: .seconds(1))
+        #expect(late.correlations == 10)
+    }
+
     @Test("under steady traffic with pruning the file stops growing")
     func boundedGrowth() async throws {
         let dir = try TemporaryDirectory()

@@ -68,6 +68,27 @@ struct SQLiteStoreTests {
         #expect(try await reopened.enqueue([job("u1", key: "m1")]) == [.duplicate])
     }
 
+    @Test("a job whose transaction is already correlated is a duplicate; the first cause stays")
+    func correlationIdentifiesJob() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        func correlated(_ transaction: String, event: String) -> NewJob {
+            var job = job("u1")
+            job.correlation = Correlation(transactionId: transaction, eventName: event, messageId: "m", userId: "u1", workflow: "w")
+            return job
+        }
+        let first = try await store.enqueue([correlated("tx-1", event: "First"), correlated("tx-1", event: "Second")])
+        #expect(first[0] != .duplicate)
+        #expect(first[1] == .duplicate)
+        #expect(try await store.enqueue([correlated("tx-2", event: "Other")])[0] != .duplicate)
+        #expect(try await store.pendingCount(destination: "novu") == 2)
+        #expect(try await store.correlation(transactionId: "tx-1")?.eventName == "First")
+        // Across a reopen, too.
+        let reopened = try SQLiteStore(directory: dir.path)
+        #expect(try await reopened.enqueue([correlated("tx-2", event: "Again")]) == [.duplicate])
+    }
+
     @Test("what is enqueued is what a claim reads back: empty and non-ASCII text, empty and binary bytes")
     func fidelity() async throws {
         let dir = try TemporaryDirectory()

@@ -174,6 +174,24 @@ struct SegmentToNovuTests {
         #expect(harness.novu.requests.count == 2)
     }
 
+    @Test("a trigger is known again by its transactionId and adds no dedupe key; an identify keeps its key")
+    func oneIndexEntryPerEvent() async throws {
+        let harness = try await OutboundHarness()
+        defer { harness.stop() }
+        let track = try Shared.fixture("segment-seed-track.json")
+        let identify: JSONValue = [
+            "type": "identify", "messageId": "identify-1", "userId": "user-1", "traits": ["email": "a@example.com"],
+        ]
+        #expect(counts(try await harness.post(body: track).json) == (1, 0, 0, 0))
+        #expect(counts(try await harness.post(json: identify).json) == (1, 0, 0, 0))
+        #expect(counts(try await harness.post(body: track).json) == (0, 1, 0, 0))
+        #expect(counts(try await harness.post(json: identify).json) == (0, 1, 0, 0))
+        // Each key is one more index page in the commit; the trigger's correlation already identifies it.
+        #expect(try await harness.store.dedupeKeys() == ["segment:identify-1"])
+        let transactionId = "seg-" + (try JSONValue.parse(track)["messageId"]?.stringValue ?? "")
+        #expect(try await harness.store.correlation(transactionId: transactionId) != nil)
+    }
+
     @Test("Novu answering 500, 500, 201: three attempts, one transactionId, keys tx, tx.r2, tx.r3")
     func retryKeys() async throws {
         let harness = try await OutboundHarness { request in

@@ -14,7 +14,9 @@ public struct NewJob: Sendable {
     public var event: Data?
     /// Keys that identify the source event. If any was seen before, the job is a duplicate and not queued.
     public var dedupeKeys: [String]
-    /// Recorded with the job, so the other direction can link feedback to its cause.
+    /// Recorded with the job, so the other direction can link feedback to its cause. Its transaction also
+    /// identifies the job: a job whose transaction is already recorded is a duplicate, so a correlated job
+    /// needs no dedupe key of its own (each key costs the commit another index page; see decisions.md).
     public var correlation: Correlation?
     /// When set, the job goes straight to the dead-letter queue with this reason (it can never be sent,
     /// but must not be dropped silently either).
@@ -45,7 +47,7 @@ public struct NewJob: Sendable {
 public enum EnqueueResult: Sendable, Equatable {
     /// Committed under this id.
     case accepted(Int64)
-    /// One of its dedupe keys was committed before; nothing was queued.
+    /// One of its dedupe keys, or its correlation's transaction, was committed before; nothing was queued.
     case duplicate
 }
 

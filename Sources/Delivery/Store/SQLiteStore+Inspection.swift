@@ -38,6 +38,13 @@ extension SQLiteStore {
         }
     }
 
+    /// The dedupe keys remembered (the readiness probe's own key aside), in order; for tests.
+    public func dedupeKeys() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT key FROM dedupe WHERE key != 'bridge:probe' ORDER BY key")
+        }
+    }
+
     /// Counts of jobs by state.
     public func stateCounts() async throws -> [String: Int] {
         try await pool.read { db in

@@ -33,6 +33,7 @@ extension SQLiteStore {
         /// One statement per dedupe key: a key already there makes the job a duplicate.
         var remember: RawStatement
         var job: RawStatement
+        /// Records the job's cause; a transaction already recorded makes the job a duplicate too.
         var correlation: RawStatement
 
         init(_ db: Database) throws {
@@ -55,8 +56,8 @@ extension SQLiteStore {
             correlation = RawStatement(
                 try db.cachedStatement(
                     sql: """
-                        INSERT OR REPLACE INTO correlation(transaction_id, event_name, message_id, user_id, workflow,
-                                                           created_at)
+                        INSERT OR IGNORE INTO correlation(transaction_id, event_name, message_id, user_id, workflow,
+                                                          created_at)
                         VALUES (?, ?, ?, ?, ?, ?)
                         """
                 ),
@@ -73,6 +74,16 @@ extension SQLiteStore {
                 // The other keys of a duplicate are remembered too, which is right: they were seen.
                 if db.changesCount == 0 { duplicate = true }
             }
+            if let cause = job.correlation {
+                correlation.bind(cause.transactionId)
+                correlation.bind(cause.eventName)
+                correlation.bind(cause.messageId)
+                correlation.bind(cause.userId)
+                correlation.bind(cause.workflow)
+                correlation.bind(now)
+                try correlation.run()
+                if db.changesCount == 0 { duplicate = true }
+            }
             if duplicate { return .duplicate }
             let dead = job.deadLetterReason
             self.job.bind(job.destination)
@@ -87,15 +98,6 @@ extension SQLiteStore {
             if dead == nil { self.job.bindNull() } else { self.job.bind(now) }
             try self.job.run()
             let id = db.lastInsertedRowID
-            if let cause = job.correlation {
-                correlation.bind(cause.transactionId)
-                correlation.bind(cause.eventName)
-                correlation.bind(cause.messageId)
-                correlation.bind(cause.userId)
-                correlation.bind(cause.workflow)
-                correlation.bind(now)
-                try correlation.run()
-            }
             return .accepted(id)
         }
     }

@@ -12,7 +12,7 @@ extension SQLiteStore {
     }
 
     /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, and correlations
-    /// older than `correlationRetention`, in batches of `batchSize` rows: each batch is its own short
+    /// older than `correlationRetention` (or `retention` when that is longer), in batches of `batchSize` rows: each batch is its own short
     /// transaction in the group commit, so ingest never waits behind a long delete. Pending and
     /// dead-lettered jobs are never pruned. SQLite reuses the freed pages, so the file stops growing
     /// under steady traffic.
@@ -24,7 +24,9 @@ extension SQLiteStore {
     ) async throws -> PruneResult {
         var result = PruneResult()
         let jobCutoff = now.timeIntervalSince1970 - retention.timeInterval
-        let correlationCutoff = now.timeIntervalSince1970 - correlationRetention.timeInterval
+        // A correlation is also the dedupe entry of the job it came with: it is kept at least as long as
+        // dedupe keys are.
+        let correlationCutoff = now.timeIntervalSince1970 - max(correlationRetention, retention).timeInterval
         while true {
             let deleted = try await commits.write(durable: false) { db in
                 try db.execute(

@@ -140,14 +140,12 @@ public struct SegmentIngest: Sendable {
                 logger.debug("event ignored", metadata: ["event.id": "\(event.messageId ?? "")", "reason": "\(reason)"])
             case .send(let call, let orderingKey, let correlation):
                 jobs.append(
-                    NewJob(
-                        destination: "novu",
+                    Self.job(
+                        call,
                         orderingKey: orderingKey,
-                        kind: call.operation.rawValue,
-                        payload: call.encoded(),
+                        correlation: correlation,
                         event: original.map { Data($0) } ?? event.encoded,
-                        dedupeKeys: ["segment:" + (event.messageId ?? "")],
-                        correlation: correlation
+                        messageId: event.messageId ?? ""
                     )
                 )
                 jobTypes.append(type)
@@ -172,6 +170,32 @@ public struct SegmentIngest: Sendable {
                 "accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
                 "ignored": .int(Int64(ignored)), "rejected": .array(rejected),
             ]
+        )
+    }
+
+    /// The queued job for a Novu call made of the Segment event `messageId`.
+    ///
+    /// A trigger's correlation records its `transactionId`, which is made of the messageId alone, so the
+    /// store recognises a repeated trigger by it and the job carries no dedupe key: one index entry per
+    /// event instead of two, each a page the commit writes (see decisions.md). Other calls (subscriber
+    /// and topic updates) have no correlation and are recognised by `segment:<messageId>`.
+    public static func job(
+        _ call: NovuCall,
+        orderingKey: String,
+        correlation: Correlation?,
+        event: Data,
+        messageId: String
+    )
+        -> NewJob
+    {
+        NewJob(
+            destination: "novu",
+            orderingKey: orderingKey,
+            kind: call.operation.rawValue,
+            payload: call.encoded(),
+            event: event,
+            dedupeKeys: correlation == nil ? ["segment:" + messageId] : [],
+            correlation: correlation
         )
     }
 
