@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: run test deps build lint format clean bench bench-backlog
+.PHONY: run test deps build lint format clean bench bench-backlog bench-store
 
 ## Install the two system libraries the bridge links (libcurl, SQLite) when they are missing.
 deps:
@@ -36,6 +36,11 @@ bench: deps
 ## 1,000,000 queued events drained by the bridge: RSS and drain rate over time.
 bench-backlog: deps
 	bash bench/backlog.sh
+
+## The ingest path without HTTP (parse, map, group commit into a real store) in one process: CPU per event.
+bench-store: deps
+	$(SWIFT) build -c release --product BenchStore
+	dir=$$(mktemp -d) && ./.build/release/BenchStore "$$dir" && rm -rf "$$dir"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

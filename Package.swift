@@ -94,6 +94,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "BenchStore",
+            dependencies: ["Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "BenchCeiling",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strict

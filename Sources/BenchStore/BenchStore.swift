@@ -1,0 +1,94 @@
+import Delivery
+import Foundation
+import Logging
+import Outbound
+
+/// `make bench-store`: the ingest path without HTTP — parse, map, group commit into a real store —
+/// measured in one process, where wrk, the sinks and the ceiling do not share the CPU. Prints wall time
+/// and CPU per event for single events from 32 concurrent callers (how HTTP requests reach the group
+/// commit) and for batches of 100. messageIds are random UUIDs, as Segment's are, so each event's keys
+/// land far apart in their indexes, as they do in production.
+/// Usage: BenchStore DATA_DIR [SINGLE_EVENTS] [BATCHES]
+@main
+struct BenchStore {
+    static func main() async throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard let directory = arguments.first else {
+            FileHandle.standardError.write(Data("usage: BenchStore DATA_DIR [SINGLE_EVENTS] [BATCHES]\n".utf8))
+            exit(64)
+        }
+        let singles = arguments.count > 1 ? Int(arguments[1]) ?? 40_000 : 40_000
+        let batches = arguments.count > 2 ? Int(arguments[2]) ?? 600 : 600
+        let store = try SQLiteStore(directory: directory)
+        let ingest = SegmentIngest(
+            configuration: .init(),
+            mapper: SegmentMapper(),
+            intake: Intake(store: store),
+            logger: Logger(label: "bench-store")
+        )
+        print("run                                   events     wall s   events/s   CPU µs/event")
+        try await measure("single events, 32 concurrent callers", events: singles) {
+            try await run(ingest, callers: 32, requests: singles, eventsPerRequest: 1)
+        }
+        try await measure("batches of 100, one caller", events: batches * 100) {
+            try await run(ingest, callers: 1, requests: batches, eventsPerRequest: 100)
+        }
+    }
+
+    /// `requests` requests of `eventsPerRequest` seed-convention track events, spread over `callers` tasks.
+    static func run(_ ingest: SegmentIngest, callers: Int, requests: Int, eventsPerRequest: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    for request in stride(from: caller, to: requests, by: callers) {
+                        let events = (0..<eventsPerRequest).map { index in
+                            event(user: "user-\((request * eventsPerRequest + index) % 1000)")
+                        }
+                        let body = Array((eventsPerRequest == 1 ? events[0] : "[" + events.joined(separator: ",") + "]").utf8)
+                        let answer = await ingest.handle(route: .webhook, body: body, signature: nil, authorization: nil)
+                        guard answer.status == 200 else { throw BenchError(status: answer.status) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func event(user: String) -> String {
+        #"{"type":"track","event":"User Abandoned Cart","messageId":"\#(UUID().uuidString.lowercased())","userId":"\#(user)","#
+            + #""timestamp":"2026-11-28T09:14:03.512Z","context":{"library":{"name":"analytics.js","version":"next-1.70.0"}},"#
+            + #""properties":{"name":"abandoned-cart-recovery-workflow","user":{"subscriberId":"\#(user)","firstName":"John","#
+            + #""lastName":"Doe"},"environment":"development","cart":{"items":3,"value":129.5}}}"#
+    }
+
+    static func measure(_ name: String, events: Int, _ body: @Sendable () async throws -> Void) async throws {
+        let cpuBefore = cpuSeconds()
+        let started = ContinuousClock.now
+        try await body()
+        let wall = ContinuousClock.now - started
+        let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        let cpu = cpuSeconds() - cpuBefore
+        let line = String(
+            format: "%@ %8d %10.2f %10.0f %14.1f",
+            name.padding(toLength: 36, withPad: " ", startingAt: 0) as NSString,
+            events,
+            seconds,
+            Double(events) / seconds,
+            cpu / Double(events) * 1e6
+        )
+        print(line)
+    }
+
+    /// User and system CPU time of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var status: Int
+    var description: String { "ingest answered \(status)" }
+}
