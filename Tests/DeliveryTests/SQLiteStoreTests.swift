@@ -30,6 +30,16 @@ struct SQLiteStoreTests {
         #expect(try await store.synchronousMode() == 2)  // 2 = FULL
     }
 
+    @Test("the writer connection caches 32 MiB of pages; readers keep SQLite's default")
+    func writerCache() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        #expect(try await store.writerCacheSize() == -32768)
+        let reader = try DatabaseQueue(path: dir.file(SQLiteStore.fileName))
+        #expect(try await reader.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -2000)
+    }
+
     @Test("a new store uses 16 KiB pages; a store made with 4 KiB pages keeps them and its jobs")
     func pageSize() async throws {
         let dir = try TemporaryDirectory()

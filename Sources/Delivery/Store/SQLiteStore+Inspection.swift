@@ -8,6 +8,11 @@ extension SQLiteStore {
         try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
+    /// `PRAGMA cache_size` of the writer connection (negative: KiB).
+    public func writerCacheSize() async throws -> Int {
+        try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0 }
+    }
+
     /// Jobs of `destination` not yet delivered or dead-lettered.
     public func pendingCount(destination: String) async throws -> Int {
         try await jobCount(destination: destination, where: "state = 'pending'")
