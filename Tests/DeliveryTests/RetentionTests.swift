@@ -29,12 +29,18 @@ struct RetentionTests {
         try await store.settle(claimed.map { Settlement(jobId: $0.id, outcome: .delivered) })
     }
 
+    /// A new store in a temporary directory, after one round of `count` jobs.
+    func storeAfterRound(count: Int) async throws -> (TemporaryDirectory, SQLiteStore) {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(directory: dir.path)
+        try await round(store, 0, count: count)
+        return (dir, store)
+    }
+
     @Test("delivered jobs, old dedupe keys and correlations go; pending and dead-lettered stay")
     func prunes() async throws {
-        let dir = try TemporaryDirectory()
+        let (dir, store) = try await storeAfterRound(count: 50)
         defer { dir.remove() }
-        let store = try SQLiteStore(directory: dir.path)
-        try await round(store, 0, count: 50)
         var dead = NewJob(destination: "novu", orderingKey: "d", kind: "trigger", payload: Data())
         dead.deadLetterReason = "HTTP 422"
         _ = try await store.enqueue([dead, NewJob(destination: "novu", orderingKey: "p", kind: "trigger", payload: Data())])
@@ -50,10 +56,8 @@ struct RetentionTests {
 
     @Test("correlations stay as long as dedupe keys when the retention is longer than their own")
     func correlationsOutliveShortRetention() async throws {
-        let dir = try TemporaryDirectory()
+        let (dir, store) = try await storeAfterRound(count: 10)
         defer { dir.remove() }
-        let store = try SQLiteStore(directory: dir.path)
-        try await round(store, 0, count: 10)
         // A correlation is the dedupe entry of its job: with a 60 s retention it must not go after 1 s.
         let later = Date().addingTimeInterval(10)
         let early = try await store.prune(now: later, retention: .seconds(60), correlationRetention: .seconds(1))
