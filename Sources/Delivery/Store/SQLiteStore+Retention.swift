@@ -12,10 +12,10 @@ extension SQLiteStore {
     }
 
     /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, and correlations
-    /// older than `correlationRetention` (or `retention` when that is longer), in batches of `batchSize` rows: each batch is its own short
-    /// transaction in the group commit, so ingest never waits behind a long delete. Pending and
-    /// dead-lettered jobs are never pruned. SQLite reuses the freed pages, so the file stops growing
-    /// under steady traffic.
+    /// older than `correlationRetention` (or `retention` when that is longer), in batches of `batchSize`
+    /// rows: each batch is its own short transaction in the group commit, so ingest never waits behind a
+    /// long delete. Pending and dead-lettered jobs are never pruned. SQLite reuses the freed pages, so the
+    /// file stops growing under steady traffic.
     public func prune(
         now: Date,
         retention: Duration,
