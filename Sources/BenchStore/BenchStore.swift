@@ -4,7 +4,7 @@ import Logging
 import Outbound
 
 /// `make bench-store`: the ingest path without HTTP — parse, map, group commit into a real store —
-/// measured in one process, where wrk, the sinks and the ceiling do not share the CPU. Prints wall time
+/// measured in one process, where wrk, the sinks and the ceiling do not share the CPU. Logs wall time
 /// and CPU per event for single events from 32 concurrent callers (how HTTP requests reach the group
 /// commit) and for batches of 100. messageIds are random UUIDs, as Segment's are, so each event's keys
 /// land far apart in their indexes, as they do in production. CPU per event counts the whole process:
@@ -20,18 +20,13 @@ struct BenchStore {
         }
         let singles = arguments.count > 1 ? Int(arguments[1]) ?? 40_000 : 40_000
         let batches = arguments.count > 2 ? Int(arguments[2]) ?? 600 : 600
+        let logger = Logger(label: "bench-store")
         let store = try SQLiteStore(directory: directory)
-        let ingest = SegmentIngest(
-            configuration: .init(),
-            mapper: SegmentMapper(),
-            intake: Intake(store: store),
-            logger: Logger(label: "bench-store")
-        )
-        print("run                                   events     wall s   events/s   CPU µs/event")
-        try await measure("single events, 32 concurrent callers", events: singles) {
+        let ingest = SegmentIngest(configuration: .init(), mapper: SegmentMapper(), intake: Intake(store: store), logger: logger)
+        try await measure("single events, 32 concurrent callers", events: singles, logger: logger) {
             try await run(ingest, callers: 32, requests: singles, eventsPerRequest: 1)
         }
-        try await measure("batches of 100, one caller", events: batches * 100) {
+        try await measure("batches of 100, one caller", events: batches * 100, logger: logger) {
             try await run(ingest, callers: 1, requests: batches, eventsPerRequest: 100)
         }
     }
@@ -62,22 +57,22 @@ struct BenchStore {
             + #""lastName":"Doe"},"environment":"development","cart":{"items":3,"value":129.5}}}"#
     }
 
-    static func measure(_ name: String, events: Int, _ body: @Sendable () async throws -> Void) async throws {
+    /// Runs `body` and logs its wall time, events per second and CPU per event.
+    static func measure(_ name: String, events: Int, logger: Logger, _ body: @Sendable () async throws -> Void) async throws {
         let cpuBefore = cpuSeconds()
         let started = ContinuousClock.now
         try await body()
         let wall = ContinuousClock.now - started
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         let cpu = cpuSeconds() - cpuBefore
-        let line = String(
-            format: "%@ %8d %10.2f %10.0f %14.1f",
-            name.padding(toLength: 36, withPad: " ", startingAt: 0) as NSString,
-            events,
-            seconds,
-            Double(events) / seconds,
-            cpu / Double(events) * 1e6
+        logger.notice(
+            "measured",
+            metadata: [
+                "run": "\(name)", "events": "\(events)", "wall_seconds": "\(String(format: "%.2f", seconds))",
+                "events_per_second": "\(Int((Double(events) / seconds).rounded()))",
+                "cpu_us_per_event": "\(String(format: "%.1f", cpu / Double(events) * 1e6))",
+            ]
         )
-        print(line)
     }
 
     /// User and system CPU time of this process so far.
