@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import Logging
 import Outbound
@@ -60,10 +61,15 @@ struct CheckConfig: AsyncParsableCommand {
         throw ExitCode(78)
     }
 
-    /// `set (…last 4)`: enough to tell which key it is, not enough to use it.
+    /// `set (sha256 1a2b3c4d)`: the first 8 hex digits of the secret's SHA-256, enough to tell which key
+    /// is set (compare with `printf %s "$KEY" | sha256sum`), and no character of the secret itself.
     private func secret(_ value: String?, unset: String) -> String {
         guard let value, !value.isEmpty else { return unset }
-        return value.count > 8 ? "set (…\(value.suffix(4)))" : "set"
+        return "set (sha256 \(Self.fingerprint(value)))"
+    }
+
+    static func fingerprint(_ value: String) -> String {
+        SHA256.hash(data: Data(value.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
     }
 
     private func secrets(_ values: [String], unset: String) -> String {
