@@ -48,4 +48,24 @@ struct FeedbackNamesTests {
         #expect(renamed.decide(type: "message.seen", channel: "push") == .event("Seen"))
         #expect(throws: FeedbackNamesError.self) { try FeedbackNames(file: ["feedback": ["message.seen": ["fax": "x"]]]) }
     }
+
+    @Test("attribution names the causing event, and leaves trigger_event out when that track had no name")
+    func attribution() throws {
+        let webhook = try #require(
+            NovuWebhook(json: [
+                "type": "message.delivered", "timestamp": "2026-11-28T10:00:05.000Z",
+                "data": ["object": ["_id": "m1", "subscriberId": "u1", "channel": "email", "transactionId": "seg-s1"]],
+            ])
+        )
+        func properties(eventName: String) -> JSONValue? {
+            let cause = Correlation(transactionId: "seg-s1", eventName: eventName, messageId: "s1", userId: "u1", workflow: "wf")
+            guard case .track(let event, _, _) = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: "1")
+            else { return nil }
+            return event["properties"]
+        }
+        #expect(properties(eventName: "Cart")?["trigger_event"] == "Cart")
+        #expect(properties(eventName: "Cart")?["trigger_message_id"] == "s1")
+        #expect(properties(eventName: "")?["trigger_event"] == nil)
+        #expect(properties(eventName: "")?["trigger_message_id"] == "s1")
+    }
 }

@@ -54,6 +54,23 @@ struct SegmentMapperTests {
         #expect(mapper.map(seed(["environment": "development", "name": ""])) == .invalid("workflow name property is required"))
     }
 
+    @Test("seed convention: a track without an event name is validated and sent as the function sends it")
+    func seedWithoutEventName() {
+        let unnamed = event([
+            "type": "track", "messageId": "m1", "userId": "u1", "properties": ["environment": "development", "name": "wf"],
+        ])
+        guard case .send(let call, _, let correlation) = mapper.map(unnamed) else {
+            Issue.record("expected a call, got \(mapper.map(unnamed))")
+            return
+        }
+        #expect(call.body?["name"] == "wf")
+        #expect(correlation?.eventName == "")
+        let noEnvironment = event(["type": "track", "messageId": "m1", "userId": "u1", "properties": ["name": "wf"]])
+        #expect(mapper.map(noEnvironment) == .invalid("environment property is required"))
+        let ignoring = SegmentMapper(rules: MappingRules(fallback: .ignore))
+        #expect(ignoring.map(unnamed) == .ignored(reason: "no rule"))
+    }
+
     @Test("seed convention: other environments are ignored")
     func seedEnvironment() {
         #expect(mapper.map(seed(["environment": "production", "name": "wf"])) == .ignored(reason: "environment"))

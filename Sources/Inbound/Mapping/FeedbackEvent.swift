@@ -89,7 +89,8 @@ public enum FeedbackEvent {
             break
         }
         if let cause {
-            set("trigger_event", cause.eventName)
+            // A seed track may come without an event name; then there is none to attribute.
+            set("trigger_event", cause.eventName.isEmpty ? nil : cause.eventName)
             set("trigger_message_id", cause.messageId)
         }
         return properties

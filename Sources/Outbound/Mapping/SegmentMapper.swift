@@ -20,7 +20,8 @@ public struct SegmentMapper: Sendable {
             if let rule = rules.rule(type: "track", name: event.event) {
                 return trigger(event, rule: rule, transactionId: transactionId)
             }
-            guard event.event != nil else { return .invalid("event is required for track") }
+            // No `event` check here: the seed convention validates exactly as the destination function
+            // does, and the function sends a track whatever its event name.
             switch rules.fallback {
             case .seed: return SeedConvention.map(event, environment: environment, transactionId: transactionId)
             case .ignore: return .ignored(reason: "no rule")
