@@ -48,4 +48,12 @@ struct NovuAnswerTests {
         #expect(NovuAnswer.judgeBulk(status: 201, body: answer, count: 4).allSatisfy { $0.disposition == .retry })
         #expect(NovuAnswer.judgeBulk(status: 503, body: Data(), count: 2).allSatisfy { $0.disposition == .retry })
     }
+
+    @Test("a bulk answer that is a bare array is judged the same as one wrapped in data")
+    func bareBulk() {
+        let answer = body([["status": "processed"], ["status": "error"]])
+        let verdicts = NovuAnswer.judgeBulk(status: 201, body: answer, count: 2)
+        #expect(verdicts.map(\.disposition) == [.success, .permanent])
+        #expect(verdicts[1].reason == "error")
+    }
 }

@@ -32,7 +32,9 @@ public enum NovuAnswer {
         guard disposition == .success else {
             return Array(repeating: (disposition, status.map { "HTTP \($0)" } ?? "no answer"), count: count)
         }
-        let results = (try? JSONValue.parse(body))?["data"]?.arrayValue
+        // Novu's API wraps the array in `data`; a bare array (as DESIGN §3 words it) is read the same.
+        let answer = try? JSONValue.parse(body)
+        let results = answer?["data"]?.arrayValue ?? answer?.arrayValue
         guard let results, results.count == count else {
             return Array(repeating: (.retry, "bulk answer did not list every event"), count: count)
         }
