@@ -25,6 +25,8 @@ public final class CounterCache: Sendable {
 
     /// `bridge_events_total{port,type,outcome}`.
     public static let events = CounterCache(label: "bridge_events_total")
+    /// `bridge_events_ignored_total{port,type,reason}`: why ignored events were ignored.
+    public static let ignored = CounterCache(label: "bridge_events_ignored_total")
     /// `bridge_deliveries_total{destination,outcome}`.
     public static let deliveries = CounterCache(label: "bridge_deliveries_total")
     /// `bridge_http_requests_total{port,status}`.

@@ -188,6 +188,20 @@ struct CLITests {
             )
         )
         #expect(answer.status == 200)
+        // A seed-convention track of another environment: acknowledged, ignored, counted by reason.
+        let otherEnvironment: JSONValue = [
+            "type": "track", "event": "Cart", "messageId": "ex-2", "userId": "u-9",
+            "properties": ["name": "wf", "environment": "production"],
+        ]
+        let ignoredAnswer = try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(port)/",
+                headers: [("Content-Type", "application/json")],
+                body: otherEnvironment.encoded()
+            )
+        )
+        #expect(String(decoding: ignoredAnswer.body, as: UTF8.self).contains(#""ignored":1"#))
         let trigger = try #require(try await novu.waitForRequests(1).first)
         #expect(trigger.json["name"] == "order-shipped")
         #expect(trigger.json["payload"] == ["orderId": "o-1", "carrier": "UPS"])
@@ -216,6 +230,8 @@ struct CLITests {
         }
         #expect(text.contains("# HELP bridge_events_total "))
         #expect(text.contains("# TYPE bridge_events_total counter"))
+        #expect(samples[#"bridge_events_ignored_total{port="segment",reason="environment",type="track"}"#] == 1)
+        #expect(text.contains("# HELP bridge_events_ignored_total "))
         #expect(samples.keys.contains { $0.hasPrefix("bridge_http_requests_total") })
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)

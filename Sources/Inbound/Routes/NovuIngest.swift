@@ -90,6 +90,7 @@ public struct NovuIngest: Sendable {
             // Only an ignored outcome makes no job.
             count("ignored", type: webhook.type)
             if case .ignored(let reason) = decided.note {
+                CounterCache.ignored.increment([("port", "novu"), ("type", webhook.type), ("reason", reason)])
                 logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
             }
             return Self.ok("ignored")

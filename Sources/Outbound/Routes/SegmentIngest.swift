@@ -123,7 +123,7 @@ public struct SegmentIngest: Sendable {
             tally.add("received", type: type)
             if event.libraryName == configuration.libraryName {
                 ignored += 1
-                tally.add("ignored", type: type)
+                tally.add("ignored", type: type, reason: "loop guard")
                 continue
             }
             switch mapper.map(event) {
@@ -136,7 +136,7 @@ public struct SegmentIngest: Sendable {
                 tally.add("rejected", type: type)
             case .ignored(let reason):
                 ignored += 1
-                tally.add("ignored", type: type)
+                tally.add("ignored", type: type, reason: reason)
                 logger.debug("event ignored", metadata: ["event.id": "\(event.messageId ?? "")", "reason": "\(reason)"])
             case .send(let call, let orderingKey, let correlation):
                 jobs.append(
@@ -210,21 +210,26 @@ public struct SegmentIngest: Sendable {
         return .object(fields)
     }
 
-    /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end.
+    /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end;
+    /// ignored events also to `bridge_events_ignored_total`, by reason.
     private struct Tally {
         private struct Key: Hashable {
             var outcome: String
             var type: String
+            var reason: String?
         }
         private var counts: [Key: Int64] = [:]
 
-        mutating func add(_ outcome: String, type: String) {
-            counts[Key(outcome: outcome, type: type), default: 0] += 1
+        mutating func add(_ outcome: String, type: String, reason: String? = nil) {
+            counts[Key(outcome: outcome, type: type, reason: reason), default: 0] += 1
         }
 
         func flush() {
             for (key, amount) in counts {
                 CounterCache.events.increment([("port", "segment"), ("type", key.type), ("outcome", key.outcome)], by: amount)
+                if let reason = key.reason {
+                    CounterCache.ignored.increment([("port", "segment"), ("type", key.type), ("reason", reason)], by: amount)
+                }
             }
         }
     }

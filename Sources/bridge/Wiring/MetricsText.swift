@@ -6,6 +6,8 @@ enum MetricsText {
     static let help: [String: String] = [
         "bridge_events_total":
             "Events received on each port, by type and outcome (received, accepted, duplicate, ignored, rejected, unauthorized, dead_lettered).",
+        "bridge_events_ignored_total":
+            "Events acknowledged and not forwarded, by port, type and reason (environment, no rule, loop guard, not a delivery event).",
         "bridge_deliveries_total": "Delivery attempts settled, by destination and outcome (delivered, retried, dead_lettered, dry_run).",
         "bridge_delivery_latency_seconds": "End-to-end latency from the durable commit at ingest to the destination's acknowledgement.",
         "bridge_queue_depth": "Jobs queued (not yet delivered or dead-lettered), by destination.",
