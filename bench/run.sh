@@ -59,6 +59,8 @@ wait_port $SINK; wait_port $SEGMENT_SINK
 # 1. The ceiling: a bare Hummingbird endpoint that parses the JSON body.
 start "$BIN/BenchCeiling" $CEILING; CEILING_PID=$!; wait_port $CEILING
 read -r C_RPS C_P50 C_P99 _ C_BAD < <(run_wrk -s "$SHARED/seed-events.lua" "http://127.0.0.1:$CEILING/")
+# The same batches the bridge takes below: what parsing alone allows for batch ingest on this machine.
+read -r CB_RPS CB_P50 CB_P99 _ CB_BAD < <(run_wrk -s bench/batch-events.lua "http://127.0.0.1:$CEILING/")
 C_RSS=$(peak_rss_mb $CEILING_PID); kill $CEILING_PID
 
 # 2. The Node peer: one Novu request per event, answered after Novu answers.
@@ -107,6 +109,7 @@ W_RSS=$(peak_rss_mb $BRIDGE_PID); kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/de
 ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '\n%-34s %10s %9s %9s %12s %9s %8s\n' "run (wrk -t1 -c$CONNECTIONS -d$DURATION)" "req/s" "p50 ms" "p99 ms" "e2e ev/s" "RSS MB" "non-2xx"
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "ceiling (bare Hummingbird)" "$C_RPS" "$C_P50" "$C_P99" "-" "$C_RSS" "$C_BAD"
+printf '%-34s %10s %9s %9s %12s %9s %8s\n' "ceiling, batches of 100" "$CB_RPS" "$CB_P50" "$CB_P99" "-" "$C_RSS" "$CB_BAD"
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "Node peer (destination function)" "$P_RPS" "$P_P50" "$P_P99" "$P_E2E" "$P_RSS" "$P_BAD"
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "bridge, single events" "$B_RPS" "$B_P50" "$B_P99" "$B_E2E" "$B_RSS" "$B_BAD"
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "bridge, batches of 100" "$BA_RPS" "$BA_P50" "$BA_P99" "$BA_E2E" "$BA_RSS" "$BA_BAD"
@@ -114,5 +117,5 @@ printf '%-34s %10s %9s %9s %12s %9s %8s\n' "bridge, signed webhooks → Segment"
 echo
 echo "ingest: bridge / ceiling          = $(ratio "$B_RPS" "$C_RPS")   (target ≥ 0.6, zero non-2xx)"
 echo "end to end: bridge / Node peer    = $(ratio "$B_E2E" "$P_E2E")   (target ≥ 5)"
-echo "batch ingest                      = $BA_EVENTS events/s   (target ≥ 100000)"
+echo "batch ingest                      = $BA_EVENTS events/s   (target ≥ 100000; the ceiling parses $(( ${CB_RPS%.*} * 100 )) events/s of the same batches)"
 echo "webhooks: bridge / ceiling        = $(ratio "$W_RPS" "$C_RPS")   (target ≥ 0.4)"
