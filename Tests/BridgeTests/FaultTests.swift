@@ -78,6 +78,12 @@ struct FaultTests {
         #expect(letter["reason"] == "HTTP 422")
         #expect(letter["destination"] == "novu")
         #expect(letter["user"] == "u1")
+        // The relay logs before it settles, but the log reaches this process through a pipe: wait for it.
+        try await waitUntil("the dead letter is logged") { bridge.logLines.contains { $0["message"] == "dead-lettered" } }
+        let logged = try #require(bridge.logLines.first { $0["message"] == "dead-lettered" })
+        #expect(logged["attempt"] == "1")
+        #expect(logged["status"] == "422")
+        #expect(logged["destination"] == "novu")
         let id = try #require(letter["id"]?.scalarText)
         let show = try await BridgeProcess.run(["dlq", "show", id, "--data-dir", dir.path])
         #expect(show.status == 0)

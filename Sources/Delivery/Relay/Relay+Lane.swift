@@ -164,6 +164,8 @@ extension Relay {
                         metadata: [
                             "destination": "\(destination.name)", "job.id": "\(settlement.jobId)", "reason": "\(reason)",
                             "status": "\(settlement.attempt?.status.map(String.init) ?? "none")",
+                            // The attempt that gave up: the ones before it, and this one.
+                            "attempt": "\(job.attempts + (settlement.attempt == nil ? 0 : 1))",
                         ]
                     )
                 case .release: continue
