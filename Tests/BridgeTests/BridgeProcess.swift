@@ -148,6 +148,11 @@ enum SegmentPort {
 
     /// Posts `body` (an event or an array of them) to the segment port's `/`; returns the status.
     static func post(_ port: Int, _ body: JSONValue, client: CurlHTTPClient) async throws -> Int {
+        try await answer(port, body, client: client).status
+    }
+
+    /// Posts `body` to the segment port's `/`; returns the whole answer.
+    static func answer(_ port: Int, _ body: JSONValue, client: CurlHTTPClient) async throws -> HTTPClientResponse {
         try await client.execute(
             HTTPClientRequest(
                 method: "POST",
@@ -155,6 +160,6 @@ enum SegmentPort {
                 headers: [("Content-Type", "application/json")],
                 body: body.encoded()
             )
-        ).status
+        )
     }
 }

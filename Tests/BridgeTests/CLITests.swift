@@ -179,28 +179,13 @@ struct CLITests {
             "type": "track", "event": "Order Shipped", "messageId": "ex-1", "userId": "u-9",
             "properties": ["orderId": "o-1", "carrier": "UPS", "internal": "x"], "context": ["traits": ["email": "u9@example.com"]],
         ]
-        let answer = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(port)/",
-                headers: [("Content-Type", "application/json")],
-                body: event.encoded()
-            )
-        )
-        #expect(answer.status == 200)
+        #expect(try await SegmentPort.post(port, event, client: client) == 200)
         // A seed-convention track of another environment: acknowledged, ignored, counted by reason.
         let otherEnvironment: JSONValue = [
             "type": "track", "event": "Cart", "messageId": "ex-2", "userId": "u-9",
             "properties": ["name": "wf", "environment": "production"],
         ]
-        let ignoredAnswer = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(port)/",
-                headers: [("Content-Type", "application/json")],
-                body: otherEnvironment.encoded()
-            )
-        )
+        let ignoredAnswer = try await SegmentPort.answer(port, otherEnvironment, client: client)
         #expect(String(decoding: ignoredAnswer.body, as: UTF8.self).contains(#""ignored":1"#))
         let trigger = try #require(try await novu.waitForRequests(1).first)
         #expect(trigger.json["name"] == "order-shipped")
