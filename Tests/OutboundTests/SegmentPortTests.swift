@@ -45,6 +45,16 @@ struct SegmentPortTests {
         try await expectNothingQueuedAndStillServing(harness)
     }
 
+    @Test("a body that is not JSON at all → 415, whatever its Content-Type claims", arguments: ["hello", "a=b", "", "  <xml/>"])
+    func notJSONBody(body: String) async throws {
+        let harness = try await OutboundHarness()
+        defer { harness.stop() }
+        let answer = try await harness.post(body: Data(body.utf8))
+        #expect(answer.status == 415)
+        #expect(answer.json["error"] == "UnsupportedMediaType")
+        try await expectNothingQueuedAndStillServing(harness)
+    }
+
     @Test(
         "JSON media types are told apart from others, whatever their case, parameters or spaces",
         arguments: [

@@ -46,6 +46,8 @@ public struct SegmentIngest: Sendable {
         self.logger = logger
     }
 
+    private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+
     /// Handles one request body. `signature` is `X-Signature`, `authorization` the `Authorization` header.
     public func handle(route: Route, body: [UInt8], signature: String?, authorization: String?) async -> Answer {
         if route == .webhook, let secret = configuration.sharedSecret {
@@ -59,6 +61,12 @@ public struct SegmentIngest: Sendable {
         do {
             (document, ranges) = try JSONValue.parseWithElementRanges(body)
         } catch {
+            // DESIGN §3: `415` for a body that is not JSON at all; one that starts as a JSON object or
+            // array and breaks off is malformed JSON, `400`.
+            guard let first = body.first(where: { !Self.whitespace.contains($0) }), first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+            else {
+                return .error(415, "UnsupportedMediaType", "the body is not JSON: send one Segment event object or an array of them")
+            }
             return .error(400, "InvalidJSON", "the body is not valid JSON")
         }
         if route != .webhook, !configuration.writeKeys.isEmpty {
