@@ -9,6 +9,7 @@ import Outbound
 /// commit) and for batches of 100. messageIds are random UUIDs, as Segment's are, so each event's keys
 /// land far apart in their indexes, as they do in production. CPU per event counts the whole process:
 /// building the request bodies too (a few µs), and the kernel's writes and flushes.
+/// Then the relay's side: claiming and settling all of them in rounds of 100.
 /// Usage: BenchStore DATA_DIR [SINGLE_EVENTS] [BATCHES]
 @main
 struct BenchStore {
@@ -29,6 +30,12 @@ struct BenchStore {
         try await measure("batches of 100, one caller", events: batches * 100, logger: logger) {
             try await run(ingest, callers: 1, requests: batches, eventsPerRequest: 100)
         }
+        try await measure("relay rounds: claim 100, settle them delivered", events: singles + batches * 100, logger: logger) {
+            let settled = try await drain(store)
+            guard settled == singles + batches * 100 else {
+                throw BenchError(description: "the relay settled \(settled) jobs, not \(singles + batches * 100)")
+            }
+        }
     }
 
     /// `requests` requests of `eventsPerRequest` seed-convention track events, spread over `callers` tasks.
@@ -42,11 +49,27 @@ struct BenchStore {
                         }
                         let body = Array((eventsPerRequest == 1 ? events[0] : "[" + events.joined(separator: ",") + "]").utf8)
                         let answer = await ingest.handle(route: .webhook, body: body, signature: nil, authorization: nil)
-                        guard answer.status == 200 else { throw BenchError(status: answer.status) }
+                        guard answer.status == 200 else { throw BenchError(description: "ingest answered \(answer.status)") }
                     }
                 }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// The relay's store work for every event queued above, as a lane does it with bulk triggers: claim
+    /// up to 100 due heads, settle them delivered (which makes each user's next job the head), repeat.
+    /// Returns how many jobs it settled.
+    static func drain(_ store: SQLiteStore) async throws -> Int {
+        var settled = 0
+        while true {
+            let jobs = try await store.claim(destination: "novu", limit: 100, now: Date().addingTimeInterval(60))
+            if jobs.isEmpty { return settled }
+            settled += jobs.count
+            let at = Date()
+            try await store.settle(
+                jobs.map { Settlement(jobId: $0.id, outcome: .delivered, attempt: AttemptRecord(at: at, status: 201, reason: "delivered")) }
+            )
         }
     }
 
@@ -85,6 +108,5 @@ struct BenchStore {
 }
 
 struct BenchError: Error, CustomStringConvertible {
-    var status: Int
-    var description: String { "ingest answered \(status)" }
+    var description: String
 }
