@@ -53,4 +53,19 @@ struct RetryPolicyTests {
         #expect(RetryAfter.parse(nil, now: now) == nil)
         #expect(RetryAfter.parse("-1", now: now) == nil)
     }
+
+    @Test("a destination's header cannot push a retry or a pause more than 24 h out")
+    func hugeHeadersAreCapped() {
+        let now = Date(timeIntervalSince1970: 784_111_777)
+        let cap = now.addingTimeInterval(24 * 3600)
+        // Unbounded, these overflowed the lane's sleep and crashed the process.
+        #expect(RetryAfter.parse("9223372036854775807", now: now) == cap)
+        #expect(RetryAfter.parse("Fri, 31 Dec 9999 23:59:59 GMT", now: now) == cap)
+        #expect(RetryAfter.parse("90", now: now) == now.addingTimeInterval(90))
+        let exhausted = ["ratelimit-remaining": "0"]
+        #expect(RateLimitHeaders.pause(exhausted.merging(["ratelimit-reset": "1e300"]) { $1 }, now: now) == cap)
+        #expect(RateLimitHeaders.pause(exhausted.merging(["ratelimit-reset": "inf"]) { $1 }, now: now) == nil)
+        #expect(RateLimitHeaders.pause(exhausted.merging(["ratelimit-reset": "nan"]) { $1 }, now: now) == nil)
+        #expect(RateLimitHeaders.pause(exhausted.merging(["ratelimit-reset": "2"]) { $1 }, now: now) == now.addingTimeInterval(2))
+    }
 }

@@ -30,14 +30,14 @@ public struct TokenBucket: Sendable, Equatable {
 }
 
 /// Reads `RateLimit-Remaining` / `RateLimit-Reset` (delta-seconds): when nothing remains, the destination
-/// should not be asked again before the reset.
+/// should not be asked again before the reset (at most `RetryAfter.longest` away).
 public enum RateLimitHeaders {
     public static func pause(_ headers: [String: String], now: Date) -> Date? {
         guard let remaining = headers["ratelimit-remaining"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
             remaining <= 0,
             let reset = headers["ratelimit-reset"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
-            reset > 0
+            reset.isFinite, reset > 0
         else { return nil }
-        return now.addingTimeInterval(reset)
+        return now.addingTimeInterval(min(reset, RetryAfter.longest))
     }
 }
