@@ -31,8 +31,10 @@ extension Relay {
                     let now = Date()
                     let state = relay.status.destination(name)
                     if let until = state.pausedUntil, until > now {
-                        // New work cannot end a pause: sleep through rings until it is over.
-                        await doorbell.sleep(until: .now + .seconds(until.timeIntervalSince(now)))
+                        // New work cannot end a pause: sleep through rings until it is over. The headers
+                        // that set pauses are capped when read; the cap here keeps the sleep finite anyway.
+                        let wait = min(until.timeIntervalSince(now), RetryAfter.longest)
+                        await doorbell.sleep(until: .now + .seconds(wait))
                         continue
                     }
                     var claimedAny = false
@@ -44,7 +46,7 @@ extension Relay {
                         let probing = state.held
                         if probing, !gathering.held.isEmpty {
                             let released = gathering.takeAll().map { Settlement(jobId: $0.id, outcome: .release) }
-                            try? await relay.queue.settle(released)
+                            await settle(released, stopping: stopping)
                         }
                         if !probing, let until = gathering.nextClaim {
                             await pace(until: until, stopping: stopping)
@@ -79,7 +81,7 @@ extension Relay {
                         let unit = buffer.removeFirst()
                         inFlight.add(1)
                         group.addTask {
-                            await send(unit)
+                            await send(unit, stopping: stopping)
                             inFlight.add(-1)
                             doorbell.ring()
                         }
@@ -131,22 +133,51 @@ extension Relay {
             return min(max(wait, .milliseconds(1)), cap)
         }
 
-        private func send(_ jobs: [ClaimedJob]) async {
+        private func send(_ jobs: [ClaimedJob], stopping: CancelFlag) async {
             let reports = await destination.deliver(jobs)
             let now = Date()
             let settlements = zip(jobs, reports).map { job, report in
                 relay.settlement(for: job, report: report, destination: destination.name, now: now)
             }
             record(settlements, jobs: jobs, now: now)
-            do {
-                try await relay.queue.settle(settlements)
-                await relay.persistHoldState(destination.name)
-            } catch {
-                // The claims stay taken until the next start releases them; the jobs are sent again then,
-                // with the same ids, so the destination dedupes.
-                relay.log.error("settle failed", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
-            }
+            if await settle(settlements, stopping: stopping) { await relay.persistHoldState(destination.name) }
         }
+
+        /// Settles, trying again with backoff while the store refuses (a full disk, a lock held by the
+        /// CLI): until a settlement lands its jobs stay claimed, and each of their users' later jobs waits
+        /// behind a head no claim round can take. Gives up only when the relay stops; the next start
+        /// releases the claims, and the jobs go again with the same ids, which the destination dedupes.
+        /// Returns whether the settlements landed.
+        @discardableResult
+        private func settle(_ settlements: [Settlement], stopping: CancelFlag) async -> Bool {
+            guard !settlements.isEmpty else { return true }
+            var delay = Duration.milliseconds(100)
+            for attempt in 1... {
+                do {
+                    try await relay.queue.settle(settlements)
+                    if attempt > 1 {
+                        relay.log.notice("settled after the store recovered", metadata: ["destination": "\(destination.name)"])
+                    }
+                    return true
+                } catch {
+                    let giveUp = stopping.isCancelled || Task.isCancelled
+                    relay.log.error(
+                        giveUp ? "settle failed; the jobs are released at the next start" : "settle failed; trying again",
+                        metadata: [
+                            "destination": "\(destination.name)", "jobs": "\(settlements.count)", "attempt": "\(attempt)",
+                            "error": "\(error)",
+                        ]
+                    )
+                    if giveUp { return false }
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, Self.longestSettleRetry)
+                }
+            }
+            return false
+        }
+
+        /// The longest wait between two tries of a settlement the store refused.
+        static let longestSettleRetry = Duration.seconds(5)
 
         private func record(_ settlements: [Settlement], jobs: [ClaimedJob], now: Date) {
             for (settlement, job) in zip(settlements, jobs) {
