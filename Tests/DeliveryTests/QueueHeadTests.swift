@@ -34,6 +34,54 @@ struct QueueHeadTests {
         #expect(sent == ["first", "second", "third"])
     }
 
+    /// User `a`: "first" dead-lettered, then "second" (claimed: in flight) and "third" queued, then
+    /// "first" replayed. Returns the ids of first and second.
+    func replayWhileClaimed(_ store: SQLiteStore) async throws -> (first: Int64, second: Int64) {
+        _ = try await store.enqueue([job("a", "first")])
+        let first = try #require(try await store.claim(destination: "novu", limit: 10, now: later).first)
+        try await store.settle([Settlement(jobId: first.id, outcome: .deadLetter(reason: "HTTP 422"))])
+        _ = try await store.enqueue([job("a", "second"), job("a", "third")])
+        let second = try #require(try await store.claim(destination: "novu", limit: 10, now: later).first)
+        #expect(String(decoding: second.payload, as: UTF8.self) == "second")
+        #expect(try await store.replayDeadLetters(DeadLetterFilter(ids: [first.id])) == 1)
+        return (first.id, second.id)
+    }
+
+    /// Claims and delivers the user's jobs one at a time, checking no second one is claimable meanwhile.
+    func sendAll(_ store: SQLiteStore) async throws -> [String] {
+        var sent: [String] = []
+        while let next = try await store.claim(destination: "novu", limit: 10, now: later).first {
+            #expect(try await store.claim(destination: "novu", limit: 10, now: later).isEmpty)
+            sent.append(String(decoding: next.payload, as: UTF8.self))
+            try await store.settle([Settlement(jobId: next.id, outcome: .delivered)])
+        }
+        return sent
+    }
+
+    @Test("a job replayed while its user's head is in flight waits for that head, then goes next")
+    func replayWhileHeadInFlight() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        let ids = try await replayWhileClaimed(store)
+        // The replay used to move the mark to "first" at once: a second job of the user out beside "second".
+        #expect(try await store.claim(destination: "novu", limit: 10, now: later).isEmpty)
+        try await store.settle([Settlement(jobId: ids.second, outcome: .delivered)])
+        #expect(try await sendAll(store) == ["first", "third"])
+    }
+
+    @Test("when the head in flight goes back to the queue (retry, release), the older replayed job goes first")
+    func replayedJobTakesOverFromRequeuedHead() async throws {
+        for outcome in [Settlement.Outcome.retry(at: Date()), .release] {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let store = try SQLiteStore(directory: dir.path)
+            let ids = try await replayWhileClaimed(store)
+            try await store.settle([Settlement(jobId: ids.second, outcome: outcome)])
+            #expect(try await sendAll(store) == ["first", "second", "third"], "after \(outcome)")
+        }
+    }
+
     @Test("a store written before heads were marked gets them on opening, and claims stay in order")
     func migration() async throws {
         let dir = try TemporaryDirectory()

@@ -65,6 +65,9 @@ extension SQLiteStore {
         var update: RawStatement
         /// The job left its user's queue: the next one, if any, is the head now.
         var advance: RawStatement
+        /// The job stays queued (a retry, a hold, a release): it stays the head, unless a job older than it
+        /// was replayed from the dead-letter queue while it was claimed, which then takes the mark.
+        var handOver: RawStatement
 
         init(_ db: Database) throws {
             update = RawStatement(
@@ -91,6 +94,18 @@ extension SQLiteStore {
                 ),
                 db: db
             )
+            handOver = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        WITH oldest(id) AS (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
+                                            WHERE s.id = ?1 AND o.destination = s.destination
+                                              AND o.ordering_key = s.ordering_key AND o.state = 'pending')
+                        UPDATE job SET is_head = (id != ?1)
+                        WHERE id IN (?1, (SELECT id FROM oldest)) AND (SELECT id FROM oldest) < ?1
+                        """
+                ),
+                db: db
+            )
         }
     }
 
@@ -104,6 +119,8 @@ extension SQLiteStore {
         switch settlement.outcome {
         case .release:
             try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE id = ?", arguments: [settlement.jobId])
+            statements.handOver.bind(settlement.jobId)
+            try statements.handOver.run()
             return
         case .delivered: (state, counts) = ("delivered", true)
         case .dryRun: (state, counts) = ("dry_run", true)
@@ -126,6 +143,9 @@ extension SQLiteStore {
         if state != "pending" {
             statements.advance.bind(settlement.jobId)
             try statements.advance.run()
+        } else {
+            statements.handOver.bind(settlement.jobId)
+            try statements.handOver.run()
         }
         // Successful attempts leave their trace in the job row; only failures are kept one by one,
         // which is what an operator reads in the dead-letter queue.

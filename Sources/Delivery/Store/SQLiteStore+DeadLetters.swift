@@ -65,14 +65,17 @@ extension SQLiteStore: DeadLetterQueue {
                 db,
                 sql: """
                     UPDATE job SET state = 'pending', next_attempt_at = ?, claimed_by = NULL, reason = NULL,
-                                   settled_at = NULL, first_attempt_at = NULL
+                                   settled_at = NULL, first_attempt_at = NULL, is_head = 0
                     WHERE id IN (SELECT id FROM job WHERE \(condition) ORDER BY id \(filter.limit.map { "LIMIT \($0)" } ?? ""))
                     RETURNING destination, ordering_key
                     """,
                 arguments: [now] + arguments
             )
             // A replayed job may be older than the jobs queued for its user since: each touched user's
-            // head is its oldest pending job again.
+            // head is its oldest pending job again. Except while the user's head is claimed (in flight, or
+            // held to gather): moving the mark then would let a second job of the user out beside it. The
+            // claimed head keeps the mark, and hands it to the replayed job when it settles (see
+            // `SettleStatements.handOver`).
             let users = Set(replayed.map { [$0[0] as String, $0[1] as String] })
             for user in users {
                 try db.execute(
@@ -81,6 +84,9 @@ extension SQLiteStore: DeadLetterQueue {
                                                         WHERE o.destination = ?1 AND o.ordering_key = ?2
                                                           AND o.state = 'pending'))
                         WHERE destination = ?1 AND ordering_key = ?2 AND state = 'pending'
+                          AND NOT EXISTS (SELECT 1 FROM job AS c INDEXED BY job_open
+                                          WHERE c.destination = ?1 AND c.ordering_key = ?2 AND c.state = 'pending'
+                                            AND c.claimed_by IS NOT NULL)
                         """,
                     arguments: [user[0], user[1]]
                 )
