@@ -22,6 +22,9 @@ extension Relay {
         func run(stopping: CancelFlag) async {
             let name = destination.name
             let inFlight = AtomicCount()
+            // Rung by every finishing send, like `doorbell`, but never interrupted: once shutdown has
+            // interrupted `doorbell`, its waits return at once, and waiting for the last sends on it spun.
+            let finished = Doorbell()
             var buffer: [[ClaimedJob]] = []
             let limit = relay.settings.maxConcurrentRequests
             var bucket = relay.settings.maxRequestsPerSecond[name].map { TokenBucket(ratePerSecond: $0, now: Date()) }
@@ -84,6 +87,7 @@ extension Relay {
                             await send(unit, stopping: stopping)
                             inFlight.add(-1)
                             doorbell.ring()
+                            finished.ring()
                         }
                     }
                     if stopping.isCancelled { continue }
@@ -111,7 +115,7 @@ extension Relay {
                 try? await relay.queue.settle(unstarted)
                 let deadline = ContinuousClock.now + relay.settings.shutdownTimeout
                 while inFlight.value > 0, ContinuousClock.now < deadline, !Task.isCancelled {
-                    await doorbell.wait(timeout: deadline - ContinuousClock.now)
+                    await finished.wait(timeout: deadline - ContinuousClock.now)
                 }
                 // Sends still running are abandoned; their jobs are released (see `send`).
                 group.cancelAll()
