@@ -130,6 +130,19 @@ struct RelayTests {
         #expect(cancelled.attempt == nil)
     }
 
+    @Test("a failed attempt keeps at most the first 64 KiB of its request")
+    func longRequestClipped() {
+        let job = ClaimedJob(id: 1, destination: "novu", orderingKey: "u", kind: "trigger", payload: Data())
+        let long = "POST /v1/events/trigger\n\n" + String(repeating: "x", count: 300_000)
+        let report = AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503", request: long)
+        let kept = try? #require(relay().settlement(for: job, report: report, destination: "novu", now: Date()).attempt?.request)
+        #expect(kept?.hasPrefix("POST /v1/events/trigger\n\nxxx") == true)
+        #expect(kept?.hasSuffix("… (the first 64 KiB of \(long.utf8.count) bytes)") == true)
+        #expect((kept?.utf8.count ?? .max) < 66 * 1024)
+        let short = AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503", request: "GET /x")
+        #expect(relay().settlement(for: job, report: short, destination: "novu", now: Date()).attempt?.request == "GET /x")
+    }
+
     @Test("RateLimit-Remaining: 0 pauses the destination whatever the job's fate")
     func rateLimitPause() {
         let relay = relay()

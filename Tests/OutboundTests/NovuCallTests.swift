@@ -1,6 +1,8 @@
 import Delivery
 import Foundation
+import Logging
 import Outbound
+import TestSupport
 import Testing
 
 @Suite("Queued Novu calls")
@@ -39,5 +41,41 @@ struct NovuCallTests {
     @Test("a payload without its header line is refused", arguments: ["", "{}", "{\"method\":\"POST\"}\n{}"])
     func refused(_ text: String) {
         #expect(throws: NovuCall.PayloadError.self) { try NovuCall.decode(Data(text.utf8)) }
+    }
+}
+
+/// What a failed bulk trigger leaves with each of its events for the dead-letter queue.
+@Suite("Novu bulk triggers, failed")
+struct NovuBulkAttemptTests {
+    @Test("each event keeps its own part of a failed bulk request, not the whole request")
+    func ownPart() async throws {
+        let novu = try await FakeServer.start { _ in FakeResponse(status: 500) }
+        defer { novu.stop() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let destination = NovuDestination(
+            configuration: .init(apiKey: "nv-secret", baseURL: novu.baseURL),
+            client: CurlHTTPClient(threads: 1),
+            logger: logger
+        )
+        let jobs = (1...3).map { index in
+            let call = NovuCall(
+                operation: .trigger,
+                method: "POST",
+                path: "/v1/events/trigger",
+                body: ["name": "wf", "to": ["subscriberId": .string("user-\(index)")], "transactionId": .string("seg-m\(index)")],
+                transactionId: "seg-m\(index)"
+            )
+            return ClaimedJob(id: Int64(index), destination: "novu", orderingKey: "user-\(index)", kind: "trigger", payload: call.encoded())
+        }
+        let reports = await destination.deliver(jobs)
+        #expect(try await novu.waitForRequests(1).map(\.path) == ["/v1/events/trigger/bulk"])
+        for (index, report) in zip(1...3, reports) {
+            let request = try #require(report.request)
+            #expect(request.contains("(this event's part of a bulk request of 3 events)"))
+            // Each kept the whole bulk request before.
+            for other in 1...3 { #expect(request.contains("\"seg-m\(other)\"") == (other == index)) }
+            #expect(!request.contains("nv-secret"))
+        }
     }
 }

@@ -113,7 +113,7 @@ public final class Relay: Service {
             reason: report.reason,
             response: report.response,
             attemptKey: report.attemptKey,
-            request: report.disposition == .success ? nil : report.request
+            request: report.disposition == .success ? nil : report.request.map(Self.clipped)
         )
         if let pause = report.pauseUntil {
             status.update(destination) { $0.pausedUntil = max($0.pausedUntil ?? pause, pause) }
@@ -166,6 +166,17 @@ public final class Relay: Service {
             }
         }
         return Settlement(jobId: job.id, outcome: outcome, attempt: attempt)
+    }
+
+    /// The most of a failed request kept with each attempt. A job retried for a day is attempted a few
+    /// hundred times, and a Novu request may be 512 KB: whole, its attempt rows alone could reach 150 MB.
+    public static let longestKeptRequest = 64 * 1024
+
+    static func clipped(_ request: String) -> String {
+        let bytes = request.utf8.count
+        guard bytes > longestKeptRequest else { return request }
+        return String(decoding: request.utf8.prefix(longestKeptRequest), as: UTF8.self)
+            + "\n… (the first 64 KiB of \(bytes) bytes)"
     }
 
     /// Writes a changed hold state to the store, for `bridge stats` in another process.

@@ -65,24 +65,29 @@ public struct SegmentDestination: DeliveryDestination {
             let disposition = RetryPolicy.classify(status: response.status)
             // The request and the answer are kept only for a failed attempt.
             let failed = disposition != .success
-            let report = AttemptReport(
-                disposition: disposition,
-                status: response.status,
-                reason: failed ? "HTTP \(response.status)" : "delivered",
-                response: failed ? responseExcerpt(response.body) : nil,
-                retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now()),
-                request: failed ? redacted(request) : nil,
-                pauseUntil: RateLimitHeaders.pause(response.headers, now: now())
-            )
-            return Array(repeating: report, count: jobs.count)
+            let excerpt = failed ? responseExcerpt(response.body) : nil
+            let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: now())
+            let pause = RateLimitHeaders.pause(response.headers, now: now())
+            return jobs.map { job in
+                AttemptReport(
+                    disposition: disposition,
+                    status: response.status,
+                    reason: failed ? "HTTP \(response.status)" : "delivered",
+                    response: excerpt,
+                    retryAfter: retryAfter,
+                    request: failed ? redacted(request, part: job, of: jobs.count) : nil,
+                    pauseUntil: pause
+                )
+            }
         } catch {
-            let report = AttemptReport(
-                disposition: .retry,
-                reason: error.message,
-                request: redacted(request),
-                cancelled: error.cancelled
-            )
-            return Array(repeating: report, count: jobs.count)
+            return jobs.map { job in
+                AttemptReport(
+                    disposition: .retry,
+                    reason: error.message,
+                    request: redacted(request, part: job, of: jobs.count),
+                    cancelled: error.cancelled
+                )
+            }
         }
     }
 
@@ -109,12 +114,23 @@ public struct SegmentDestination: DeliveryDestination {
     }
 
     private func redacted(_ request: HTTPClientRequest) -> String {
+        redactedHead(request) + String(decoding: request.body, as: UTF8.self)
+    }
+
+    /// The request as kept with one event's failed attempt: the request line and headers as sent (the key
+    /// redacted), and, from a batch, only this event's part of the body. Each event keeps its own
+    /// attempt rows; with the whole batch in each, one failed attempt of 500 queued events wrote ~200 MB.
+    private func redacted(_ request: HTTPClientRequest, part job: ClaimedJob, of count: Int) -> String {
+        guard count > 1 else { return redacted(request) }
+        return redactedHead(request) + "(this event's part of a batch of \(count) events)\n"
+            + String(decoding: job.payload, as: UTF8.self)
+    }
+
+    private func redactedHead(_ request: HTTPClientRequest) -> String {
         var lines = ["\(request.method) \(request.url)"]
         for header in request.headers {
             lines.append("\(header.name): \(header.name == "Authorization" ? "Basic [redacted]" : header.value)")
         }
-        lines.append("")
-        lines.append(String(decoding: request.body, as: UTF8.self))
-        return lines.joined(separator: "\n")
+        return lines.joined(separator: "\n") + "\n\n"
     }
 }

@@ -150,9 +150,8 @@ public struct NovuDestination: DeliveryDestination {
             let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
             let pause = RateLimitHeaders.pause(response.headers, now: Date())
             let failed = verdicts.contains { $0.disposition != .success }
-            let logged = failed ? NovuRequest.redacted(request) : nil
             let excerpt = failed ? responseExcerpt(response.body) : nil
-            return verdicts.map { verdict in
+            return zip(verdicts, calls).map { verdict, call in
                 let failed = verdict.disposition != .success
                 return AttemptReport(
                     disposition: verdict.disposition,
@@ -160,14 +159,18 @@ public struct NovuDestination: DeliveryDestination {
                     reason: verdict.reason,
                     response: failed ? excerpt : nil,
                     retryAfter: retryAfter,
-                    request: failed ? logged : nil,
+                    request: failed ? NovuRequest.redacted(request, part: call.body, of: calls.count) : nil,
                     pauseUntil: pause
                 )
             }
         } catch {
-            let logged = NovuRequest.redacted(request)
-            return jobs.map { _ in
-                AttemptReport(disposition: .retry, reason: error.message, request: logged, cancelled: error.cancelled)
+            return calls.map { call in
+                AttemptReport(
+                    disposition: .retry,
+                    reason: error.message,
+                    request: NovuRequest.redacted(request, part: call.body, of: calls.count),
+                    cancelled: error.cancelled
+                )
             }
         }
     }
