@@ -16,6 +16,16 @@ struct JSONValueTests {
         #expect(try JSONValue.parse(Data(text.utf8)) == .string("quote \" backslash \\ slash / tab \t line \n é é 😀 \u{2028}"))
     }
 
+    @Test("a lone surrogate reads as U+FFFD, as JavaScript writes a string cut inside an emoji")
+    func loneSurrogates() throws {
+        // JSON.stringify("Great deal 🎉".slice(0, 12)) in Node: before, the whole document was refused.
+        #expect(try JSONValue.parse(Data(#""Great deal \ud83c""#.utf8)) == .string("Great deal \u{FFFD}"))
+        #expect(try JSONValue.parse(Data(#""\ude00 low first""#.utf8)) == .string("\u{FFFD} low first"))
+        #expect(try JSONValue.parse(Data(#""\ud83d\u0041""#.utf8)) == .string("\u{FFFD}A"))
+        #expect(try JSONValue.parse(Data(#""\ud83d\ud83d\ude00""#.utf8)) == .string("\u{FFFD}😀"))
+        #expect(try JSONValue.parse(Data(#"{"t":"\ud83d","n":1}"#.utf8)) == ["t": "\u{FFFD}", "n": 1])
+    }
+
     @Test("integers stay integers; large ones become doubles")
     func numbers() throws {
         #expect(try JSONValue.parse(Data("9007199254740993".utf8)) == .int(9_007_199_254_740_993))
@@ -28,7 +38,7 @@ struct JSONValueTests {
         "malformed documents are refused",
         arguments: [
             "", "{", "[1,]", "{\"a\" 1}", "{a:1}", "01", "1.", "-", "\"unterminated", "\"bad \\x escape\"", "tru", "[1] 2",
-            "\"lone \\ud800\"", "\"ctl \u{01}\"", "nul",
+            "\"ctl \u{01}\"", "nul", "\"bad pair \\ud83d\\u00zz\"",
         ]
     )
     func malformed(text: String) {

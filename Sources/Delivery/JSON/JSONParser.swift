@@ -190,17 +190,27 @@ struct JSONParser {
                 case UInt8(ascii: "t"): scalars.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try hex4()
+                    // A lone surrogate is valid JSON (RFC 8259 §8.2) and common: JavaScript writes one for a
+                    // string cut inside an emoji. It reads as U+FFFD, as invalid UTF-8 does, rather than
+                    // refusing the whole document.
                     if (0xD800..<0xDC00).contains(code) {
-                        // A surrogate pair: the low half must follow as another \u escape.
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                            throw failure("lone surrogate")
+                        // A surrogate pair: the low half follows as another \u escape. Anything else after the
+                        // high half is left for the next round of the loop.
+                        if index + 5 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                            let start = index
+                            index += 2
+                            let low = try hex4()
+                            if (0xDC00..<0xE000).contains(low) {
+                                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                index = start
+                                code = 0xFFFD
+                            }
+                        } else {
+                            code = 0xFFFD
                         }
-                        index += 2
-                        let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw failure("lone surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00..<0xE000).contains(code) {
-                        throw failure("lone surrogate")
+                        code = 0xFFFD
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw failure("invalid escape") }
                     scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
