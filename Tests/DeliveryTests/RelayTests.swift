@@ -109,6 +109,35 @@ struct RelayTests {
         #expect(state.holdReason?.contains("(401)") == true)
     }
 
+    @Test("a probe answered with a payload error (422) lifts the hold: the credentials work again")
+    func holdLiftedByPayloadError() {
+        let relay = relay()
+        _ = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .hold, status: 401, reason: "HTTP 401"),
+            destination: "novu",
+            now: now
+        )
+        #expect(relay.status.destination("novu").held)
+        // A local refusal (no answer) says nothing about the credentials.
+        _ = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .permanent, reason: "request body over 512 KB"),
+            destination: "novu",
+            now: now
+        )
+        #expect(relay.status.destination("novu").held)
+        let dead = relay.settlement(
+            for: job,
+            report: AttemptReport(disposition: .permanent, status: 422, reason: "HTTP 422"),
+            destination: "novu",
+            now: now
+        )
+        #expect(dead.outcome == .deadLetter(reason: "HTTP 422"))
+        #expect(!relay.status.destination("novu").held)
+        #expect(relay.status.destination("novu").holdReason == nil)
+    }
+
     @Test("permanent failures dead-letter with the destination's reason; cancelled sends are released")
     func permanentAndCancelled() {
         let relay = relay()

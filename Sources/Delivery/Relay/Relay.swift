@@ -122,15 +122,13 @@ public final class Relay: Service {
         switch report.disposition {
         case .success:
             outcome = report.dryRun ? .dryRun : .delivered
-            let before = status.update(destination) {
-                $0.held = false
-                $0.holdReason = nil
-            }
-            if before.held {
-                logger.notice("destination accepts our credentials again; delivery resumed", metadata: ["destination": "\(destination)"])
-            }
+            liftHold(destination)
         case .permanent:
             outcome = .deadLetter(reason: report.reason)
+            // A 4xx other than 401/403 (422: the payload is wrong) is an answer to an authenticated request:
+            // the credentials work again. Only a success lifted the hold before, so a probe refused for
+            // its payload left the destination held, and not ready, with nothing queued to succeed.
+            if let answered = report.status, (400..<500).contains(answered) { liftHold(destination) }
         case .hold:
             let until = now.addingTimeInterval(configuration.holdProbeInterval.timeInterval)
             let reason =
@@ -166,6 +164,16 @@ public final class Relay: Service {
             }
         }
         return Settlement(jobId: job.id, outcome: outcome, attempt: attempt)
+    }
+
+    private func liftHold(_ destination: String) {
+        let before = status.update(destination) {
+            $0.held = false
+            $0.holdReason = nil
+        }
+        if before.held {
+            logger.notice("destination accepts our credentials again; delivery resumed", metadata: ["destination": "\(destination)"])
+        }
     }
 
     /// The most of a failed request kept with each attempt. A job retried for a day is attempted a few
