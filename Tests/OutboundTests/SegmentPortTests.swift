@@ -176,6 +176,11 @@ struct SegmentPortTests {
         #expect(missing.status == 401)
         try await harness.drained()
         #expect(Set(harness.novu.requests.compactMap { $0.json["transactionId"]?.stringValue }) == ["seg-k1", "seg-k2"])
+        // The key sent in the body is not kept with the event (the dead-letter queue shows what is kept).
+        let kept = try await harness.store.keptEvents(destination: "novu")
+        #expect(kept.count == 2)
+        #expect(kept.allSatisfy { !$0.contains("wk-good") && !$0.contains("writeKey") })
+        #expect(kept.contains { $0.contains("\"k2\"") })
     }
 
     @Test("an array with invalid events → 200, the bad indexes under rejected, the good ones queued")

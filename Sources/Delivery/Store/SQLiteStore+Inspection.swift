@@ -50,6 +50,18 @@ extension SQLiteStore {
         }
     }
 
+    /// The events the jobs of `destination` keep for the dead-letter queue, in queue order; for tests.
+    public func keptEvents(destination: String) async throws -> [String] {
+        try await pool.read { db in
+            try Data.fetchAll(
+                db,
+                sql: "SELECT event FROM job WHERE destination = ? AND event IS NOT NULL ORDER BY id",
+                arguments: [destination]
+            )
+            .map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
     /// Counts of jobs by state.
     public func stateCounts() async throws -> [String: Int] {
         try await pool.read { db in

@@ -118,6 +118,9 @@ public struct SegmentIngest: Sendable {
                 continue
             }
             var original = index < raw.count ? raw[index] : nil
+            // A browser SDK sends its write key in the body. It has done its work (authentication); kept
+            // with the event it would reach `bridge dlq show` and every dead-letter export.
+            if fields.removeValue(forKey: "writeKey") != nil { original = nil }
             if case .single(let type) = route, fields["type"] == nil {
                 fields["type"] = .string(type)
                 original = nil
