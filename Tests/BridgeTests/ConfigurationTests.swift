@@ -58,6 +58,10 @@ struct ConfigurationTests {
         ("BRIDGE_LOG_LEVEL", "loud"), ("BRIDGE_LOG_FORMAT", "xml"), ("BRIDGE_ACCEPT_UNSIGNED", "maybe"),
         ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"), ("NOVU_BULK_WAIT", "10s"),
         ("SEGMENT_BATCH_WAIT", "soon"),
+        // Zero: every event dead-lettered on its first retry, a held destination probed nonstop, every
+        // dedupe key pruned at once. Too large to count in milliseconds: the process trapped.
+        ("BRIDGE_MAX_RETRY_AGE", "0"), ("BRIDGE_HOLD_PROBE_INTERVAL", "0"), ("BRIDGE_RETENTION", "0"),
+        ("BRIDGE_MAX_RETRY_AGE", "1e20"), ("BRIDGE_SHUTDOWN_TIMEOUT", "1e20d"), ("BRIDGE_RETENTION", "36501d"),
     ]
 
     @Test("a bad value is a problem naming the variable", arguments: bad)
@@ -65,6 +69,16 @@ struct ConfigurationTests {
         let (_, problems) = BridgeConfiguration.load([variable: value])
         #expect(problems.map(\.variable) == [variable])
         #expect(problems.first?.message.isEmpty == false)
+    }
+
+    @Test("dedupe keys must outlive retries: BRIDGE_RETENTION below BRIDGE_MAX_RETRY_AGE is a problem")
+    func retentionCoversRetries() {
+        let (_, problems) = BridgeConfiguration.load(["BRIDGE_MAX_RETRY_AGE": "48h", "BRIDGE_RETENTION": "1d"])
+        #expect(problems.map(\.variable) == ["BRIDGE_RETENTION"])
+        #expect(problems.first?.message.contains("BRIDGE_MAX_RETRY_AGE (2d)") == true)
+        let (config, none) = BridgeConfiguration.load(["BRIDGE_MAX_RETRY_AGE": "48h", "BRIDGE_RETENTION": "2d"])
+        #expect(none.isEmpty)
+        #expect(config.retention == .seconds(2 * 86400))
     }
 
     @Test("every problem is reported at once")

@@ -68,9 +68,11 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.novuPort = reader.port("BRIDGE_NOVU_PORT") ?? config.novuPort
         config.dataDir = reader.string("BRIDGE_DATA_DIR") ?? config.dataDir
         config.mappingFile = reader.string("BRIDGE_MAPPING_FILE")
-        config.maxRetryAge = reader.duration("BRIDGE_MAX_RETRY_AGE") ?? config.maxRetryAge
+        // Zero would mean: dead-letter every event on its first retryable failure; probe a held destination
+        // hundreds of times a second; prune every dedupe key at once.
+        config.maxRetryAge = reader.duration("BRIDGE_MAX_RETRY_AGE", atLeast: .seconds(1)) ?? config.maxRetryAge
         config.shutdownTimeout = reader.duration("BRIDGE_SHUTDOWN_TIMEOUT") ?? config.shutdownTimeout
-        config.holdProbeInterval = reader.duration("BRIDGE_HOLD_PROBE_INTERVAL") ?? config.holdProbeInterval
+        config.holdProbeInterval = reader.duration("BRIDGE_HOLD_PROBE_INTERVAL", atLeast: .seconds(1)) ?? config.holdProbeInterval
         config.acceptUnsigned = reader.flag("BRIDGE_ACCEPT_UNSIGNED") ?? false
         config.bulkThreshold = reader.integer("NOVU_BULK_THRESHOLD", in: 2...100) ?? config.bulkThreshold
         config.novuConcurrency = reader.integer("NOVU_CONCURRENCY", in: 1...256) ?? config.novuConcurrency
@@ -78,7 +80,18 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.segmentBatchWait = reader.duration("SEGMENT_BATCH_WAIT", atMost: .seconds(5)) ?? config.segmentBatchWait
         config.novuMaxRPS = reader.rate("NOVU_MAX_RPS")
         config.segmentMaxRPS = reader.rate("SEGMENT_MAX_RPS")
-        config.retention = reader.duration("BRIDGE_RETENTION") ?? config.retention
+        if let retention = reader.duration("BRIDGE_RETENTION", atLeast: .seconds(1)) {
+            // A dedupe key must outlive every retry of its event: pruned sooner, a resend of an event still
+            // queued would be taken as new.
+            if retention < config.maxRetryAge {
+                reader.problem(
+                    "BRIDGE_RETENTION",
+                    "must be at least BRIDGE_MAX_RETRY_AGE (\(DurationText.format(config.maxRetryAge))): dedupe keys must outlive retries"
+                )
+            } else {
+                config.retention = retention
+            }
+        }
         if let level = reader.string("BRIDGE_LOG_LEVEL") {
             if let parsed = Logger.Level(rawValue: level.lowercased()) {
                 config.logLevel = parsed
@@ -166,7 +179,17 @@ private struct Reader {
     mutating func duration(_ name: String) -> Duration? {
         guard let value = string(name) else { return nil }
         guard let duration = DurationText.parse(value) else {
-            problem(name, "expected a duration such as 500ms, 30s, 5m, 24h or 7d\(shown(name, value))")
+            problem(name, "expected a duration such as 500ms, 30s, 5m, 24h or 7d, at most 100 years\(shown(name, value))")
+            return nil
+        }
+        return duration
+    }
+
+    /// A duration of at least `floor`.
+    mutating func duration(_ name: String, atLeast floor: Duration) -> Duration? {
+        guard let duration = duration(name) else { return nil }
+        guard duration >= floor else {
+            problem(name, "expected a duration of at least \(DurationText.format(floor)), such as 30s, 5m or 24h")
             return nil
         }
         return duration
@@ -205,14 +228,18 @@ enum DurationText {
         return "\(ms)ms"
     }
 
+    /// No setting needs more; a larger number (`1e20`) would not fit the milliseconds it is counted in.
+    static let longest = Duration.seconds(100 * 365 * 86400)
+
     static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        for unit in units where trimmed.hasSuffix(unit.suffix) {
-            guard let number = Double(trimmed.dropLast(unit.suffix.count)), number >= 0, number.isFinite else { return nil }
-            return .milliseconds(Int64((number * unit.seconds * 1000).rounded()))
+        let unit = units.first { trimmed.hasSuffix($0.suffix) }
+        guard let number = Double(unit.map { trimmed.dropLast($0.suffix.count) } ?? Substring(trimmed)), number >= 0 else {
+            return nil
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        let milliseconds = number * (unit?.seconds ?? 1) * 1000
+        guard milliseconds.isFinite, milliseconds <= Double(longest.components.seconds) * 1000 else { return nil }
+        return .milliseconds(Int64(milliseconds.rounded()))
     }
 }
