@@ -167,6 +167,11 @@ struct FaultTests {
         #expect(received.contains("seg-ro-4"))
         let readyAgain = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/readyz"))
         #expect(readyAgain.status == 200)
+        // The store was opened only once the disk came back, and it took the data directory's lock with it:
+        // a second serve cannot share the store (it would release the first one's claims and send twice).
+        let second = try BridgeProcess(dataDir: mountPoint, environment: environment)
+        #expect(try await second.waitForExit() == 73)
+        #expect(second.log.contains("another bridge is serving from"))
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
     }

@@ -24,20 +24,19 @@ struct Serve: AsyncParsableCommand {
             for problem in loaded.problems { logger.critical("configuration problem", metadata: ["problem": "\(problem)"]) }
             throw ExitCode(78)  // EX_CONFIG
         }
-        let lock: DataDirectoryLock?
+        let lock = DataDirectoryLockHolder(directory: configuration.dataDir)
         do {
-            lock = try DataDirectoryLock(directory: configuration.dataDir)
+            try lock.acquire()
         } catch let busy as DataDirectoryLock.Busy where busy.anotherServer {
             logger.critical("cannot lock the data directory", metadata: ["error": "\(busy)"])
             throw ExitCode(73)
         } catch {
             // A directory that cannot hold the lock file cannot hold the store either: serve anyway and
-            // answer 503 until it can (see below).
+            // answer 503 until it can (see below). Opening the store takes the lock first.
             logger.error("cannot lock the data directory", metadata: ["error": "\(error)"])
-            lock = nil
         }
-        defer { lock?.release() }
-        let bridge = try Bridge(configuration: configuration, mapping: mapping, logger: logger)
+        defer { lock.release() }
+        let bridge = try Bridge(configuration: configuration, mapping: mapping, lock: lock, logger: logger)
         do {
             _ = try bridge.store.current()
         } catch {

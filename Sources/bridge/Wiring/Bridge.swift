@@ -19,12 +19,22 @@ struct Bridge: Sendable {
     /// The ports actually bound (port 0 binds a free one); filled once each server runs.
     let boundPorts = BoundPorts()
 
-    init(configuration: BridgeConfiguration, mapping: MappingFile?, logger: Logger, client: (any HTTPClient)? = nil) throws {
+    /// `lock` is taken before the store is opened: a store is never opened without it.
+    init(
+        configuration: BridgeConfiguration,
+        mapping: MappingFile?,
+        lock: DataDirectoryLockHolder,
+        logger: Logger,
+        client: (any HTTPClient)? = nil
+    ) throws {
         self.configuration = configuration
         self.mapping = mapping
         self.logger = logger
         let directory = configuration.dataDir
-        store = ResilientStore { try SQLiteStore(directory: directory) }
+        store = ResilientStore {
+            try lock.acquire()
+            return try SQLiteStore(directory: directory)
+        }
         let client = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
         var novu = NovuDestination.Configuration(apiKey: configuration.novuAPIKey, baseURL: configuration.novuAPIURL)
         novu.bulkThreshold = configuration.bulkThreshold

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -34,5 +35,32 @@ struct DataDirectoryLock: Sendable {
     func release() {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+}
+
+/// The lock a `serve` holds for its whole life, taken before the store is first opened. When the data
+/// directory cannot hold the lock file yet (a volume not mounted), serve starts anyway and answers 503;
+/// the store's open then takes the lock first, so a store is never opened without it, and a second serve
+/// started meanwhile cannot share the store (its claims released, its jobs sent twice).
+final class DataDirectoryLockHolder: Sendable {
+    private let directory: String
+    private let held = Mutex<DataDirectoryLock?>(nil)
+
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Takes the lock unless already held; throws `DataDirectoryLock.Busy` when it cannot.
+    func acquire() throws {
+        try held.withLock { held in
+            if held == nil { held = try DataDirectoryLock(directory: directory) }
+        }
+    }
+
+    func release() {
+        held.withLock { held in
+            held?.release()
+            held = nil
+        }
     }
 }
