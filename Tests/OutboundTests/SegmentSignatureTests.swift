@@ -62,7 +62,7 @@ struct TransactionIDTests {
         #expect(TransactionID.forSegmentMessage("ünïcode").count == 44)
     }
 
-    @Test("keys: the txid first; .r<attempt> after an error answer; the same key after no answer, 409 or 429")
+    @Test("keys: the txid first; .r<attempt> after an answer; the same key after no answer, 409 or 429")
     func keys() {
         let tx = "seg-1"
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 1, previousStatus: nil, previousKey: nil) == tx)
@@ -74,5 +74,8 @@ struct TransactionIDTests {
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 409, previousKey: tx) == tx)
         // A dead letter (422) replayed by an operator must not meet Novu's cached 422.
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 422, previousKey: tx) == "seg-1.r2")
+        // Novu caches successes too: a 201 judged a failure (trigger_not_active), replayed once the workflow
+        // is active, must not get the cached refusal back.
+        #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 201, previousKey: tx) == "seg-1.r2")
     }
 }

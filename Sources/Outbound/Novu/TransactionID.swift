@@ -21,9 +21,10 @@ public enum TransactionID {
     }
 
     /// The `Idempotency-Key` for an attempt. The first attempt sends the transaction id. After an
-    /// attempt that got an error answer (a 5xx, or a 4xx other than 409 and 429) the next sends
-    /// `<txid>.r<attempt>`: Novu caches error answers under a key for 24 h, so reusing it would replay
-    /// the error — which matters for 5xx retries and for dead letters replayed by an operator. After 409
+    /// attempt that got an answer (a 5xx, a 4xx other than 409 and 429, or a 2xx judged a failure) the
+    /// next sends `<txid>.r<attempt>`: Novu caches answers under a key for 24 h, so reusing it would
+    /// replay the failure — which matters for 5xx retries and for dead letters replayed by an operator
+    /// (a `201 trigger_not_active` replayed once the workflow is active). After 409
     /// (the key is still in flight at Novu), 429 (refused before the key was looked at) or no answer at
     /// all, the same key is sent again, since Novu may have processed it. The `transactionId` in the body
     /// never changes, so Novu still dedupes the notification itself.
@@ -34,7 +35,9 @@ public enum TransactionID {
         previousKey: String?
     ) -> String {
         guard attempt > 1 else { return transactionId }
-        if let previousStatus, previousStatus >= 400, previousStatus != 409, previousStatus != 429 {
+        // Novu caches successful answers under a key as well: a 201 judged a failure (`trigger_not_active`)
+        // and replayed once the workflow is active would otherwise get the cached refusal back.
+        if let previousStatus, previousStatus != 409, previousStatus != 429 {
             return "\(transactionId).r\(attempt)"
         }
         return previousKey ?? transactionId
