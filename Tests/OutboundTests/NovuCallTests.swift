@@ -44,6 +44,17 @@ struct NovuCallTests {
     }
 }
 
+@Suite("Novu paths")
+struct NovuPathTests {
+    @Test("a subscriber id of dots stays one path segment: libcurl would resolve . and ..")
+    func dotSegments() {
+        #expect(NovuCall.pathSegment("..") == "%2E%2E")
+        #expect(NovuCall.pathSegment(".") == "%2E")
+        #expect(NovuCall.pathSegment("a.b") == "a.b")
+        #expect(NovuCall.pathSegment("user 1/x") == "user%201%2Fx")
+    }
+}
+
 /// What a failed bulk trigger leaves with each of its events for the dead-letter queue.
 @Suite("Novu bulk triggers, failed")
 struct NovuBulkAttemptTests {

@@ -81,8 +81,11 @@ public struct NovuCall: Sendable, Equatable {
     /// A job payload this version cannot read.
     public struct PayloadError: Error {}
 
-    /// Percent-encodes one path segment (a subscriber id, a topic key).
+    /// Percent-encodes one path segment (a subscriber id, a topic key). A segment of dots alone is encoded
+    /// too: libcurl resolves `.` and `..` in a path, so `DELETE /v2/subscribers/..` went out as
+    /// `DELETE /v2/`, and Novu's 404 read as "already deleted".
     public static func pathSegment(_ value: String) -> String {
+        if value == "." || value == ".." { return String(repeating: "%2E", count: value.count) }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
