@@ -7,6 +7,25 @@ import Testing
 struct NovuAnswerTests {
     func body(_ json: JSONValue) -> Data { json.encoded() }
 
+    @Test("a topic subscription answered 201 with errors is a retry naming the error, wrapped in data or not")
+    func subscriptionErrors() {
+        let failed: JSONValue = [
+            "data": [], "meta": ["successful": 0, "failed": 1],
+            "errors": [["subscriberId": "u1", "code": "SUBSCRIBER_NOT_FOUND", "message": "Subscriber with ID u1 could not be found"]],
+        ]
+        for answer in [failed, ["data": failed]] {
+            let verdict = NovuAnswer.judge(.topicSubscribe, status: 201, body: body(answer))
+            // Counted as delivered before: the user never joined the topic, and nothing was dead-lettered.
+            #expect(verdict.disposition == .retry)
+            #expect(verdict.reason == "topic subscription failed: SUBSCRIBER_NOT_FOUND: Subscriber with ID u1 could not be found")
+        }
+        let countedOnly: JSONValue = ["data": ["data": [], "meta": ["successful": 0, "failed": 2]]]
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(countedOnly)).disposition == .retry)
+        let subscribed: JSONValue = ["data": ["data": [["_id": "s1"]], "meta": ["successful": 1, "failed": 0], "errors": []]]
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(subscribed)) == (.success, "delivered"))
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: Data()).disposition == .success)
+    }
+
     @Test("a processed trigger is delivered")
     func processed() {
         let verdict = NovuAnswer.judge(.trigger, status: 201, body: body(["data": ["acknowledged": true, "status": "processed"]]))

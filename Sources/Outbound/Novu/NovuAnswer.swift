@@ -13,9 +13,31 @@ public enum NovuAnswer {
         if operation == .subscriberDelete, status == 404 { return (.success, "already deleted") }
         let disposition = RetryPolicy.classify(status: status)
         guard disposition == .success else { return (disposition, status.map { "HTTP \($0)" } ?? "no answer") }
+        if operation == .topicSubscribe { return judgeSubscriptions(body) }
         guard operation == .trigger else { return (.success, "delivered") }
         let data = (try? JSONValue.parse(body))?["data"]
         return judgeTrigger(data)
+    }
+
+    /// A topic subscription answers 2xx even when it subscribed nobody: the failures are listed in
+    /// `errors` and counted in `meta.failed` (`CreateSubscriptionsResponseDto`). The usual one,
+    /// `SUBSCRIBER_NOT_FOUND`, means the group arrived before the user's identify: a retry, so a late
+    /// identify can still make it work, and the event otherwise expires into the dead-letter queue.
+    static func judgeSubscriptions(_ body: Data) -> (disposition: DeliveryDisposition, reason: String) {
+        let answer = try? JSONValue.parse(body)
+        // Novu wraps the response in `data`; read it unwrapped too.
+        let result = answer?["data"]?.objectValue != nil ? answer?["data"] : answer
+        let errors = result?["errors"]?.arrayValue ?? []
+        let failed: Int64 =
+            switch result?["meta"]?["failed"] {
+            case .int(let count): count
+            case .double(let count): Int64(exactly: count.rounded()) ?? 1
+            default: 0
+            }
+        guard !errors.isEmpty || failed > 0 else { return (.success, "delivered") }
+        let code = errors.first?["code"]?.stringValue ?? "meta.failed \(failed)"
+        let message = errors.first?["message"]?.stringValue.map { ": \($0)" } ?? ""
+        return (.retry, "topic subscription failed: \(code)\(message)")
     }
 
     /// The verdict on one trigger result object (`{"acknowledged":true,"status":"processed"}`).
