@@ -47,6 +47,9 @@ struct FeedbackNamesTests {
         #expect(renamed.decide(type: "message.delivered", channel: "sms") == .event("SMS Delivered"))
         #expect(renamed.decide(type: "message.seen", channel: "push") == .event("Seen"))
         #expect(throws: FeedbackNamesError.self) { try FeedbackNames(file: ["feedback": ["message.seen": ["fax": "x"]]]) }
+        // An empty name, in either form: Segment would take the event and drop it.
+        #expect(throws: FeedbackNamesError.self) { try FeedbackNames(file: ["feedback": ["message.seen": ["email": ""]]]) }
+        #expect(throws: FeedbackNamesError.self) { try FeedbackNames(file: ["feedback": ["message.sent": ""]]) }
     }
 
     @Test("attribution names the causing event, and leaves trigger_event out when that track had no name")

@@ -89,6 +89,9 @@ extension FeedbackNames {
         let channels: Set<String> = ["email", "push", "sms", "in_app", "chat", "*"]
         for (type, value) in types {
             if let name = value.stringValue {
+                // Segment answers 200 to an event named "" and drops it: refuse it here, as the
+                // per-channel form does.
+                guard !name.isEmpty else { throw FeedbackNamesError(key: "feedback.\(type)", message: "expected an event name") }
                 overrides[type] = ["*": name]
                 continue
             }
