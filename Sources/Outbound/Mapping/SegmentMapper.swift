@@ -31,12 +31,6 @@ public struct SegmentMapper: Sendable {
         case "group":
             guard let userId = event.userId else { return .invalid("userId is required for group") }
             guard let groupId = event.groupId else { return .invalid("groupId is required for group") }
-            guard Self.isTopicKey(groupId) else {
-                return .invalid(
-                    "groupId '\(groupId.prefix(100))' is not a valid Novu topic key "
-                        + "(1-100 characters: letters, digits, - _ : or an email address)"
-                )
-            }
             let call = NovuCall(
                 operation: .topicSubscribe,
                 method: "POST",
@@ -145,27 +139,5 @@ public struct SegmentMapper: Sendable {
                 workflow: rule.workflow
             )
         )
-    }
-
-    /// Novu's rule for a topic key (`CreateUpdateTopicRequestDto.key`): 1–100 characters of `A-Z a-z 0-9 - _ :`,
-    /// or an email address. Novu refuses anything else with a 400, so the event is refused here instead of
-    /// being queued only to be dead-lettered.
-    static func isTopicKey(_ key: String) -> Bool {
-        let bytes = Array(key.utf8)
-        guard (1...100).contains(key.count) else { return false }
-        let plain = bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: ":"):
-                true
-            default: false
-            }
-        }
-        if plain { return true }
-        // An email address: one @, something before it, a dotted domain after it, no spaces.
-        let parts = key.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !key.contains(where: \.isWhitespace) else { return false }
-        let domain = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return domain.count >= 2 && domain.allSatisfy { !$0.isEmpty }
     }
 }
