@@ -7,7 +7,7 @@ import Testing
 struct NovuAnswerTests {
     func body(_ json: JSONValue) -> Data { json.encoded() }
 
-    @Test("a topic subscription answered 201 with errors is a retry naming the error, wrapped in data or not")
+    @Test("a topic subscription answered 201 with errors is a dead letter naming the error, wrapped in data or not")
     func subscriptionErrors() {
         let failed: JSONValue = [
             "data": [], "meta": ["successful": 0, "failed": 1],
@@ -16,11 +16,12 @@ struct NovuAnswerTests {
         for answer in [failed, ["data": failed]] {
             let verdict = NovuAnswer.judge(.topicSubscribe, status: 201, body: body(answer))
             // Counted as delivered before: the user never joined the topic, and nothing was dead-lettered.
-            #expect(verdict.disposition == .retry)
+            // Not a retry: the user's identify waits behind it in the same queue.
+            #expect(verdict.disposition == .permanent)
             #expect(verdict.reason == "topic subscription failed: SUBSCRIBER_NOT_FOUND: Subscriber with ID u1 could not be found")
         }
         let countedOnly: JSONValue = ["data": ["data": [], "meta": ["successful": 0, "failed": 2]]]
-        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(countedOnly)).disposition == .retry)
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(countedOnly)).disposition == .permanent)
         let subscribed: JSONValue = ["data": ["data": [["_id": "s1"]], "meta": ["successful": 1, "failed": 0], "errors": []]]
         #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(subscribed)) == (.success, "delivered"))
         #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: Data()).disposition == .success)

@@ -21,8 +21,10 @@ public enum NovuAnswer {
 
     /// A topic subscription answers 2xx even when it subscribed nobody: the failures are listed in
     /// `errors` and counted in `meta.failed` (`CreateSubscriptionsResponseDto`). The usual one,
-    /// `SUBSCRIBER_NOT_FOUND`, means the group arrived before the user's identify: a retry, so a late
-    /// identify can still make it work, and the event otherwise expires into the dead-letter queue.
+    /// `SUBSCRIBER_NOT_FOUND`, means the group arrived before the user's identify. It is a dead letter,
+    /// not a retry: the identify waits in the same user's queue, behind the group, so retrying would
+    /// hold all of the user's events for the whole give-up age. Replayed once the identify has landed
+    /// (with a fresh idempotency key), it goes through.
     static func judgeSubscriptions(_ body: Data) -> (disposition: DeliveryDisposition, reason: String) {
         let answer = try? JSONValue.parse(body)
         // Novu wraps the response in `data`; read it unwrapped too.
@@ -37,7 +39,7 @@ public enum NovuAnswer {
         guard !errors.isEmpty || failed > 0 else { return (.success, "delivered") }
         let code = errors.first?["code"]?.stringValue ?? "meta.failed \(failed)"
         let message = errors.first?["message"]?.stringValue.map { ": \($0)" } ?? ""
-        return (.retry, "topic subscription failed: \(code)\(message)")
+        return (.permanent, "topic subscription failed: \(code)\(message)")
     }
 
     /// The verdict on one trigger result object (`{"acknowledged":true,"status":"processed"}`).
