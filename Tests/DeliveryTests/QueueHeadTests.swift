@@ -82,6 +82,17 @@ struct QueueHeadTests {
         }
     }
 
+    @Test("a replay while the head's claim belongs to a process that died: released at start, the replayed job goes first")
+    func replayedJobTakesOverFromReleasedClaim() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        _ = try await replayWhileClaimed(store)
+        // The next start releases every claim of the previous run.
+        #expect(try await store.releaseAllClaims() == 1)
+        #expect(try await sendAll(store) == ["first", "second", "third"])
+    }
+
     @Test("a store written before heads were marked gets them on opening, and claims stay in order")
     func migration() async throws {
         let dir = try TemporaryDirectory()

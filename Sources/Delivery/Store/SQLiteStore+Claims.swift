@@ -171,8 +171,18 @@ extension SQLiteStore {
 
     public func releaseAllClaims() async throws -> Int {
         try await commits.write(durable: false) { db in
-            try db.execute(sql: "UPDATE job SET claimed_by = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL")
-            return db.changesCount
+            let released = try Int64.fetchAll(
+                db,
+                sql: "UPDATE job SET claimed_by = NULL WHERE state = 'pending' AND claimed_by IS NOT NULL RETURNING id"
+            )
+            // A dead letter replayed while its user's head was claimed by a process that then died is older
+            // than that head: released like any other claim, the head hands the mark over to it.
+            var statements = try SettleStatements(db)
+            for id in released {
+                statements.handOver.bind(id)
+                try statements.handOver.run()
+            }
+            return released.count
         }
     }
 
