@@ -76,6 +76,10 @@ struct ConfigurationTests {
         let (_, problems) = BridgeConfiguration.load(["BRIDGE_MAX_RETRY_AGE": "48h", "BRIDGE_RETENTION": "1d"])
         #expect(problems.map(\.variable) == ["BRIDGE_RETENTION"])
         #expect(problems.first?.message.contains("BRIDGE_MAX_RETRY_AGE (2d)") == true)
+        // With the default retention (7d), a longer give-up age alone is the problem.
+        let (_, alone) = BridgeConfiguration.load(["BRIDGE_MAX_RETRY_AGE": "30d"])
+        #expect(alone.map(\.variable) == ["BRIDGE_MAX_RETRY_AGE"])
+        #expect(alone.first?.message.contains("BRIDGE_RETENTION (7d)") == true)
         let (config, none) = BridgeConfiguration.load(["BRIDGE_MAX_RETRY_AGE": "48h", "BRIDGE_RETENTION": "2d"])
         #expect(none.isEmpty)
         #expect(config.retention == .seconds(2 * 86400))

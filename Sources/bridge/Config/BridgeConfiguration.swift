@@ -80,16 +80,21 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.segmentBatchWait = reader.duration("SEGMENT_BATCH_WAIT", atMost: .seconds(5)) ?? config.segmentBatchWait
         config.novuMaxRPS = reader.rate("NOVU_MAX_RPS")
         config.segmentMaxRPS = reader.rate("SEGMENT_MAX_RPS")
-        if let retention = reader.duration("BRIDGE_RETENTION", atLeast: .seconds(1)) {
-            // A dedupe key must outlive every retry of its event: pruned sooner, a resend of an event still
-            // queued would be taken as new.
-            if retention < config.maxRetryAge {
+        let retention = reader.duration("BRIDGE_RETENTION", atLeast: .seconds(1))
+        config.retention = retention ?? config.retention
+        // A dedupe key must outlive every retry of its event: pruned sooner, a resend of an event still
+        // queued would be taken as new. The problem names the variable that was set.
+        if config.retention < config.maxRetryAge {
+            if retention != nil {
                 reader.problem(
                     "BRIDGE_RETENTION",
                     "must be at least BRIDGE_MAX_RETRY_AGE (\(DurationText.format(config.maxRetryAge))): dedupe keys must outlive retries"
                 )
             } else {
-                config.retention = retention
+                reader.problem(
+                    "BRIDGE_MAX_RETRY_AGE",
+                    "must be at most BRIDGE_RETENTION (\(DurationText.format(config.retention))): dedupe keys must outlive retries"
+                )
             }
         }
         if let level = reader.string("BRIDGE_LOG_LEVEL") {
