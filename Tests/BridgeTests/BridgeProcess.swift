@@ -85,6 +85,27 @@ final class BridgeProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// Waits for the process to end like `waitForExit`, and returns the CPU seconds (user and system) it
+    /// used from this call on, read from `/proc` at each poll until it is gone (the last poll misses at
+    /// most one interval of it).
+    func waitForExitMeasuringCPU(timeout: Duration = .seconds(20)) async throws -> (status: Int32, cpuSeconds: Double) {
+        let stat = "/proc/\(process.processIdentifier)/stat"
+        @Sendable func ticks() -> Double? {
+            guard let text = try? String(contentsOfFile: stat, encoding: .utf8), let end = text.lastIndex(of: ")") else { return nil }
+            // After the command name in parentheses: state is field 3, utime and stime are fields 14 and 15.
+            let fields = text[text.index(after: end)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            return user + system
+        }
+        let first = ticks() ?? 0
+        let last = Locked(first)
+        try await waitUntil("the bridge exits", timeout: timeout) { [self] in
+            if let now = ticks() { last.withLock { $0 = max($0, now) } }
+            return !process.isRunning
+        }
+        return (process.terminationStatus, (last.value - first) / Double(sysconf(Int32(_SC_CLK_TCK))))
+    }
+
     deinit {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
