@@ -187,6 +187,9 @@ struct CLITests {
         ]
         let ignoredAnswer = try await SegmentPort.answer(port, otherEnvironment, client: client)
         #expect(String(decoding: ignoredAnswer.body, as: UTF8.self).contains(#""ignored":1"#))
+        // A type that is not Segment's: refused, and counted as unknown rather than under a label of its own.
+        let bogus = try await SegmentPort.answer(port, ["type": "bogus-x1", "messageId": "ex-3", "userId": "u-9"], client: client)
+        #expect(bogus.status == 400)
         let trigger = try #require(try await novu.waitForRequests(1).first)
         #expect(trigger.json["name"] == "order-shipped")
         #expect(trigger.json["payload"] == ["orderId": "o-1", "carrier": "UPS"])
@@ -218,6 +221,8 @@ struct CLITests {
         #expect(samples[#"bridge_events_ignored_total{port="segment",reason="environment",type="track"}"#] == 1)
         #expect(text.contains("# HELP bridge_events_ignored_total "))
         #expect(samples.keys.contains { $0.hasPrefix("bridge_http_requests_total") })
+        #expect(!text.contains("bogus-x1"))
+        #expect(samples[#"bridge_events_total{outcome="rejected",port="segment",type="unknown"}"#] == 1)
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
         // JSON logs: every line the process wrote is one JSON object, the startup banner included.

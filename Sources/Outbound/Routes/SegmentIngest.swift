@@ -130,7 +130,7 @@ public struct SegmentIngest: Sendable {
                 original = nil
             }
             let event = SegmentEvent(json: fields)
-            let type = event.type ?? "unknown"
+            let type = Self.typeLabel(event.type)
             tally.add("received", type: type)
             if event.libraryName == configuration.libraryName {
                 ignored += 1
@@ -223,6 +223,16 @@ public struct SegmentIngest: Sendable {
 
     /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end;
     /// ignored events also to `bridge_events_ignored_total`, by reason.
+    /// The Segment event types, as metric labels; any other `type` a client sends counts as `unknown`.
+    /// The label comes from the request, and each distinct value was a series of its own: a client
+    /// could grow /metrics, and the process's memory, without bound.
+    static let labelledTypes: Set<String> = ["track", "identify", "group", "alias", "page", "screen", "delete"]
+
+    static func typeLabel(_ type: String?) -> String {
+        guard let type, labelledTypes.contains(type) else { return "unknown" }
+        return type
+    }
+
     private struct Tally {
         private struct Key: Hashable {
             var outcome: String
