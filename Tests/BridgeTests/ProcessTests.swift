@@ -145,6 +145,46 @@ struct ProcessTests {
         #expect(try await store.stateCounts() == ["delivered": 5])
     }
 
+    @Test("a client that stalls in the middle of a request body is disconnected after BRIDGE_IDLE_TIMEOUT")
+    func stalledClientDisconnected() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bridge = try BridgeProcess(dataDir: dir.path, environment: ["BRIDGE_IDLE_TIMEOUT": "1s"])
+        let port = try await bridge.port("segment")
+        // Headers announcing 1,000 bytes, then one byte, then nothing: such connections were held open
+        // for ever, and a few thousand of them used up the file descriptors of both ports.
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        let request = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        #expect(request.utf8CString.withUnsafeBufferPointer { send(descriptor, $0.baseAddress, $0.count - 1, 0) } == request.utf8.count)
+        // Wait (at most 15 s) for the bridge to close it: recv returns 0 at the close, -1 at the time limit.
+        var limit = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let started = ContinuousClock.now
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var received = 0
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 {
+                received = count
+                break
+            }
+        }
+        #expect(received == 0, "the connection was not closed within 15 s")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+    }
+
     @Test("SIGTERM while the rate ceiling holds sends back exits 0 at once; the held events go after restart")
     func shutdownDuringRateWait() async throws {
         let dir = try TemporaryDirectory()

@@ -35,6 +35,7 @@ struct CheckConfig: AsyncParsableCommand {
             ("BRIDGE_RETENTION", DurationText.format(config.retention)),
             ("BRIDGE_SHUTDOWN_TIMEOUT", DurationText.format(config.shutdownTimeout)),
             ("BRIDGE_HOLD_PROBE_INTERVAL", DurationText.format(config.holdProbeInterval)),
+            ("BRIDGE_IDLE_TIMEOUT", DurationText.format(config.idleTimeout)),
             ("BRIDGE_ACCEPT_UNSIGNED", config.acceptUnsigned ? "1" : "0"),
             ("NOVU_BULK_THRESHOLD", String(config.bulkThreshold)),
             ("NOVU_BULK_WAIT", DurationText.format(config.novuBulkWait)),

@@ -24,6 +24,9 @@ struct BridgeConfiguration: Sendable, Equatable {
     var logFormat: LogFormat = .text
     var shutdownTimeout: Duration = .seconds(10)
     var holdProbeInterval: Duration = .seconds(60)
+    /// A connection that sends nothing for this long is closed, whether between requests or in the middle
+    /// of one: slow or stalled clients must not hold connections (and file descriptors) for ever.
+    var idleTimeout: Duration = .seconds(30)
     var acceptUnsigned = false
     var bulkThreshold = 100
     /// How long triggers may wait to fill a bulk request, and between the Novu lane's claim rounds.
@@ -73,6 +76,7 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.maxRetryAge = reader.duration("BRIDGE_MAX_RETRY_AGE", atLeast: .seconds(1)) ?? config.maxRetryAge
         config.shutdownTimeout = reader.duration("BRIDGE_SHUTDOWN_TIMEOUT") ?? config.shutdownTimeout
         config.holdProbeInterval = reader.duration("BRIDGE_HOLD_PROBE_INTERVAL", atLeast: .seconds(1)) ?? config.holdProbeInterval
+        config.idleTimeout = reader.duration("BRIDGE_IDLE_TIMEOUT", atLeast: .seconds(1)) ?? config.idleTimeout
         config.acceptUnsigned = reader.flag("BRIDGE_ACCEPT_UNSIGNED") ?? false
         config.bulkThreshold = reader.integer("NOVU_BULK_THRESHOLD", in: 2...100) ?? config.bulkThreshold
         config.novuConcurrency = reader.integer("NOVU_CONCURRENCY", in: 1...256) ?? config.novuConcurrency

@@ -121,8 +121,12 @@ struct Bridge: Sendable {
     private func application(_ name: String, router: Router<BasicRequestContext>, port: Int) -> some Service {
         let ports = boundPorts
         let logger = logger
+        let idle = configuration.idleTimeout.components
         return Application(
             router: router,
+            server: .http1(
+                configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))
+            ),
             configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
