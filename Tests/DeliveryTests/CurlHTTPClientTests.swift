@@ -53,6 +53,27 @@ struct CurlHTTPClientTests {
         #expect(client.connectionsOpened <= 2)
     }
 
+    @Test("an answer body over 1 MiB stops the transfer with an error; one under it is read whole")
+    func longAnswer() async throws {
+        let server = try await FakeServer.start { request in
+            FakeResponse(status: 201, body: Data(repeating: UInt8(ascii: "x"), count: request.path == "/huge" ? 3 << 20 : 900_000))
+        }
+        defer { server.stop() }
+        let client = CurlHTTPClient(threads: 1)
+        // Read whole before, whatever its size: a destination could grow the process without bound.
+        await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/huge"))
+        }
+        do {
+            _ = try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/huge"))
+        } catch {
+            #expect(error.message == "answer body over 1 MiB")
+        }
+        let fits = try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/fits"))
+        #expect(fits.status == 201)
+        #expect(fits.body.count == 900_000)
+    }
+
     @Test("no answer is an error: refused connection")
     func refused() async throws {
         let client = CurlHTTPClient(threads: 1)

@@ -32,7 +32,11 @@ final class CurlEasy {
         curl_easy_reset(handle)
         sink.reset(cancel: cancel)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer {
+            curl_slist_free_all(headerList)
+            // The answer belongs to the caller now; the handle keeps no copy until its next transfer.
+            sink.reset(cancel: nil)
+        }
 
         setLong(CURLOPT_NOSIGNAL, 1)
         setLong(CURLOPT_SSL_VERIFYPEER, 1)
@@ -73,6 +77,12 @@ final class CurlEasy {
         _ = ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, userdata in
             let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
+            // A destination's answer is read whole into memory: past the limit the transfer stops (curl
+            // takes a short count as an error) rather than growing the process by whatever is sent.
+            guard sink.body.count + length <= CurlEasy.longestAnswer else {
+                sink.tooLong = true
+                return 0
+            }
             if let buffer { sink.body.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: length) }
             return length
         }
@@ -95,6 +105,7 @@ final class CurlEasy {
         var connects = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
         guard code == CURLE_OK else {
+            if sink.tooLong { return (.failure(HTTPClientError("answer body over 1 MiB")), connects) }
             let message = String(cString: curl_easy_strerror(code))
             let cancelled = code == CURLE_ABORTED_BY_CALLBACK
             return (.failure(HTTPClientError(cancelled ? "cancelled" : message, cancelled: cancelled)), connects)
@@ -104,6 +115,9 @@ final class CurlEasy {
         let response = HTTPClientResponse(status: status, headers: sink.headers, body: sink.body)
         return (.success(response), connects)
     }
+
+    /// The largest answer body read (Novu's bulk answer for 100 events is ~10 KB).
+    static let longestAnswer = 1 << 20
 
     private func setLong(_ option: CURLoption, _ value: Int) {
         _ = ccurl_setopt_long(handle, option, value)
@@ -115,10 +129,13 @@ private final class ResponseSink {
     var body = Data()
     var headers: [String: String] = [:]
     var cancel: CancelFlag?
+    /// The answer's body went past `CurlEasy.longestAnswer`.
+    var tooLong = false
 
-    func reset(cancel: CancelFlag) {
+    func reset(cancel: CancelFlag?) {
         body = Data()
         headers = [:]
+        tooLong = false
         self.cancel = cancel
     }
 
