@@ -204,6 +204,20 @@ struct SegmentPortTests {
         )
         try await harness.drained()
         #expect(Set(harness.novu.requests.compactMap { $0.json["transactionId"]?.stringValue }) == ["seg-p0", "seg-p3"])
+        #expect(answer.json["rejectedTotal"] == nil)
+    }
+
+    @Test("an answer lists the first 100 rejections, and how many there were in all")
+    func manyRejections() async throws {
+        let harness = try await OutboundHarness()
+        defer { harness.stop() }
+        // Every rejection was listed: an 8 KB gzip body of 4 million zeros was answered with 230 MB.
+        let answer = try await harness.post(body: Data(("[" + Array(repeating: "0", count: 5000).joined(separator: ",") + "]").utf8))
+        #expect(answer.status == 200)
+        #expect(answer.json["rejected"]?.arrayValue?.count == 100)
+        #expect(answer.json["rejected"]?.arrayValue?.last == ["index": 99, "error": "event must be a JSON object"])
+        #expect(answer.json["rejectedTotal"] == 5000)
+        #expect(answer.json["accepted"] == 0)
     }
 
     @Test("/v1/<type> fills a missing type; /v1/batch merges shared context and integrations")

@@ -108,12 +108,16 @@ public struct SegmentIngest: Sendable {
         var jobTypes: [String] = []
         var ignored = 0
         var rejected: [JSONValue] = []
+        var rejectedTotal = 0
         // Counted once per request and outcome, not once per event: a batch holds hundreds.
         var tally = Tally()
         defer { tally.flush() }
         for (index, item) in items.enumerated() {
             guard var fields = item.objectValue else {
-                rejected.append(["index": .int(Int64(index)), "error": "event must be a JSON object"])
+                rejectedTotal += 1
+                if rejected.count < Self.listedRejections {
+                    rejected.append(["index": .int(Int64(index)), "error": "event must be a JSON object"])
+                }
                 tally.add("rejected", type: "unknown")
                 continue
             }
@@ -143,7 +147,10 @@ public struct SegmentIngest: Sendable {
                     tally.add("rejected", type: type)
                     return .error(400, "InvalidEventPayload", message)
                 }
-                rejected.append(["index": .int(Int64(index)), "error": .string(message)])
+                rejectedTotal += 1
+                if rejected.count < Self.listedRejections {
+                    rejected.append(["index": .int(Int64(index)), "error": .string(message)])
+                }
                 tally.add("rejected", type: type)
             case .ignored(let reason):
                 ignored += 1
@@ -175,13 +182,12 @@ public struct SegmentIngest: Sendable {
             if case .accepted = result { accepted += 1 } else { duplicates += 1 }
             tally.add(result == .duplicate ? "duplicate" : "accepted", type: type)
         }
-        return Answer(
-            status: 200,
-            body: [
-                "accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
-                "ignored": .int(Int64(ignored)), "rejected": .array(rejected),
-            ]
-        )
+        var body: [String: JSONValue] = [
+            "accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
+            "ignored": .int(Int64(ignored)), "rejected": .array(rejected),
+        ]
+        if rejectedTotal > rejected.count { body["rejectedTotal"] = .int(Int64(rejectedTotal)) }
+        return Answer(status: 200, body: .object(body))
     }
 
     /// The queued job for a Novu call made of the Segment event `messageId`.
@@ -223,6 +229,10 @@ public struct SegmentIngest: Sendable {
 
     /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end;
     /// ignored events also to `bridge_events_ignored_total`, by reason.
+    /// The most rejections an answer lists (with `rejectedTotal` when there were more): an 8 KB gzip body of
+    /// 4 million non-objects was answered with 230 MB of rejections.
+    static let listedRejections = 100
+
     /// The Segment event types, as metric labels; any other `type` a client sends counts as `unknown`.
     /// The label comes from the request, and each distinct value was a series of its own: a client
     /// could grow /metrics, and the process's memory, without bound.
