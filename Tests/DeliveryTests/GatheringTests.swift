@@ -114,8 +114,7 @@ struct GatheringTests {
         let destination = RecordingFours()
         var configuration = Relay.Configuration()
         configuration.gatherWindow["fours"] = .milliseconds(200)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = quietLogger()
         let relay = Relay(store: FailingStore(), destinations: [destination], configuration: configuration, logger: logger)
         let running = Task { try await relay.run() }
         defer { running.cancel() }

@@ -74,8 +74,7 @@ struct SettleFailureTests {
         }
         let store = RefusingStore(sqlite, failures: 2)
         let destination = Recording()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = quietLogger()
         let relay = Relay(store: store, destinations: [destination], logger: logger)
         let running = Task { try await relay.run() }
         defer { running.cancel() }

@@ -29,8 +29,7 @@ final class InboundHarness: Sendable {
         directory = try TemporaryDirectory()
         store = try SQLiteStore(directory: directory.path)
         segment = try await FakeServer.start(responder: segmentResponder)
-        var logger = Logger(label: "inbound-test")
-        logger.logLevel = .critical
+        let logger = quietLogger("inbound-test")
         var relayConfiguration = Relay.Configuration()
         relayConfiguration.backoffBase = .milliseconds(50)
         relayConfiguration.backoffCap = .milliseconds(300)

@@ -19,8 +19,7 @@ struct SegmentAttemptTests {
     func ownPart(status: Int) async throws {
         let segment = try await FakeServer.start { _ in FakeResponse(status: status) }
         defer { segment.stop() }
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = quietLogger()
         let destination = SegmentDestination(
             configuration: .init(writeKey: "wk-secret", baseURL: segment.baseURL),
             client: CurlHTTPClient(threads: 1),

@@ -62,8 +62,7 @@ struct NovuBulkAttemptTests {
     func ownPart() async throws {
         let novu = try await FakeServer.start { _ in FakeResponse(status: 500) }
         defer { novu.stop() }
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = quietLogger()
         let destination = NovuDestination(
             configuration: .init(apiKey: "nv-secret", baseURL: novu.baseURL),
             client: CurlHTTPClient(threads: 1),

@@ -39,8 +39,7 @@ final class OutboundHarness: Sendable {
         directory = try TemporaryDirectory()
         store = try SQLiteStore(directory: directory.path)
         novu = try await FakeServer.start(responder: novuResponder)
-        var logger = Logger(label: "outbound-test")
-        logger.logLevel = .critical
+        let logger = quietLogger("outbound-test")
         var novuConfiguration = NovuDestination.Configuration(apiKey: options.apiKey, baseURL: novu.baseURL)
         novuConfiguration.bulkThreshold = options.bulkThreshold
         let relay = Relay(

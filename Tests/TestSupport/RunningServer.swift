@@ -18,8 +18,7 @@ public struct RunningServer: Sendable {
     public static func start<Responder: HTTPResponder>(responder: Responder) async throws -> RunningServer
     where Responder.Context == BasicRequestContext {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .critical
+        let logger = quietLogger("test-server")
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),

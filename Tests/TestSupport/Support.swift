@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Logging
 import Synchronization
 
 /// A fresh directory under the system temp dir, removed when the value is dropped by the test.
@@ -72,4 +73,11 @@ public final class Locked<Value: Sendable>: Sendable {
     public func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         mutex.withLock { body(&$0) }
     }
+}
+
+/// A logger that stays quiet: tests look at behaviour, and a failure's log lines would only bury its report.
+public func quietLogger(_ label: String = "test") -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = .critical
+    return logger
 }
