@@ -40,6 +40,14 @@ struct SQLiteStoreTests {
         #expect(try await reader.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -2000)
     }
 
+    @Test("the writer checkpoints the WAL every 4000 pages (64 MiB), not SQLite's default 1000")
+    func checkpointThreshold() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        #expect(try await store.writerCheckpointPages() == 4000)
+    }
+
     @Test("a new store uses 16 KiB pages; a store made with 4 KiB pages keeps them and its jobs")
     func pageSize() async throws {
         let dir = try TemporaryDirectory()

@@ -13,6 +13,11 @@ extension SQLiteStore {
         try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0 }
     }
 
+    /// `PRAGMA wal_autocheckpoint` of the writer connection, in pages.
+    public func writerCheckpointPages() async throws -> Int {
+        try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 0 }
+    }
+
     /// Jobs of `destination` not yet delivered or dead-lettered.
     public func pendingCount(destination: String) async throws -> Int {
         try await jobCount(destination: destination, where: "state = 'pending'")

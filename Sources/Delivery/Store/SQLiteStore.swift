@@ -13,6 +13,9 @@ public final class SQLiteStore: DeliveryStore {
     /// The writer connection's page cache, in KiB.
     static let writerCacheKiB = 32768
 
+    /// WAL pages after which a commit copies the WAL back into the database file (SQLite's default: 1000).
+    static let walCheckpointPages = 4000
+
     let pool: DatabasePool
     let commits: GroupCommit
     /// Marks this process's claims; claims with another owner belong to a process that died.
@@ -41,6 +44,12 @@ public final class SQLiteStore: DeliveryStore {
                 // 2 MB cache no longer holds once the index outgrows it: every insert then reads its leaf
                 // back. Only the one writer connection gets the larger cache (make bench-store).
                 try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+                // A checkpoint runs inside the commit that crosses the threshold and writes each page the
+                // WAL holds once, however often it changed there. The same hot index pages change in every
+                // commit, so a longer WAL (64 MiB at 16 KiB pages) copies fewer pages per event: 6–8% less
+                // CPU per event for single events, batches and relay rounds alike (make bench-store, in
+                // alternating runs). A commit still flushes the WAL before it returns.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
             }
             try Self.migrator.migrate(pool)
         } catch {
