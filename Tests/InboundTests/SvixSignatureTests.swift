@@ -32,6 +32,30 @@ struct SvixSignatureTests {
         #expect(verifier.verify(id: "msg_2", timestamp: stamp, signatures: signature, body: payload, now: now) == .noMatch)
     }
 
+    @Test("one verifier checks many requests at once, each on its own: the keyed MAC is copied, not shared")
+    func concurrentRequests() async throws {
+        let other = "whsec_" + Data("another secret of the endpoint".utf8).base64EncodedString()
+        let verifier = try SvixSignature(secrets: [other, secret])
+        let now = Date()
+        let stamp = String(Int(now.timeIntervalSince1970))
+        let verdicts = try await withThrowingTaskGroup(of: (Int, SvixSignature.Failure?).self) { group in
+            for index in 0..<400 {
+                let payload = Array(#"{"n":\#(index)}"#.utf8)
+                // Every third request is signed for another body, so a MAC fed by two requests would show.
+                let signed = index % 3 == 0 ? Array(#"{"n":-1}"#.utf8) : payload
+                let signature = try SvixSignature.sign(secret: secret, id: "msg_\(index)", timestamp: stamp, body: signed)
+                group.addTask {
+                    (index, verifier.verify(id: "msg_\(index)", timestamp: stamp, signatures: signature, body: payload, now: now))
+                }
+            }
+            return try await group.reduce(into: [Int: SvixSignature.Failure?]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(verdicts.count == 400)
+        for (index, verdict) in verdicts {
+            #expect(verdict == (index % 3 == 0 ? .noMatch : nil), "request \(index)")
+        }
+    }
+
     @Test("any of several signatures, under any of several secrets, passes (rotation)")
     func rotation() throws {
         let other = "whsec_" + Data("another secret of the endpoint".utf8).base64EncodedString()

@@ -32,8 +32,14 @@ public struct SvixSignature: Sendable {
     /// How far the timestamp may be from now, either way.
     public static let tolerance: TimeInterval = 300
 
-    /// Decoded secrets (raw bytes: `SymmetricKey` is not `Sendable`).
-    private let keys: [Data]
+    /// One MAC per secret, already keyed: keying hashes the key into two blocks, and each request starts
+    /// from a copy instead. Copies share the keyed state until one is fed (swift-crypto's hash contexts
+    /// copy on write), so concurrent requests never touch each other's.
+    private let keyed: KeyedMACs
+
+    private struct KeyedMACs: @unchecked Sendable {
+        let macs: [HMAC<SHA256>]
+    }
 
     /// Reads secrets (`whsec_<base64>`); throws for one that does not decode.
     public init(secrets: [String]) throws(InvalidSecret) {
@@ -43,11 +49,11 @@ public struct SvixSignature: Sendable {
             guard let bytes = Data(base64Encoded: encoded), !bytes.isEmpty else { throw InvalidSecret() }
             keys.append(bytes)
         }
-        self.keys = keys
+        keyed = KeyedMACs(macs: keys.map { HMAC<SHA256>(key: SymmetricKey(data: $0)) })
     }
 
     /// `true` when at least one secret is configured.
-    public var isConfigured: Bool { !keys.isEmpty }
+    public var isConfigured: Bool { !keyed.macs.isEmpty }
 
     /// Checks one request; `nil` when it passes. Verification runs over the raw bytes, before any parsing.
     public func verify(
@@ -69,8 +75,8 @@ public struct SvixSignature: Sendable {
         guard !offered.isEmpty else { return .noMatch }
         // One MAC per secret over "{id}.{timestamp}." and the body, fed in turn rather than copied together.
         let prefix = Array("\(id).\(timestamp).".utf8)
-        for key in keys {
-            var mac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        for keyedMAC in keyed.macs {
+            var mac = keyedMAC
             mac.update(data: prefix)
             mac.update(data: body)
             let expected = mac.finalize()
