@@ -13,7 +13,13 @@ public final class CounterCache: Sendable {
 
     /// Adds `amount` to the counter with these `(name, value)` dimensions.
     public func increment(_ dimensions: [(String, String)], by amount: Int64 = 1) {
-        let key = dimensions.flatMap { [$0.0, $0.1] }
+        // One array, not `flatMap`'s one per pair: ingest counts several times per request.
+        var key: [String] = []
+        key.reserveCapacity(dimensions.count * 2)
+        for (name, value) in dimensions {
+            key.append(name)
+            key.append(value)
+        }
         let counter = counters.withLock { cache in
             if let known = cache[key] { return known }
             let made = Counter(label: label, dimensions: dimensions)
