@@ -152,6 +152,7 @@ let package = Package(
             name: "BridgeTests",
             dependencies: [
                 "bridge", "Delivery", "Outbound", "Inbound", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,7 +1,9 @@
-import Delivery
 import Foundation
+import GRDB
 import TestSupport
 import Testing
+
+@testable import Delivery
 
 /// The operator's CLI, driven through the built binary.
 @Suite("CLI", .serialized)
@@ -46,6 +48,21 @@ struct CLITests {
         #expect(result.output.contains("NOVU_API_KEY                set (sha256 6a8269f0)"))
         #expect(result.output.contains("mapping file: 3 rule(s), fallback seed"))
         expectNoSecrets(result.output + result.errors)
+    }
+
+    @Test("dlq and stats never change a store's schema: an older store is refused and left as it was")
+    func cliDoesNotMigrate() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file(SQLiteStore.fileName)
+        try SQLiteStore.migrator.migrate(DatabaseQueue(path: path), upTo: "v1")
+        for command in [["dlq", "list"], ["stats"]] {
+            let result = try await BridgeProcess.run(command + ["--data-dir", dir.path])
+            #expect(result.status != 0, "\(command)")
+            #expect((result.output + result.errors).contains("older schema"), "\(result.output)\(result.errors)")
+        }
+        let applied = try await DatabaseQueue(path: path).read { try SQLiteStore.migrator.appliedIdentifiers($0) }
+        #expect(applied == ["v1"])
     }
 
     static let badValues: [(variable: String, value: String)] = [

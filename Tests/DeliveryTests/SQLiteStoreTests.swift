@@ -48,6 +48,33 @@ struct SQLiteStoreTests {
         #expect(try await store.writerCheckpointPages() == 4000)
     }
 
+    @Test("opened without migrating (the CLI), a store of another schema is refused and left as it was")
+    func openWithoutMigrating() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func applied(_ path: String) throws -> [String] {
+            try DatabaseQueue(path: path).read { try SQLiteStore.migrator.appliedIdentifiers($0) }.sorted()
+        }
+        let older = dir.file("older.sqlite")
+        try SQLiteStore.migrator.migrate(DatabaseQueue(path: older), upTo: "v1")
+        #expect(throws: StoreError.self) { try SQLiteStore(path: older, migrate: false) }
+        #expect(try applied(older) == ["v1"])
+        #expect(throws: Never.self) { try SQLiteStore(path: older) }
+        #expect(try applied(older) == ["v1", "v2"])
+        #expect(throws: Never.self) { try SQLiteStore(path: older, migrate: false) }
+
+        let newer = dir.file("newer.sqlite")
+        var future = SQLiteStore.migrator
+        future.registerMigration("v99") { db in try db.execute(sql: "CREATE TABLE later(x)") }
+        try future.migrate(DatabaseQueue(path: newer))
+        do {
+            _ = try SQLiteStore(path: newer, migrate: false)
+            Issue.record("a store of a newer schema was opened")
+        } catch let error as StoreError {
+            #expect("\(error)".contains("newer bridge"))
+        }
+    }
+
     @Test("a new store uses 16 KiB pages; a store made with 4 KiB pages keeps them and its jobs")
     func pageSize() async throws {
         let dir = try TemporaryDirectory()

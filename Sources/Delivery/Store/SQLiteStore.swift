@@ -22,7 +22,11 @@ public final class SQLiteStore: DeliveryStore {
     let owner: String
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    ///
+    /// With `migrate: false` (the CLI, which may run beside a `serve` of another version) the schema is
+    /// never changed: a store this version's schema does not match exactly is refused. A newer `bridge dlq`
+    /// would otherwise change the tables under an older running serve.
+    public init(path: String, migrate: Bool = true) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -51,12 +55,31 @@ public final class SQLiteStore: DeliveryStore {
                 // alternating runs). A commit still flushes the WAL before it returns.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
             }
-            try Self.migrator.migrate(pool)
+            if migrate { try Self.migrator.migrate(pool) }
         } catch {
             throw StoreError("cannot open the store at \(path): \(error)")
         }
+        if !migrate { try Self.checkSchema(pool, path: path) }
         commits = GroupCommit(writer: pool)
         owner = UUID().uuidString
+    }
+
+    /// Throws unless the store's schema is exactly the one this version writes.
+    private static func checkSchema(_ pool: DatabasePool, path: String) throws {
+        let (complete, newer) = try pool.read { db in
+            (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db))
+        }
+        if newer {
+            throw StoreError(
+                "the store at \(path) was upgraded by a newer bridge: use that version's bridge to read it"
+            )
+        }
+        if !complete {
+            throw StoreError(
+                "the store at \(path) has an older schema: start this version's bridge serve on it once (it upgrades "
+                    + "the store), or use the bridge version that serves it"
+            )
+        }
     }
 
     /// Opens the store in `directory`, creating the directory if needed.

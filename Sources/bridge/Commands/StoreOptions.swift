@@ -11,13 +11,14 @@ struct StoreOptions: ParsableArguments {
         dataDir ?? ProcessInfo.processInfo.environment["BRIDGE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
     }
 
-    /// Opens the existing store; a missing one is an error, not a new empty store.
+    /// Opens the existing store; a missing one is an error, not a new empty store. Its schema is never
+    /// changed here: only `serve` upgrades a store.
     func open() throws -> SQLiteStore {
         let path = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("no store at \(path): set --data-dir or BRIDGE_DATA_DIR to the directory serve uses")
         }
-        return try SQLiteStore(path: path)
+        return try SQLiteStore(path: path, migrate: false)
     }
 }
 
