@@ -129,23 +129,25 @@ public struct NovuDestination: DeliveryDestination {
 
     private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptReport] {
         let request = NovuRequest.makeBulk(calls, configuration: configuration)
-        if request.body.count > Self.maxBodyBytes {
-            // Too big together; each alone may fit, so the next round sends them one by one.
-            return await withTaskGroup(of: (Int, AttemptReport).self) { group in
-                for (index, pair) in zip(jobs, calls).enumerated() {
-                    group.addTask { (index, await deliverSingle(pair.0, pair.1)) }
-                }
-                var reports = [AttemptReport?](repeating: nil, count: jobs.count)
-                for await (index, report) in group { reports[index] = report }
-                return reports.map { $0! }
-            }
-        }
+        // Too big together; each alone may fit.
+        if request.body.count > Self.maxBodyBytes { return await deliverEach(jobs, calls) }
         guard configuration.apiKey != nil else {
             logDryRun(request, job: jobs[0])
             return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
         }
         do {
             let response = try await client.execute(request)
+            if RetryPolicy.classify(status: response.status) == .permanent {
+                // Novu refuses the whole bulk request (400 "payload validation failed", 413, 422, …) when
+                // any one event is bad, and its answer does not say which. Judged together, one bad event
+                // would dead-letter every other user's trigger in the request: each goes alone instead,
+                // and gets its own verdict. Nothing was triggered, and the transaction ids dedupe anyway.
+                logger.warning(
+                    "Novu refused a bulk request as a whole; sending its events one by one",
+                    metadata: ["destination": "novu", "status": "\(response.status)", "events": "\(jobs.count)"]
+                )
+                return await deliverEach(jobs, calls)
+            }
             let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
             let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
             let pause = RateLimitHeaders.pause(response.headers, now: Date())
@@ -172,6 +174,18 @@ public struct NovuDestination: DeliveryDestination {
                     cancelled: error.cancelled
                 )
             }
+        }
+    }
+
+    /// Sends each job as a single request, concurrently, each judged on its own answer.
+    private func deliverEach(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptReport] {
+        await withTaskGroup(of: (Int, AttemptReport).self) { group in
+            for (index, pair) in zip(jobs, calls).enumerated() {
+                group.addTask { (index, await deliverSingle(pair.0, pair.1)) }
+            }
+            var reports = [AttemptReport?](repeating: nil, count: jobs.count)
+            for await (index, report) in group { reports[index] = report }
+            return reports.map { $0! }
         }
     }
 

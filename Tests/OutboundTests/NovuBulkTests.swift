@@ -1,0 +1,82 @@
+import Delivery
+import Foundation
+import Outbound
+import TestSupport
+import Testing
+
+@Suite("Novu bulk requests refused as a whole")
+struct NovuBulkTests {
+    /// Six users' triggers, queued at once; user 3's workflow payload is one Novu refuses.
+    static let events: [JSONValue] = (0..<6).map { index in
+        [
+            "type": "track", "event": "E", "messageId": .string("bulk-\(index)"), "userId": .string("user-\(index)"),
+            "properties": [
+                "environment": "development", "name": index == 3 ? "broken" : "wf",
+                "user": ["subscriberId": .string("user-\(index)")],
+            ],
+        ]
+    }
+
+    @Test("a 400 to a bulk request sends each event alone: only the bad one is dead-lettered")
+    func refusedBulkFallsBackToSingles() async throws {
+        var options = OutboundHarness.Options()
+        options.bulkThreshold = 5
+        // Novu's answer to a bulk request when any event's payload fails its workflow's schema: a 400 for
+        // the whole request, which does not say which event.
+        let harness = try await OutboundHarness(options: options) { request in
+            let events = request.path == "/v1/events/trigger/bulk" ? request.json["events"]?.arrayValue ?? [] : [request.json]
+            guard events.contains(where: { $0["name"] == "broken" }) else {
+                return request.path == "/v1/events/trigger/bulk"
+                    ? FakeResponse(
+                        status: 201,
+                        json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })]
+                    )
+                    : novuProcessed
+            }
+            return FakeResponse(status: 400, json: ["message": "Payload validation failed", "statusCode": 400])
+        }
+        defer { harness.stop() }
+        #expect(counts(try await harness.post(json: .array(Self.events)).json) == (6, 0, 0, 0))
+        try await harness.drained()
+        #expect(harness.novuRequests("/v1/events/trigger/bulk").count == 1)
+        let singles = harness.novuRequests("/v1/events/trigger")
+        #expect(singles.count == 6)
+        #expect(Set(singles.compactMap { $0.json["transactionId"]?.stringValue }) == Set((0..<6).map { "seg-bulk-\($0)" }))
+        #expect(try await harness.store.stateCounts() == ["delivered": 5, "dead": 1])
+        let dead = try await harness.store.deadLetters(DeadLetterFilter())
+        #expect(dead.map(\.user) == ["user-3"])
+        #expect(dead.first?.reason == "HTTP 400")
+    }
+
+    @Test("a retryable answer to a bulk request (503) keeps the events together for the next attempt")
+    func retryableBulkStaysBulk() async throws {
+        var options = OutboundHarness.Options()
+        options.bulkThreshold = 5
+        let answered = Locked(0)
+        let harness = try await OutboundHarness(options: options) { request in
+            guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
+            let first = answered.withLock { count in
+                count += 1
+                return count == 1
+            }
+            if first { return FakeResponse(status: 503, headers: ["retry-after": "1"]) }
+            let events = request.json["events"]?.arrayValue ?? []
+            return FakeResponse(
+                status: 201,
+                json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })]
+            )
+        }
+        defer { harness.stop() }
+        let events = Self.events.map { event -> JSONValue in
+            guard case .object(var fields) = event, case .object(var properties) = fields["properties"] else { return event }
+            properties["name"] = "wf"
+            fields["properties"] = .object(properties)
+            return .object(fields)
+        }
+        #expect(counts(try await harness.post(json: .array(events)).json) == (6, 0, 0, 0))
+        try await harness.drained()
+        #expect(harness.novuRequests("/v1/events/trigger").isEmpty)
+        #expect(harness.novuRequests("/v1/events/trigger/bulk").count == 2)
+        #expect(try await harness.store.stateCounts() == ["delivered": 6])
+    }
+}
