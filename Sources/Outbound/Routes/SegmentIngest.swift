@@ -136,6 +136,15 @@ public struct SegmentIngest: Sendable {
             let event = SegmentEvent(json: fields)
             let type = Self.typeLabel(event.type)
             tally.add("received", type: type)
+            if let refusal = Self.refusal(of: event.type, on: route) {
+                tally.add("rejected", type: type)
+                if single { return .error(400, "InvalidEventPayload", refusal) }
+                rejectedTotal += 1
+                if rejected.count < Self.listedRejections {
+                    rejected.append(["index": .int(Int64(index)), "error": .string(refusal)])
+                }
+                continue
+            }
             if event.libraryName == configuration.libraryName {
                 ignored += 1
                 tally.add("ignored", type: type, reason: "loop guard")
@@ -229,20 +238,6 @@ public struct SegmentIngest: Sendable {
 
     /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end;
     /// ignored events also to `bridge_events_ignored_total`, by reason.
-    /// The most rejections an answer lists (with `rejectedTotal` when there were more): an 8 KB gzip body of
-    /// 4 million non-objects was answered with 230 MB of rejections.
-    static let listedRejections = 100
-
-    /// The Segment event types, as metric labels; any other `type` a client sends counts as `unknown`.
-    /// The label comes from the request, and each distinct value was a series of its own: a client
-    /// could grow /metrics, and the process's memory, without bound.
-    static let labelledTypes: Set<String> = ["track", "identify", "group", "alias", "page", "screen", "delete"]
-
-    static func typeLabel(_ type: String?) -> String {
-        guard let type, labelledTypes.contains(type) else { return "unknown" }
-        return type
-    }
-
     private struct Tally {
         private struct Key: Hashable {
             var outcome: String

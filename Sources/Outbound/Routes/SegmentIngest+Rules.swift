@@ -1,0 +1,36 @@
+/// What the segment port takes on which route, and how it labels what it counts.
+extension SegmentIngest {
+    /// Why an event of `type` is refused on `route`, if it is.
+    ///
+    /// `/v1/<type>` takes events of that type only (DESIGN §3), as Segment's own API does. And no `/v1/*`
+    /// route takes `delete`: those routes are authenticated by a write key, which ships inside every
+    /// browser and app that uses it, so anyone could have deleted any Novu subscriber. Segment's tracking
+    /// API has no `delete` either; deletions come from the Webhooks destination, on `/` and `/segment`.
+    static func refusal(of type: String?, on route: Route) -> String? {
+        switch route {
+        case .webhook:
+            return nil
+        case .single(let routeType):
+            guard let type, type != routeType else { return nil }
+            return "type is \(type), but /v1/\(routeType) takes \(routeType) events"
+        case .batch:
+            guard type == "delete" else { return nil }
+            return "type delete is not taken on /v1/*: a write key is public; deletions come from the Segment "
+                + "Webhooks destination (POST /)"
+        }
+    }
+
+    /// The most rejections an answer lists (with `rejectedTotal` when there were more): an 8 KB gzip body of
+    /// 4 million non-objects was answered with 230 MB of rejections.
+    static let listedRejections = 100
+
+    /// The Segment event types, as metric labels; any other `type` a client sends counts as `unknown`.
+    /// The label comes from the request, and each distinct value was a series of its own: a client
+    /// could grow /metrics, and the process's memory, without bound.
+    static let labelledTypes: Set<String> = ["track", "identify", "group", "alias", "page", "screen", "delete"]
+
+    static func typeLabel(_ type: String?) -> String {
+        guard let type, labelledTypes.contains(type) else { return "unknown" }
+        return type
+    }
+}
