@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
             for problem in loaded.problems { logger.critical("configuration problem", metadata: ["problem": "\(problem)"]) }
             throw ExitCode(78)  // EX_CONFIG
         }
+        // The store holds raw events (emails, phone numbers, traits) and the requests that failed: every
+        // file and directory serve makes is its user's alone. An existing data directory keeps its mode.
+        umask(0o077)
         let lock = DataDirectoryLockHolder(directory: configuration.dataDir)
         do {
             try lock.acquire()

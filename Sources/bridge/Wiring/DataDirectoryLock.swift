@@ -19,9 +19,15 @@ struct DataDirectoryLock: Sendable {
     }
 
     init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         let path = (directory as NSString).appendingPathComponent("bridge.lock")
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Readable by no one else: `flock` needs only a descriptor, so any user who could open the file
+        // could hold the lock and keep every serve from starting.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             throw Busy(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
