@@ -50,17 +50,23 @@ struct DeadLetters: AsyncParsableCommand {
                 return
             }
             let letter = detail.letter
-            print("dead letter \(letter.id): \(letter.destination) \(letter.kind) for \(letter.user.isEmpty ? "(no user)" : letter.user)")
-            print("reason: \(letter.reason)   status: \(letter.status.map(String.init) ?? "-")   attempts: \(letter.attempts)")
-            print("\nevent:\n\(detail.event ?? "(none)")")
-            print("\npayload:\n\(detail.payload)")
+            // Users, reasons, events and answers come from outside: printed as they are, an escape sequence
+            // in a userId would run in the operator's terminal.
+            let shown = { (text: String) in CLIOutput.printable(text, keepLines: true) }
+            let user = letter.user.isEmpty ? "(no user)" : CLIOutput.printable(letter.user)
+            print("dead letter \(letter.id): \(letter.destination) \(letter.kind) for \(user)")
+            print(
+                "reason: \(CLIOutput.printable(letter.reason))   status: \(letter.status.map(String.init) ?? "-")   "
+                    + "attempts: \(letter.attempts)"
+            )
+            print("\nevent:\n\(shown(detail.event ?? "(none)"))")
+            print("\npayload:\n\(shown(detail.payload))")
             for (index, attempt) in detail.attempts.enumerated() {
-                print(
-                    "\nattempt \(index + 1) at \(CLIOutput.time(attempt.at)): \(attempt.status.map { "HTTP \($0)" } ?? "no answer") — \(attempt.reason)"
-                )
-                if let key = attempt.attemptKey { print("Idempotency-Key: \(key)") }
-                if let request = attempt.request { print("request:\n\(request)") }
-                if let response = attempt.response, !response.isEmpty { print("response:\n\(response)") }
+                let answer = attempt.status.map { "HTTP \($0)" } ?? "no answer"
+                print("\nattempt \(index + 1) at \(CLIOutput.time(attempt.at)): \(answer) — \(CLIOutput.printable(attempt.reason))")
+                if let key = attempt.attemptKey { print("Idempotency-Key: \(CLIOutput.printable(key))") }
+                if let request = attempt.request { print("request:\n\(shown(request))") }
+                if let response = attempt.response, !response.isEmpty { print("response:\n\(shown(response))") }
             }
         }
     }
@@ -104,7 +110,27 @@ struct DeadLetters: AsyncParsableCommand {
 
 /// How the CLI prints: aligned tables, ISO times, pretty JSON.
 enum CLIOutput {
+    /// `text` with every control character, and every character that reorders text on screen, written as
+    /// `\u{…}`: C0 and C1 controls (ESC starts terminal sequences), DEL, and the bidirectional overrides.
+    /// With `keepLines`, newlines and tabs stay.
+    static func printable(_ text: String, keepLines: Bool = false) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            let kept = keepLines && (scalar == "\n" || scalar == "\t")
+            let control = value < 0x20 || (0x7F...0x9F).contains(value)
+            let reordering = (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+            if (control || reordering) && !kept {
+                out.append(contentsOf: "\\u{\(String(value, radix: 16))}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
     static func table(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map { printable($0) } }
         guard let header = rows.first else { return "" }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
