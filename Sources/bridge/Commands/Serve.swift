@@ -55,7 +55,25 @@ struct Serve: AsyncParsableCommand {
                 "environment": "\(configuration.environment)",
             ]
         )
+        for (routes, variable) in Self.openRoutes(configuration) {
+            logger.warning(
+                "\(routes) accept requests from anyone: set \(variable) when the port can be reached by others",
+                metadata: ["variable": "\(variable)"]
+            )
+        }
         try await bridge.run()
         logger.notice("stopped")
+    }
+
+    /// The routes no credential guards, with the variable that would: an operator who set one often
+    /// believes the other routes are guarded too.
+    static func openRoutes(_ configuration: BridgeConfiguration) -> [(routes: String, variable: String)] {
+        var open: [(String, String)] = []
+        if configuration.segmentSharedSecret == nil { open.append(("POST / and /segment", "SEGMENT_SHARED_SECRET")) }
+        if configuration.writeKeys.isEmpty { open.append(("POST /v1/*", "BRIDGE_WRITE_KEYS")) }
+        if configuration.acceptUnsigned && configuration.novuWebhookSecrets.isEmpty {
+            open.append(("POST /webhooks/novu (BRIDGE_ACCEPT_UNSIGNED=1)", "NOVU_WEBHOOK_SECRET"))
+        }
+        return open
     }
 }
