@@ -1,0 +1,81 @@
+import Delivery
+import Foundation
+import Outbound
+import TestSupport
+import Testing
+
+@Suite("Novu request bodies against Novu's schema, and the 512 KB limit")
+struct NovuRequestShapeTests {
+    /// Fails the test for a required field of `schema` missing from `body`, or a field the schema does not have.
+    func expectMatches(_ body: JSONValue, schema name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let schema = try #require(try Shared.novuOpenAPI()["components"]?["schemas"]?[name], sourceLocation: sourceLocation)
+        let known = Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? [])
+        let fields = Set(body.objectValue?.keys.map { $0 } ?? [])
+        #expect(!known.isEmpty, "\(name) has no properties", sourceLocation: sourceLocation)
+        #expect(fields.subtracting(known).isEmpty, "not in \(name): \(fields.subtracting(known))", sourceLocation: sourceLocation)
+        for required in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            #expect(fields.contains(required), "\(name) requires \(required)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static func track(_ messageId: String, user: String, extra: String = "") -> JSONValue {
+        [
+            "type": "track", "event": "E", "messageId": .string(messageId), "userId": .string(user),
+            "properties": [
+                "environment": "development", "name": "wf", "extra": .string(extra),
+                "user": ["subscriberId": .string(user), "firstName": "Ada", "email": "ada@example.com"],
+            ],
+        ]
+    }
+
+    @Test("a trigger, a bulk trigger and a topic subscription carry only fields Novu's schema has, and its required ones")
+    func shapes() async throws {
+        var options = OutboundHarness.Options()
+        options.bulkThreshold = 2
+        let harness = try await OutboundHarness(options: options) { request in
+            guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
+            let events = request.json["events"]?.arrayValue ?? []
+            return FakeResponse(status: 201, json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })])
+        }
+        defer { harness.stop() }
+        #expect(try await harness.post(json: Self.track("shape-1", user: "u1")).status == 200)
+        try await harness.drained()
+        #expect(try await harness.post(json: [Self.track("shape-2", user: "u2"), Self.track("shape-3", user: "u3")]).status == 200)
+        try await harness.drained()
+        let group: JSONValue = ["type": "group", "groupId": "acme", "userId": "u1", "messageId": "shape-4"]
+        #expect(try await harness.post(json: group).status == 200)
+        try await harness.drained()
+
+        let single = try #require(harness.novuRequests("/v1/events/trigger").first)
+        try expectMatches(single.json, schema: "TriggerEventRequestDto")
+        let bulk = try #require(harness.novuRequests("/v1/events/trigger/bulk").first)
+        try expectMatches(bulk.json, schema: "BulkTriggerEventDto")
+        #expect(bulk.json["events"]?.arrayValue?.count == 2)
+        for event in bulk.json["events"]?.arrayValue ?? [] { try expectMatches(event, schema: "TriggerEventRequestDto") }
+        let topic = try #require(harness.novuRequests("/v2/topics/acme/subscriptions").first)
+        try expectMatches(topic.json, schema: "CreateTopicSubscriptionsRequestDto")
+    }
+
+    @Test("a trigger over 512 KB is dead-lettered unsent; a bulk over 512 KB goes out as singles")
+    func bodyLimit() async throws {
+        var options = OutboundHarness.Options()
+        options.bulkThreshold = 2
+        let harness = try await OutboundHarness(options: options)
+        defer { harness.stop() }
+        let huge = String(repeating: "x", count: 600 * 1024)
+        #expect(try await harness.post(json: Self.track("big-1", user: "u1", extra: huge)).status == 200)
+        try await harness.drained()
+        #expect(harness.novu.requests.isEmpty)
+        let dead = try await harness.store.deadLetters(DeadLetterFilter())
+        #expect(dead.map(\.reason) == ["request body over 512 KB"])
+
+        // Three events of 200 KB: together over the limit, each alone under it.
+        let large = String(repeating: "y", count: 200 * 1024)
+        let events: [JSONValue] = (2...4).map { Self.track("big-\($0)", user: "u\($0)", extra: large) }
+        #expect(try await harness.post(json: .array(events)).status == 200)
+        try await harness.drained()
+        #expect(harness.novuRequests("/v1/events/trigger/bulk").isEmpty)
+        #expect(harness.novuRequests("/v1/events/trigger").count == 3)
+        #expect(try await harness.store.stateCounts() == ["delivered": 3, "dead": 1])
+    }
+}
