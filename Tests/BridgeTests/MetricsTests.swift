@@ -1,0 +1,75 @@
+import Delivery
+import Foundation
+import TestSupport
+import Testing
+
+/// The series DESIGN §7 names, scraped from the running binary.
+@Suite("metrics", .serialized)
+struct MetricsTests {
+    @Test("deliveries by outcome (delivered, retried, dead_lettered, dry_run), queue gauges, request durations")
+    func designSeries() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let failedOnce = Locked(false)
+        let novu = try await FakeServer.start { request in
+            switch request.json["transactionId"]?.stringValue {
+            case "seg-m-retry":
+                let first = failedOnce.withLock { failed in
+                    defer { failed = true }
+                    return !failed
+                }
+                return first ? FakeResponse(status: 503) : novuProcessed
+            case "seg-m-dead":
+                return FakeResponse(status: 422, json: ["message": "workflow payload is invalid"])
+            default:
+                return novuProcessed
+            }
+        }
+        defer { novu.stop() }
+        // Novu is reachable; Segment runs dry (no SEGMENT_WRITE_KEY), so feedback settles as dry_run.
+        let bridge = try BridgeProcess(
+            dataDir: dir.path,
+            environment: ["NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1"]
+        )
+        let segment = try await bridge.port("segment")
+        let novuPort = try await bridge.port("novu")
+        let client = CurlHTTPClient(threads: 1)
+        for id in ["m-ok", "m-retry", "m-dead"] {
+            #expect(try await SegmentPort.post(segment, SegmentPort.trigger(id, user: id), client: client) == 200)
+        }
+        let webhook = try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
+                headers: [("Content-Type", "application/json")],
+                body: try Shared.fixture("novu-message-delivered-email.json")
+            )
+        )
+        #expect(webhook.status == 200)
+
+        let series = [
+            #"bridge_deliveries_total{destination="novu",outcome="delivered"}"#,
+            #"bridge_deliveries_total{destination="novu",outcome="retried"}"#,
+            #"bridge_deliveries_total{destination="novu",outcome="dead_lettered"}"#,
+            #"bridge_deliveries_total{destination="segment",outcome="dry_run"}"#,
+            #"bridge_queue_depth{destination="novu"}"#,
+            #"bridge_queue_oldest_age_seconds{destination="segment"}"#,
+        ]
+        let scraped = Locked([String: Double]())
+        // The queue gauges are sampled every 5 s; the retry waits about a second of backoff.
+        try await waitUntil("every series is there", timeout: .seconds(30)) {
+            let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(segment)/metrics"))
+            let samples = try PrometheusText.parse(String(decoding: scrape.body, as: UTF8.self))
+            scraped.withLock { $0 = samples }
+            return series.allSatisfy { samples[$0] != nil }
+                && (samples[#"bridge_deliveries_total{destination="novu",outcome="delivered"}"#] ?? 0) >= 2
+        }
+        let samples = scraped.value
+        #expect(samples[#"bridge_deliveries_total{destination="novu",outcome="retried"}"#] == 1)
+        #expect(samples[#"bridge_deliveries_total{destination="novu",outcome="dead_lettered"}"#] == 1)
+        #expect(samples[#"bridge_deliveries_total{destination="segment",outcome="dry_run"}"#] == 1)
+        #expect(samples.keys.contains { $0.hasPrefix("bridge_http_request_duration_seconds") && $0.contains(#"port="segment""#) })
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+    }
+}
