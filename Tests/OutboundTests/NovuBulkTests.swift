@@ -48,6 +48,34 @@ struct NovuBulkTests {
         #expect(dead.first?.reason == "HTTP 400")
     }
 
+    @Test("a bulk request costs 100 of Novu's rate-limit tokens whatever its size; a single costs 1")
+    func cost() throws {
+        let destination = NovuDestination(
+            configuration: .init(apiKey: "k"),
+            client: CurlHTTPClient(threads: 1),
+            logger: quietLogger("bulk-cost")
+        )
+        func jobs(_ count: Int) -> [ClaimedJob] {
+            (0..<count).map { index in
+                ClaimedJob(
+                    id: Int64(index),
+                    destination: "novu",
+                    orderingKey: "u\(index)",
+                    kind: "trigger",
+                    payload: Data(),
+                    attempts: 0,
+                    createdAt: Date(),
+                    firstAttemptAt: nil,
+                    lastStatus: nil,
+                    lastAttemptKey: nil
+                )
+            }
+        }
+        #expect(destination.cost(of: jobs(1)) == 1)
+        #expect(destination.cost(of: jobs(2)) == 100)
+        #expect(destination.cost(of: jobs(100)) == 100)
+    }
+
     @Test("a retryable answer to a bulk request (503) keeps the events together for the next attempt")
     func retryableBulkStaysBulk() async throws {
         var options = OutboundHarness.Options()
