@@ -33,14 +33,22 @@ struct NovuBulkTests {
                     )
                     : novuProcessed
             }
-            return FakeResponse(status: 400, json: ["message": "Payload validation failed", "statusCode": 400])
+            // The refusal also says the rate limit is spent for a second: the singles must wait for it.
+            var refusal = FakeResponse(status: 400, json: ["message": "Payload validation failed", "statusCode": 400])
+            refusal.headers.merge(["ratelimit-remaining": "0", "ratelimit-reset": "1"]) { $1 }
+            return refusal
         }
         defer { harness.stop() }
         #expect(counts(try await harness.post(json: .array(Self.events)).json) == (6, 0, 0, 0))
         try await harness.drained()
-        #expect(harness.novuRequests("/v1/events/trigger/bulk").count == 1)
+        let bulk = harness.novuRequests("/v1/events/trigger/bulk")
+        #expect(bulk.count == 1)
         let singles = harness.novuRequests("/v1/events/trigger")
         #expect(singles.count == 6)
+        // They went through the lane, which kept to the pause the refusal asked for.
+        if let refused = bulk.first?.at, let first = singles.map(\.at).min() {
+            #expect(first - refused >= .milliseconds(900), "the singles went \(first - refused) after the refusal")
+        }
         #expect(Set(singles.compactMap { $0.json["transactionId"]?.stringValue }) == Set((0..<6).map { "seg-bulk-\($0)" }))
         #expect(try await harness.store.stateCounts() == ["delivered": 5, "dead": 1])
         let dead = try await harness.store.deadLetters(DeadLetterFilter())
@@ -76,6 +84,34 @@ struct NovuBulkTests {
         #expect(destination.cost(of: jobs(100)) == 100)
     }
 
+    @Test("a trigger last refused with a permanent answer (a refused bulk, a replayed dead letter) is planned alone")
+    func refusedTriggersGoAlone() {
+        var configuration = NovuDestination.Configuration(apiKey: "k")
+        configuration.bulkThreshold = 5
+        let destination = NovuDestination(configuration: configuration, client: CurlHTTPClient(threads: 1), logger: quietLogger("plan"))
+        let jobs = (0..<100).map { index in
+            ClaimedJob(
+                id: Int64(index),
+                destination: "novu",
+                orderingKey: "u\(index)",
+                kind: "trigger",
+                payload: Data(),
+                attempts: index < 3 ? 1 : 0,
+                createdAt: Date(),
+                firstAttemptAt: nil,
+                lastStatus: [400, 503, 429][safe: index],
+                lastAttemptKey: nil
+            )
+        }
+        let units = destination.plan(jobs)
+        // Job 0 (400) alone; 1 (503) and 2 (429) may share a bulk request with the 97 never tried.
+        #expect(units.filter { $0.count == 1 }.map { $0[0].id } == [0])
+        #expect(units.filter { $0.count > 1 }.map(\.count) == [99])
+        let (requests, waiting) = destination.plan(jobs, gathering: true)
+        #expect(requests.filter { $0.count == 1 }.map { $0[0].id } == [0])
+        #expect(waiting.count == 99)
+    }
+
     @Test("a retryable answer to a bulk request (503) keeps the events together for the next attempt")
     func retryableBulkStaysBulk() async throws {
         var options = OutboundHarness.Options()
@@ -107,4 +143,8 @@ struct NovuBulkTests {
         #expect(harness.novuRequests("/v1/events/trigger/bulk").count == 2)
         #expect(try await harness.store.stateCounts() == ["delivered": 6])
     }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -40,10 +40,19 @@ public struct NovuDestination: DeliveryDestination {
         self.logger = logger
     }
 
+    /// Whether `job` may go out in a bulk request: a trigger whose last answer was not a permanent refusal.
+    /// A bulk request refused as a whole says nothing of which event was wrong, so its events are sent
+    /// alone afterwards, each judged on its own answer; so is a replayed dead letter.
+    static func isBulkable(_ job: ClaimedJob) -> Bool {
+        guard job.kind == NovuCall.Operation.trigger.rawValue else { return false }
+        guard let status = job.lastStatus else { return true }
+        return RetryPolicy.classify(status: status) != .permanent
+    }
+
     public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
         let threshold = min(max(configuration.bulkThreshold, 2), Self.bulkLimit)
-        let triggers = jobs.filter { $0.kind == NovuCall.Operation.trigger.rawValue }
-        var units = jobs.filter { $0.kind != NovuCall.Operation.trigger.rawValue }.map { [$0] }
+        let triggers = jobs.filter(Self.isBulkable)
+        var units = jobs.filter { !Self.isBulkable($0) }.map { [$0] }
         var index = 0
         while index < triggers.count {
             let chunk = Array(triggers[index..<min(index + Self.bulkLimit, triggers.count)])
@@ -55,11 +64,10 @@ public struct NovuDestination: DeliveryDestination {
 
     /// While gathering, triggers that would not fill a bulk request wait for more.
     public func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
-        let isTrigger = { (job: ClaimedJob) in job.kind == NovuCall.Operation.trigger.rawValue }
-        let partial = jobs.count(where: isTrigger) % Self.bulkLimit
+        let partial = jobs.count(where: Self.isBulkable) % Self.bulkLimit
         guard gathering, partial > 0 else { return (plan(jobs), []) }
         // The newest triggers wait: the held ones come first in `jobs` and fill the full batches.
-        let waiting = Array(jobs.filter(isTrigger).suffix(partial))
+        let waiting = Array(jobs.filter(Self.isBulkable).suffix(partial))
         let waitingIds = Set(waiting.map(\.id))
         return (plan(jobs.filter { !waitingIds.contains($0.id) }), waiting)
     }
@@ -137,20 +145,32 @@ public struct NovuDestination: DeliveryDestination {
         }
         do {
             let response = try await client.execute(request)
-            if RetryPolicy.classify(status: response.status) == .permanent {
-                // Novu refuses the whole bulk request (400 "payload validation failed", 413, 422, …) when
-                // any one event is bad, and its answer does not say which. Judged together, one bad event
-                // would dead-letter every other user's trigger in the request: each goes alone instead,
-                // and gets its own verdict. Nothing was triggered, and the transaction ids dedupe anyway.
-                logger.warning(
-                    "Novu refused a bulk request as a whole; sending its events one by one",
-                    metadata: ["destination": "novu", "status": "\(response.status)", "events": "\(jobs.count)"]
-                )
-                return await deliverEach(jobs, calls)
-            }
-            let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
             let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
             let pause = RateLimitHeaders.pause(response.headers, now: Date())
+            if RetryPolicy.classify(status: response.status) == .permanent {
+                // Novu refuses a bulk request as a whole (400 when any event's payload does not match its
+                // workflow's schema, 413, 422, …) and does not say which event. Judged together, one bad
+                // event would dead-letter every other user's trigger in it. Each is retried instead, and
+                // `isBulkable` sends it alone: through the lane, so the rate ceiling and the concurrency
+                // count it, and judged on its own answer. Nothing was triggered; the ids dedupe anyway.
+                logger.warning(
+                    "Novu refused a bulk request as a whole; its events go one by one",
+                    metadata: ["destination": "novu", "status": "\(response.status)", "events": "\(jobs.count)"]
+                )
+                let excerpt = responseExcerpt(response.body)
+                return calls.map { call in
+                    AttemptReport(
+                        disposition: .retry,
+                        status: response.status,
+                        reason: "bulk request refused (HTTP \(response.status)); each event goes alone",
+                        response: excerpt,
+                        retryAfter: retryAfter,
+                        request: NovuRequest.redacted(request, part: call.body, of: calls.count),
+                        pauseUntil: pause
+                    )
+                }
+            }
+            let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
             let failed = verdicts.contains { $0.disposition != .success }
             let excerpt = failed ? responseExcerpt(response.body) : nil
             return zip(verdicts, calls).map { verdict, call in
