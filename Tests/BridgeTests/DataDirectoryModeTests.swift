@@ -18,15 +18,9 @@ struct DataDirectoryModeTests {
         let data = dir.file("data/nested")
         let bridge = try BridgeProcess(dataDir: data)
         let segment = try await bridge.port("segment")
-        let answer = try await CurlHTTPClient(threads: 1).execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(segment)/",
-                headers: [("Content-Type", "application/json")],
-                body: try Shared.fixture("segment-seed-track.json")
-            )
-        )
-        #expect(answer.status == 200)
+        let event = try JSONValue.parse(try Shared.fixture("segment-seed-track.json"))
+        let status = try await SegmentPort.post(segment, event, client: CurlHTTPClient(threads: 1))
+        #expect(status == 200)
         #expect(try mode(dir.file("data")) == 0o700)
         #expect(try mode(data) == 0o700)
         for file in ["bridge.lock", SQLiteStore.fileName, SQLiteStore.fileName + "-wal", SQLiteStore.fileName + "-shm"] {

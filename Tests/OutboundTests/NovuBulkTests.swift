@@ -56,6 +56,24 @@ struct NovuBulkTests {
         #expect(dead.first?.reason == "HTTP 400")
     }
 
+    /// `count` claimed triggers of distinct users; `lastStatus` gives each one's last answer.
+    static func triggers(_ count: Int, lastStatus: (Int) -> Int? = { _ in nil }) -> [ClaimedJob] {
+        (0..<count).map { index in
+            ClaimedJob(
+                id: Int64(index),
+                destination: "novu",
+                orderingKey: "u\(index)",
+                kind: "trigger",
+                payload: Data(),
+                attempts: lastStatus(index) == nil ? 0 : 1,
+                createdAt: Date(),
+                firstAttemptAt: nil,
+                lastStatus: lastStatus(index),
+                lastAttemptKey: nil
+            )
+        }
+    }
+
     @Test("a bulk request costs 100 of Novu's rate-limit tokens whatever its size; a single costs 1")
     func cost() throws {
         let destination = NovuDestination(
@@ -63,25 +81,9 @@ struct NovuBulkTests {
             client: CurlHTTPClient(threads: 1),
             logger: quietLogger("bulk-cost")
         )
-        func jobs(_ count: Int) -> [ClaimedJob] {
-            (0..<count).map { index in
-                ClaimedJob(
-                    id: Int64(index),
-                    destination: "novu",
-                    orderingKey: "u\(index)",
-                    kind: "trigger",
-                    payload: Data(),
-                    attempts: 0,
-                    createdAt: Date(),
-                    firstAttemptAt: nil,
-                    lastStatus: nil,
-                    lastAttemptKey: nil
-                )
-            }
-        }
-        #expect(destination.cost(of: jobs(1)) == 1)
-        #expect(destination.cost(of: jobs(2)) == 100)
-        #expect(destination.cost(of: jobs(100)) == 100)
+        #expect(destination.cost(of: Self.triggers(1)) == 1)
+        #expect(destination.cost(of: Self.triggers(2)) == 100)
+        #expect(destination.cost(of: Self.triggers(100)) == 100)
     }
 
     @Test("a trigger last refused with a permanent answer (a refused bulk, a replayed dead letter) is planned alone")
@@ -89,20 +91,8 @@ struct NovuBulkTests {
         var configuration = NovuDestination.Configuration(apiKey: "k")
         configuration.bulkThreshold = 5
         let destination = NovuDestination(configuration: configuration, client: CurlHTTPClient(threads: 1), logger: quietLogger("plan"))
-        let jobs = (0..<100).map { index in
-            ClaimedJob(
-                id: Int64(index),
-                destination: "novu",
-                orderingKey: "u\(index)",
-                kind: "trigger",
-                payload: Data(),
-                attempts: index < 3 ? 1 : 0,
-                createdAt: Date(),
-                firstAttemptAt: nil,
-                lastStatus: [400, 503, 429][safe: index],
-                lastAttemptKey: nil
-            )
-        }
+        // Job 0 was refused with a 400, 1 with a 503, 2 with a 429; the rest were never tried.
+        let jobs = Self.triggers(100) { [400, 503, 429][safe: $0] }
         let units = destination.plan(jobs)
         // Job 0 (400) alone; 1 (503) and 2 (429) may share a bulk request with the 97 never tried.
         #expect(units.filter { $0.count == 1 }.map { $0[0].id } == [0])
