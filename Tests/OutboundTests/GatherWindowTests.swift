@@ -25,7 +25,7 @@ struct GatherWindowTests {
         return try await OutboundHarness(options: options) { request in
             guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
             let events = request.json["events"]?.arrayValue ?? []
-            return FakeResponse(status: 201, json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })])
+            return novuBulkProcessed(events.count)
         }
     }
 

@@ -27,10 +27,7 @@ struct NovuBulkTests {
             let events = request.path == "/v1/events/trigger/bulk" ? request.json["events"]?.arrayValue ?? [] : [request.json]
             guard events.contains(where: { $0["name"] == "broken" }) else {
                 return request.path == "/v1/events/trigger/bulk"
-                    ? FakeResponse(
-                        status: 201,
-                        json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })]
-                    )
+                    ? novuBulkProcessed(events.count)
                     : novuProcessed
             }
             // The refusal also says the rate limit is spent for a second: the singles must wait for it.
@@ -115,10 +112,7 @@ struct NovuBulkTests {
             }
             if first { return FakeResponse(status: 503, headers: ["retry-after": "1"]) }
             let events = request.json["events"]?.arrayValue ?? []
-            return FakeResponse(
-                status: 201,
-                json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })]
-            )
+            return novuBulkProcessed(events.count)
         }
         defer { harness.stop() }
         let events = Self.events.map { event -> JSONValue in

@@ -35,7 +35,7 @@ struct NovuRequestShapeTests {
         let harness = try await OutboundHarness(options: options) { request in
             guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
             let events = request.json["events"]?.arrayValue ?? []
-            return FakeResponse(status: 201, json: ["data": .array(events.map { _ in ["acknowledged": true, "status": "processed"] })])
+            return novuBulkProcessed(events.count)
         }
         defer { harness.stop() }
         #expect(try await harness.post(json: Self.track("shape-1", user: "u1")).status == 200)

@@ -59,6 +59,11 @@ public let novuProcessed = FakeResponse(
     json: ["data": ["acknowledged": true, "status": "processed"]]
 )
 
+/// Novu's answer to a bulk trigger of `count` events, every one processed.
+public func novuBulkProcessed(_ count: Int) -> FakeResponse {
+    FakeResponse(status: 201, json: ["data": .array((0..<count).map { _ in ["acknowledged": true, "status": "processed"] })])
+}
+
 /// A value shared between tasks in a test (a class, so closures can capture it).
 public final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
