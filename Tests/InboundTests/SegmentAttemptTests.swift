@@ -40,4 +40,39 @@ struct SegmentAttemptTests {
         let alone = await destination.deliver([job(9)])
         #expect(alone[0].request?.contains("{\"batch\":[") == true)
     }
+
+    @Test("a batch refused as a whole (400) is retried, and its events then go alone; an event refused alone is dead")
+    func refusedBatchSplits() async throws {
+        let segment = try await FakeServer.start { request in
+            // Segment refuses the batch holding the bad event, and the bad event alone.
+            FakeResponse(status: String(decoding: request.body, as: UTF8.self).contains("\"m-2\"") ? 400 : 200)
+        }
+        defer { segment.stop() }
+        let destination = SegmentDestination(
+            configuration: .init(writeKey: "wk", baseURL: segment.baseURL),
+            client: CurlHTTPClient(threads: 1),
+            logger: quietLogger()
+        )
+        let jobs = (1...3).map(job)
+        #expect(destination.plan(jobs).map { $0.map(\.id) } == [[1, 2, 3]])
+        let reports = await destination.deliver(jobs)
+        #expect(reports.map(\.disposition) == [.retry, .retry, .retry])
+        #expect(reports.map(\.status) == [400, 400, 400])
+
+        // Claimed again with that answer as their last: each goes alone, and only the bad one is refused.
+        let retried = jobs.map { job -> ClaimedJob in
+            var job = job
+            job.lastStatus = 400
+            return job
+        }
+        let units = destination.plan(retried)
+        #expect(units.map { $0.map(\.id) } == [[1], [2], [3]])
+        var dispositions: [Int64: DeliveryDisposition] = [:]
+        for unit in units { dispositions[unit[0].id] = await destination.deliver(unit)[0].disposition }
+        #expect(dispositions == [1: .success, 2: .permanent, 3: .success])
+        // A retryable answer (503) leaves events batchable.
+        var busy = jobs
+        for index in busy.indices { busy[index].lastStatus = 503 }
+        #expect(destination.plan(busy).map { $0.map(\.id) } == [[1, 2, 3]])
+    }
 }

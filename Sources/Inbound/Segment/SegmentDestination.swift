@@ -38,11 +38,15 @@ public struct SegmentDestination: DeliveryDestination {
 
     public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
         // Events without a user (a replayed "no subscriber" dead letter) go alone and are refused in
-        // `deliver`: Segment would answer 200 and drop them.
-        let sendable = jobs.filter { !$0.orderingKey.isEmpty }
+        // `deliver`: Segment would answer 200 and drop them. So do events whose last answer was a
+        // permanent refusal (see `deliver`): a batch refused as a whole does not say which event it was.
+        let batchable = { (job: ClaimedJob) in
+            !job.orderingKey.isEmpty && job.lastStatus.map { RetryPolicy.classify(status: $0) != .permanent } ?? true
+        }
+        let sendable = jobs.filter(batchable)
         let packed = BatchPacker.pack(sizes: sendable.map(\.payload.count))
         return packed.batches.map { $0.map { sendable[$0] } } + packed.oversize.map { [sendable[$0]] }
-            + jobs.filter(\.orderingKey.isEmpty).map { [$0] }
+            + jobs.filter { !batchable($0) }.map { [$0] }
     }
 
     public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
@@ -62,7 +66,10 @@ public struct SegmentDestination: DeliveryDestination {
         }
         do {
             let response = try await client.execute(request)
-            let disposition = RetryPolicy.classify(status: response.status)
+            var disposition = RetryPolicy.classify(status: response.status)
+            // A batch refused as a whole (400, 413, …) may hold one bad event among good ones: each is
+            // retried and then goes alone (`plan`), so only a bad one is dead-lettered.
+            if disposition == .permanent, jobs.count > 1 { disposition = .retry }
             // The request and the answer are kept only for a failed attempt.
             let failed = disposition != .success
             let excerpt = failed ? responseExcerpt(response.body) : nil
