@@ -105,17 +105,20 @@ struct Bridge: Sendable {
         var retention = Retention.Configuration()
         retention.retention = configuration.retention
         let pruning = Retention(store: store, configuration: retention, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    pruning, QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
-                    relay, novuApp, segmentApp,
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var group = ServiceGroupConfiguration(
+            services: [
+                pruning, QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
+                relay, novuApp, segmentApp,
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
-        try await group.run()
+        // DESIGN §5: exit within BRIDGE_SHUTDOWN_TIMEOUT. The ports wait for requests in flight, and a
+        // client that sends its body slowly held them (and the exit) for as long as it kept sending.
+        // Past the timeout everything is cancelled: a request not yet answered was not acknowledged, and
+        // its sender retries it; a send still in flight is released, as at the relay's own deadline.
+        group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        try await ServiceGroup(configuration: group).run()
     }
 
     private func application(_ name: String, router: Router<BasicRequestContext>, port: Int) -> some Service {
