@@ -172,6 +172,17 @@ struct RelayTests {
         #expect(relay().settlement(for: job, report: short, destination: "novu", now: Date()).attempt?.request == "GET /x")
     }
 
+    @Test("a split (a bulk refused as a whole) is retried at once, even past the give-up age; a plain retry expires")
+    func splitIsNotExpired() {
+        var old = job
+        old.firstAttemptAt = now.addingTimeInterval(-7200)
+        let relay = relay(maxRetryAge: .seconds(3600))
+        let split = AttemptReport(disposition: .retry, status: 400, reason: "bulk request refused (HTTP 400)", split: true)
+        #expect(relay.settlement(for: old, report: split, destination: "novu", now: now).outcome == .retry(at: now))
+        let plain = AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503")
+        #expect(relay.settlement(for: old, report: plain, destination: "novu", now: now).outcome == .deadLetter(reason: "expired"))
+    }
+
     @Test("RateLimit-Remaining: 0 pauses the destination whatever the job's fate")
     func rateLimitPause() {
         let relay = relay()

@@ -58,6 +58,7 @@ struct SegmentAttemptTests {
         let reports = await destination.deliver(jobs)
         #expect(reports.map(\.disposition) == [.retry, .retry, .retry])
         #expect(reports.map(\.status) == [400, 400, 400])
+        #expect(reports.allSatisfy { $0.split })
 
         // Claimed again with that answer as their last: each goes alone, and only the bad one is refused.
         let retried = jobs.map { job -> ClaimedJob in

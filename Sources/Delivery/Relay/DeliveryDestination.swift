@@ -21,6 +21,10 @@ public struct AttemptReport: Sendable, Equatable {
     public var dryRun: Bool
     /// The attempt was abandoned by shutdown before an answer: the job goes back unchanged.
     public var cancelled: Bool
+    /// The request held several jobs and was refused as a whole, which says nothing of this one: it is
+    /// sent again at once, alone (its destination plans it so), and its own answer decides. The give-up
+    /// age does not end it here; its own answer is judged by it.
+    public var split: Bool
 
     public init(
         disposition: DeliveryDisposition,
@@ -32,7 +36,8 @@ public struct AttemptReport: Sendable, Equatable {
         request: String? = nil,
         pauseUntil: Date? = nil,
         dryRun: Bool = false,
-        cancelled: Bool = false
+        cancelled: Bool = false,
+        split: Bool = false
     ) {
         self.disposition = disposition
         self.status = status
@@ -44,6 +49,7 @@ public struct AttemptReport: Sendable, Equatable {
         self.pauseUntil = pauseUntil
         self.dryRun = dryRun
         self.cancelled = cancelled
+        self.split = split
     }
 }
 

@@ -142,6 +142,9 @@ public final class Relay: Service {
                 logger.error("\(reason)", metadata: ["destination": "\(destination)", "status": "\(report.status ?? 0)"])
             }
             outcome = .hold(until: until)
+        case .retry where report.split:
+            // Not this job's failure: sent alone now, it gets its own verdict (the give-up age included).
+            outcome = .retry(at: now)
         case .retry:
             let first = job.firstAttemptAt ?? now
             if now.timeIntervalSince(first) >= configuration.maxRetryAge.timeInterval {

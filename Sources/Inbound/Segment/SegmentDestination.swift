@@ -68,8 +68,9 @@ public struct SegmentDestination: DeliveryDestination {
             let response = try await client.execute(request)
             var disposition = RetryPolicy.classify(status: response.status)
             // A batch refused as a whole (400, 413, …) may hold one bad event among good ones: each is
-            // retried and then goes alone (`plan`), so only a bad one is dead-lettered.
-            if disposition == .permanent, jobs.count > 1 { disposition = .retry }
+            // retried at once (a split) and goes alone (`plan`), so only a bad one is dead-lettered.
+            let split = disposition == .permanent && jobs.count > 1
+            if split { disposition = .retry }
             // The request and the answer are kept only for a failed attempt.
             let failed = disposition != .success
             let excerpt = failed ? responseExcerpt(response.body) : nil
@@ -83,7 +84,8 @@ public struct SegmentDestination: DeliveryDestination {
                     response: excerpt,
                     retryAfter: retryAfter,
                     request: failed ? redacted(request, part: job, of: jobs.count) : nil,
-                    pauseUntil: pause
+                    pauseUntil: pause,
+                    split: split
                 )
             }
         } catch {

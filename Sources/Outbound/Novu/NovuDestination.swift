@@ -150,9 +150,10 @@ public struct NovuDestination: DeliveryDestination {
             if RetryPolicy.classify(status: response.status) == .permanent {
                 // Novu refuses a bulk request as a whole (400 when any event's payload does not match its
                 // workflow's schema, 413, 422, …) and does not say which event. Judged together, one bad
-                // event would dead-letter every other user's trigger in it. Each is retried instead, and
-                // `isBulkable` sends it alone: through the lane, so the rate ceiling and the concurrency
-                // count it, and judged on its own answer. Nothing was triggered; the ids dedupe anyway.
+                // event would dead-letter every other user's trigger in it. Each is retried at once
+                // instead (a split), and `isBulkable` sends it alone: through the lane, so the rate
+                // ceiling and the concurrency count it, and judged on its own answer. Nothing was
+                // triggered; the ids dedupe anyway.
                 logger.warning(
                     "Novu refused a bulk request as a whole; its events go one by one",
                     metadata: ["destination": "novu", "status": "\(response.status)", "events": "\(jobs.count)"]
@@ -166,7 +167,8 @@ public struct NovuDestination: DeliveryDestination {
                         response: excerpt,
                         retryAfter: retryAfter,
                         request: NovuRequest.redacted(request, part: call.body, of: calls.count),
-                        pauseUntil: pause
+                        pauseUntil: pause,
+                        split: true
                     )
                 }
             }
