@@ -99,6 +99,23 @@ struct NovuBulkTests {
         #expect(waiting.count == 99)
     }
 
+    @Test("bulk requests are cut at 100 events and at 512 KB, in order")
+    func chunks() {
+        var configuration = NovuDestination.Configuration(apiKey: "k")
+        configuration.bulkThreshold = 2
+        let destination = NovuDestination(configuration: configuration, client: CurlHTTPClient(threads: 1), logger: quietLogger("chunks"))
+        #expect(destination.plan(Self.triggers(250)).map(\.count) == [100, 100, 50])
+        // 100 KB payloads: five fit in 512 KB, the sixth starts the next request.
+        let large = Self.triggers(12).map { job -> ClaimedJob in
+            var job = job
+            job.payload = Data(repeating: 0x20, count: 100 * 1024)
+            return job
+        }
+        let units = destination.plan(large)
+        #expect(units.map(\.count) == [5, 5, 2])
+        #expect(units.flatMap { $0 }.map { $0.id } == large.map { $0.id })
+    }
+
     @Test("a retryable answer to a bulk request (503) keeps the events together for the next attempt")
     func retryableBulkStaysBulk() async throws {
         var options = OutboundHarness.Options()

@@ -56,11 +56,14 @@ struct NovuRequestShapeTests {
         try expectMatches(topic.json, schema: "CreateTopicSubscriptionsRequestDto")
     }
 
-    @Test("a trigger over 512 KB is dead-lettered unsent; a bulk over 512 KB goes out as singles")
+    @Test("a trigger over 512 KB is dead-lettered unsent; bulk requests are cut at 512 KB")
     func bodyLimit() async throws {
         var options = OutboundHarness.Options()
         options.bulkThreshold = 2
-        let harness = try await OutboundHarness(options: options)
+        let harness = try await OutboundHarness(options: options) { request in
+            guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
+            return novuBulkProcessed(request.json["events"]?.arrayValue?.count ?? 0)
+        }
         defer { harness.stop() }
         let huge = String(repeating: "x", count: 600 * 1024)
         #expect(try await harness.post(json: Self.track("big-1", user: "u1", extra: huge)).status == 200)
@@ -69,13 +72,16 @@ struct NovuRequestShapeTests {
         let dead = try await harness.store.deadLetters(DeadLetterFilter())
         #expect(dead.map(\.reason) == ["request body over 512 KB"])
 
-        // Three events of 200 KB: together over the limit, each alone under it.
+        // Three events of 200 KB: together over the limit, each alone under it. The plan cuts the bulk
+        // request at the limit: two events in it, the third alone (below the threshold of 2).
         let large = String(repeating: "y", count: 200 * 1024)
         let events: [JSONValue] = (2...4).map { Self.track("big-\($0)", user: "u\($0)", extra: large) }
         #expect(try await harness.post(json: .array(events)).status == 200)
         try await harness.drained()
-        #expect(harness.novuRequests("/v1/events/trigger/bulk").isEmpty)
-        #expect(harness.novuRequests("/v1/events/trigger").count == 3)
+        let bulk = harness.novuRequests("/v1/events/trigger/bulk")
+        #expect(bulk.map { $0.json["events"]?.arrayValue?.count } == [2])
+        #expect(bulk.allSatisfy { $0.body.count <= NovuDestination.maxBodyBytes })
+        #expect(harness.novuRequests("/v1/events/trigger").count == 1)
         #expect(try await harness.store.stateCounts() == ["delivered": 3, "dead": 1])
     }
 }

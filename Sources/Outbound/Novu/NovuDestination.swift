@@ -53,13 +53,31 @@ public struct NovuDestination: DeliveryDestination {
         let threshold = min(max(configuration.bulkThreshold, 2), Self.bulkLimit)
         let triggers = jobs.filter(Self.isBulkable)
         var units = jobs.filter { !Self.isBulkable($0) }.map { [$0] }
-        var index = 0
-        while index < triggers.count {
-            let chunk = Array(triggers[index..<min(index + Self.bulkLimit, triggers.count)])
+        for chunk in Self.chunks(triggers) {
             if chunk.count >= threshold { units.append(chunk) } else { units.append(contentsOf: chunk.map { [$0] }) }
-            index += Self.bulkLimit
         }
         return units
+    }
+
+    /// `triggers` in order, cut into bulk requests of at most 100 events and 512 KB: a request over the
+    /// size limit would have to be split into singles after it was planned and charged as one.
+    static func chunks(_ triggers: [ClaimedJob]) -> [[ClaimedJob]] {
+        // A payload holds a header line before the body, so its size bounds the body's from above.
+        let room = maxBodyBytes - "{\"events\":[]}".utf8.count
+        var chunks: [[ClaimedJob]] = []
+        var current: [ClaimedJob] = []
+        var bytes = 0
+        for job in triggers {
+            let size = job.payload.count + (current.isEmpty ? 0 : 1)
+            if !current.isEmpty, current.count == bulkLimit || bytes + size > room {
+                chunks.append(current)
+                (current, bytes) = ([], 0)
+            }
+            current.append(job)
+            bytes += current.count == 1 ? job.payload.count : size
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
     }
 
     /// While gathering, triggers that would not fill a bulk request wait for more.
