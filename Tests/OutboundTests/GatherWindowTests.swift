@@ -22,11 +22,7 @@ struct GatherWindowTests {
         var options = OutboundHarness.Options()
         options.bulkThreshold = bulkThreshold
         options.relay.gatherWindow["novu"] = window
-        return try await OutboundHarness(options: options) { request in
-            guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
-            let events = request.json["events"]?.arrayValue ?? []
-            return novuBulkProcessed(events.count)
-        }
+        return try await OutboundHarness(options: options, novuResponder: novuProcessesAll)
     }
 
     @Test("triggers claimed short of a full bulk wait for more and go out together")

@@ -32,11 +32,7 @@ struct NovuRequestShapeTests {
     func shapes() async throws {
         var options = OutboundHarness.Options()
         options.bulkThreshold = 2
-        let harness = try await OutboundHarness(options: options) { request in
-            guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
-            let events = request.json["events"]?.arrayValue ?? []
-            return novuBulkProcessed(events.count)
-        }
+        let harness = try await OutboundHarness(options: options, novuResponder: novuProcessesAll)
         defer { harness.stop() }
         #expect(try await harness.post(json: Self.track("shape-1", user: "u1")).status == 200)
         try await harness.drained()
@@ -60,10 +56,7 @@ struct NovuRequestShapeTests {
     func bodyLimit() async throws {
         var options = OutboundHarness.Options()
         options.bulkThreshold = 2
-        let harness = try await OutboundHarness(options: options) { request in
-            guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
-            return novuBulkProcessed(request.json["events"]?.arrayValue?.count ?? 0)
-        }
+        let harness = try await OutboundHarness(options: options, novuResponder: novuProcessesAll)
         defer { harness.stop() }
         let huge = String(repeating: "x", count: 600 * 1024)
         #expect(try await harness.post(json: Self.track("big-1", user: "u1", extra: huge)).status == 200)

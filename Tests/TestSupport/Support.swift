@@ -64,6 +64,12 @@ public func novuBulkProcessed(_ count: Int) -> FakeResponse {
     FakeResponse(status: 201, json: ["data": .array((0..<count).map { _ in ["acknowledged": true, "status": "processed"] })])
 }
 
+/// A fake Novu that processes every trigger, single or bulk.
+public let novuProcessesAll: FakeServer.Responder = { request in
+    guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
+    return novuBulkProcessed(request.json["events"]?.arrayValue?.count ?? 0)
+}
+
 /// A value shared between tasks in a test (a class, so closures can capture it).
 public final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
