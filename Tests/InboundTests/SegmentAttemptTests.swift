@@ -15,16 +15,20 @@ struct SegmentAttemptTests {
         return ClaimedJob(id: id, destination: "segment", orderingKey: "user-\(id)", kind: "track", payload: event.encoded())
     }
 
+    /// The real destination, sending to `segment` through libcurl.
+    func destination(_ segment: FakeServer, writeKey: String) -> SegmentDestination {
+        SegmentDestination(
+            configuration: .init(writeKey: writeKey, baseURL: segment.baseURL),
+            client: CurlHTTPClient(threads: 1),
+            logger: quietLogger()
+        )
+    }
+
     @Test("each event keeps its own part of a failed batch, not the whole batch", arguments: [400, 503])
     func ownPart(status: Int) async throws {
         let segment = try await FakeServer.start { _ in FakeResponse(status: status) }
         defer { segment.stop() }
-        let logger = quietLogger()
-        let destination = SegmentDestination(
-            configuration: .init(writeKey: "wk-secret", baseURL: segment.baseURL),
-            client: CurlHTTPClient(threads: 1),
-            logger: logger
-        )
+        let destination = destination(segment, writeKey: "wk-secret")
         let jobs = (1...3).map(job)
         let reports = await destination.deliver(jobs)
         #expect(try await segment.waitForRequests(1).count == 1)  // one batch went out
@@ -48,11 +52,7 @@ struct SegmentAttemptTests {
             FakeResponse(status: String(decoding: request.body, as: UTF8.self).contains("\"m-2\"") ? 400 : 200)
         }
         defer { segment.stop() }
-        let destination = SegmentDestination(
-            configuration: .init(writeKey: "wk", baseURL: segment.baseURL),
-            client: CurlHTTPClient(threads: 1),
-            logger: quietLogger()
-        )
+        let destination = destination(segment, writeKey: "wk")
         let jobs = (1...3).map(job)
         #expect(destination.plan(jobs).map { $0.map(\.id) } == [[1, 2, 3]])
         let reports = await destination.deliver(jobs)
