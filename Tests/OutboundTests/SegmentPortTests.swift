@@ -172,6 +172,13 @@ struct SegmentPortTests {
         )
         #expect(refused.status == 401)
         #expect(refused.json["message"] == "unknown write key")
+        // An unknown key in the header is refused before the body is read: nothing is decompressed.
+        let notGzip = try await harness.post(
+            "/v1/track",
+            body: Data("not gzip".utf8),
+            headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip"), ("Authorization", unknown)]
+        )
+        #expect(notGzip.status == 401)
         let missing = try await harness.post("/v1/track", json: track("k4"))
         #expect(missing.status == 401)
         try await harness.drained()

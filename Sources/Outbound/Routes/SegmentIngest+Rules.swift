@@ -1,3 +1,5 @@
+import Delivery
+
 /// What the segment port takes on which route, and how it labels what it counts.
 extension SegmentIngest {
     /// Why an event of `type` is refused on `route`, if it is.
@@ -18,6 +20,16 @@ extension SegmentIngest {
             return "type delete is not taken on /v1/*: a write key is public; deletions come from the Segment "
                 + "Webhooks destination (POST /)"
         }
+    }
+
+    /// A `/v1/*` request whose `Authorization` header names a write key that is not accepted, refused
+    /// before its body is read: the header's key decides, whatever the body holds, so a client without a
+    /// key gets no decompression or parsing done for it.
+    public func refusalBeforeBody(route: Route, authorization: String?) -> Answer? {
+        guard route != .webhook, !configuration.writeKeys.isEmpty, let key = WriteKey.fromAuthorization(authorization),
+            !configuration.writeKeys.contains(key)
+        else { return nil }
+        return .error(401, "Unauthorized", "unknown write key")
     }
 
     /// The most rejections an answer lists (with `rejectedTotal` when there were more): an 8 KB gzip body of

@@ -28,6 +28,9 @@ public struct SegmentRoutes: Sendable {
     }
 
     func handle(_ request: Request, route: SegmentIngest.Route) async -> Response {
+        if let refused = ingest.refusalBeforeBody(route: route, authorization: request.headers[.authorization]) {
+            return Self.response(refused)
+        }
         if let type = request.headers[.contentType], !Self.isJSONMediaType(type) {
             return Self.response(.error(415, "UnsupportedMediaType", "Content-Type must be application/json"))
         }
