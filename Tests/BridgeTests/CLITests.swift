@@ -71,7 +71,7 @@ struct CLITests {
         ("NOVU_WEBHOOK_SECRET", "whsec_***"), ("BRIDGE_LOG_LEVEL", "chatty"), ("BRIDGE_LOG_FORMAT", "yaml"),
         ("BRIDGE_ACCEPT_UNSIGNED", "perhaps"), ("BRIDGE_RETENTION", "forever"), ("NOVU_MAX_RPS", "-5"),
         ("BRIDGE_HOLD_PROBE_INTERVAL", "1 minute"), ("NOVU_BULK_THRESHOLD", "0"), ("SEGMENT_MAX_RPS", "fast"),
-        ("NOVU_CONCURRENCY", "0"),
+        ("NOVU_CONCURRENCY", "0"), ("BRIDGE_HOST", "not a host!!"),
     ]
 
     @Test("check-config and serve refuse a bad value with a message naming the variable", arguments: badValues)

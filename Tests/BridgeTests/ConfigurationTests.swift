@@ -35,14 +35,30 @@ struct ConfigurationTests {
             "BRIDGE_HOST": "127.0.0.1", "BRIDGE_SEGMENT_PORT": "9001", "BRIDGE_NOVU_PORT": "9002", "BRIDGE_DATA_DIR": "/var/lib/b",
             "BRIDGE_MAPPING_FILE": "m.yaml", "BRIDGE_MAX_RETRY_AGE": "2h", "BRIDGE_LOG_LEVEL": "debug", "BRIDGE_LOG_FORMAT": "json",
             "BRIDGE_SHUTDOWN_TIMEOUT": "500ms", "BRIDGE_ACCEPT_UNSIGNED": "1", "NOVU_BULK_WAIT": "0",
-            "SEGMENT_BATCH_WAIT": "100ms",
+            "SEGMENT_BATCH_WAIT": "100ms", "NOVU_MAX_RPS": "50", "SEGMENT_MAX_RPS": "2.5", "BRIDGE_RETENTION": "30d",
+            "BRIDGE_IDLE_TIMEOUT": "5s", "BRIDGE_HOLD_PROBE_INTERVAL": "2m", "NOVU_BULK_THRESHOLD": "20", "NOVU_CONCURRENCY": "4",
         ])
         #expect(problems.isEmpty)
         #expect(config.novuAPIKey == "nk")
         #expect(config.novuAPIURL == "https://eu.api.novu.co")
         #expect(config.novuWebhookSecrets == ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2Vjb25k"])
+        #expect(config.segmentWriteKey == "sk")
+        #expect(config.segmentAPIURL == "https://events.eu1.segmentapis.com")
+        #expect(config.segmentSharedSecret == "ss")
         #expect(config.writeKeys == ["a", "b"])
+        #expect(config.environment == "production")
+        #expect(config.host == "127.0.0.1")
         #expect(config.segmentPort == 9001)
+        #expect(config.novuPort == 9002)
+        #expect(config.dataDir == "/var/lib/b")
+        #expect(config.mappingFile == "m.yaml")
+        #expect(config.novuMaxRPS == 50)
+        #expect(config.segmentMaxRPS == 2.5)
+        #expect(config.retention == .seconds(30 * 86400))
+        #expect(config.idleTimeout == .seconds(5))
+        #expect(config.holdProbeInterval == .seconds(120))
+        #expect(config.bulkThreshold == 20)
+        #expect(config.novuConcurrency == 4)
         #expect(config.maxRetryAge == .seconds(7200))
         #expect(config.shutdownTimeout == .milliseconds(500))
         #expect(config.logLevel == .debug)
@@ -57,7 +73,9 @@ struct ConfigurationTests {
         ("BRIDGE_SHUTDOWN_TIMEOUT", "-3s"), ("NOVU_API_URL", "api.novu.co"), ("SEGMENT_API_URL", "ftp://x"),
         ("BRIDGE_LOG_LEVEL", "loud"), ("BRIDGE_LOG_FORMAT", "xml"), ("BRIDGE_ACCEPT_UNSIGNED", "maybe"),
         ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"), ("NOVU_BULK_WAIT", "10s"),
-        ("SEGMENT_BATCH_WAIT", "soon"),
+        ("SEGMENT_BATCH_WAIT", "soon"), ("BRIDGE_HOST", "not a host!!"), ("BRIDGE_HOST", "-bad.example"),
+        // The bridge adds /v1/...: with it in the base, every request went to /v1/v1/... and was dead-lettered.
+        ("NOVU_API_URL", "https://api.novu.co/v1"), ("SEGMENT_API_URL", "https://api.segment.io/v1/"),
         // Zero: every event dead-lettered on its first retry, a held destination probed nonstop, every
         // dedupe key pruned at once. Too large to count in milliseconds: the process trapped.
         ("BRIDGE_MAX_RETRY_AGE", "0"), ("BRIDGE_HOLD_PROBE_INTERVAL", "0"), ("BRIDGE_RETENTION", "0"),
@@ -69,6 +87,18 @@ struct ConfigurationTests {
         let (_, problems) = BridgeConfiguration.load([variable: value])
         #expect(problems.map(\.variable) == [variable])
         #expect(problems.first?.message.isEmpty == false)
+    }
+
+    @Test("bind addresses: IPv4 and IPv6 literals and host names; base URLs may carry a proxy's path prefix")
+    func addresses() {
+        for host in ["0.0.0.0", "::", "::1", "localhost", "bridge-1.internal.example"] {
+            let (config, problems) = BridgeConfiguration.load(["BRIDGE_HOST": host])
+            #expect(problems.isEmpty, "\(host)")
+            #expect(config.host == host)
+        }
+        let (config, problems) = BridgeConfiguration.load(["NOVU_API_URL": "https://gateway.example.com/novu/"])
+        #expect(problems.isEmpty)
+        #expect(config.novuAPIURL == "https://gateway.example.com/novu")
     }
 
     @Test("dedupe keys must outlive retries: BRIDGE_RETENTION below BRIDGE_MAX_RETRY_AGE is a problem")

@@ -33,8 +33,8 @@ struct BridgeConfiguration: Sendable, Equatable {
     var novuBulkWait: Duration = .milliseconds(25)
     /// How long between the Segment lane's claim rounds, so feedback events share batches.
     var segmentBatchWait: Duration = .milliseconds(25)
+    /// Requests in flight per destination; the Segment lane takes the same limit.
     var novuConcurrency = 16
-    var segmentConcurrency = 4
     var novuMaxRPS: Double?
     var segmentMaxRPS: Double?
     var retention: Duration = .seconds(7 * 86400)
@@ -66,7 +66,7 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.segmentSharedSecret = reader.string("SEGMENT_SHARED_SECRET")
         config.writeKeys = Set(reader.list("BRIDGE_WRITE_KEYS"))
         config.environment = reader.string("BRIDGE_ENVIRONMENT") ?? config.environment
-        config.host = reader.string("BRIDGE_HOST") ?? config.host
+        config.host = reader.host("BRIDGE_HOST") ?? config.host
         config.segmentPort = reader.port("BRIDGE_SEGMENT_PORT") ?? config.segmentPort
         config.novuPort = reader.port("BRIDGE_NOVU_PORT") ?? config.novuPort
         config.dataDir = reader.string("BRIDGE_DATA_DIR") ?? config.dataDir
@@ -105,14 +105,14 @@ struct BridgeConfiguration: Sendable, Equatable {
             if let parsed = Logger.Level(rawValue: level.lowercased()) {
                 config.logLevel = parsed
             } else {
-                reader.problem("BRIDGE_LOG_LEVEL", "expected trace, debug, info, notice, warning, error or critical")
+                reader.problem("BRIDGE_LOG_LEVEL", "expected trace, debug, info, notice, warning, error or critical, got '\(level)'")
             }
         }
         if let format = reader.string("BRIDGE_LOG_FORMAT") {
             if let parsed = LogFormat(rawValue: format.lowercased()) {
                 config.logFormat = parsed
             } else {
-                reader.problem("BRIDGE_LOG_FORMAT", "expected text or json")
+                reader.problem("BRIDGE_LOG_FORMAT", "expected text or json, got '\(format)'")
             }
         }
         if config.segmentPort != 0, config.segmentPort == config.novuPort {
@@ -182,7 +182,37 @@ private struct Reader {
             problem(name, "expected an http(s) URL such as https://api.example.com\(shown(name, value))")
             return nil
         }
+        // The bridge adds `/v1/…` itself: a base ending in /v1 sent every request to /v1/v1/…, and the
+        // destination's 404 dead-lettered every event. A path before it (a proxy's prefix) is kept.
+        if url.path.split(separator: "/").last?.lowercased() == "v1" {
+            problem(name, "expected the API's base URL without /v1 (the bridge adds /v1/...)\(shown(name, value))")
+            return nil
+        }
         return value.hasSuffix("/") ? String(value.dropLast()) : value
+    }
+
+    /// An address to bind: an IPv4 or IPv6 literal, or a host name. A name is not resolved here (the
+    /// resolver may not be up yet), but one that cannot be a host name is refused now rather than by
+    /// the bind, which failed without naming the variable and with an exit code that is retried.
+    mutating func host(_ name: String) -> String? {
+        guard let value = string(name) else { return nil }
+        var address = in6_addr()
+        if inet_pton(AF_INET, value, &address) == 1 || inet_pton(AF_INET6, value, &address) == 1 { return value }
+        let labels = value.split(separator: ".", omittingEmptySubsequences: false)
+        let isName =
+            value.utf8.count <= 253
+            && labels.allSatisfy { label in
+                (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
+                    && label.utf8.allSatisfy { byte in
+                        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                            || byte == UInt8(ascii: "-")
+                    }
+            }
+        guard isName else {
+            problem(name, "expected an IP address or a host name such as 0.0.0.0, 127.0.0.1 or localhost\(shown(name, value))")
+            return nil
+        }
+        return value
     }
 
     mutating func duration(_ name: String) -> Duration? {
@@ -198,7 +228,10 @@ private struct Reader {
     mutating func duration(_ name: String, atLeast floor: Duration) -> Duration? {
         guard let duration = duration(name) else { return nil }
         guard duration >= floor else {
-            problem(name, "expected a duration of at least \(DurationText.format(floor)), such as 30s, 5m or 24h")
+            problem(
+                name,
+                "expected a duration of at least \(DurationText.format(floor)), such as 30s, 5m or 24h\(shown(name, string(name) ?? ""))"
+            )
             return nil
         }
         return duration
@@ -208,7 +241,10 @@ private struct Reader {
     mutating func duration(_ name: String, atMost limit: Duration) -> Duration? {
         guard let duration = duration(name) else { return nil }
         guard duration <= limit else {
-            problem(name, "expected a duration of at most \(DurationText.format(limit)), such as 25ms or 0 (off)")
+            problem(
+                name,
+                "expected a duration of at most \(DurationText.format(limit)), such as 25ms or 0 (off)\(shown(name, string(name) ?? ""))"
+            )
             return nil
         }
         return duration
@@ -220,7 +256,7 @@ private struct Reader {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
         default:
-            problem(name, "expected 1 or 0\(shown(name, value))")
+            problem(name, "expected 1 or 0 (or true/false, yes/no, on/off)\(shown(name, value))")
             return nil
         }
     }
