@@ -72,4 +72,30 @@ struct MetricsTests {
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
     }
+
+    @Test("a refused write key counts as unauthorized, whether it came in the header or was missing")
+    func unauthorizedWriteKeys() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bridge = try BridgeProcess(dataDir: dir.path, environment: ["BRIDGE_WRITE_KEYS": "wk-good-0123456789"])
+        let segment = try await bridge.port("segment")
+        let client = CurlHTTPClient(threads: 1)
+        let wrong = "Basic " + Data("wk-wrong:".utf8).base64EncodedString()
+        for headers in [[("Content-Type", "application/json"), ("Authorization", wrong)], [("Content-Type", "application/json")]] {
+            let answer = try await client.execute(
+                HTTPClientRequest(
+                    method: "POST",
+                    url: "http://127.0.0.1:\(segment)/v1/track",
+                    headers: headers,
+                    body: SegmentPort.trigger("m-unauthorized").encoded()
+                )
+            )
+            #expect(answer.status == 401)
+        }
+        let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(segment)/metrics"))
+        let samples = try PrometheusText.parse(String(decoding: scrape.body, as: UTF8.self))
+        #expect(samples[#"bridge_events_total{outcome="unauthorized",port="segment",type="unknown"}"#] == 2)
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+    }
 }

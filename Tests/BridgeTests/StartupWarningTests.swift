@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// What serve says at start about routes no credential guards.
+/// What serve says at start about routes no credential guards and destinations that run dry.
 @Suite("startup warnings", .serialized)
 struct StartupWarningTests {
     func warnings(_ environment: [String: String]) async throws -> [String] {
@@ -25,12 +25,15 @@ struct StartupWarningTests {
         #expect(open.contains { $0.hasPrefix("POST / and /segment accept requests from anyone: set SEGMENT_SHARED_SECRET") })
         #expect(open.contains { $0.hasPrefix("POST /v1/* accept requests from anyone: set BRIDGE_WRITE_KEYS") })
         #expect(open.contains { $0.contains("BRIDGE_ACCEPT_UNSIGNED=1") && $0.contains("NOVU_WEBHOOK_SECRET") })
+        #expect(open.contains { $0.hasPrefix("dry run: NOVU_API_KEY is unset") })
+        #expect(open.contains { $0.hasPrefix("dry run: SEGMENT_WRITE_KEY is unset") })
 
         let guarded = try await warnings([
             "SEGMENT_SHARED_SECRET": "shared-secret-0123456789", "BRIDGE_WRITE_KEYS": "wk-1",
-            "NOVU_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "NOVU_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "NOVU_API_KEY": "nk-secret-0123456789",
+            "SEGMENT_WRITE_KEY": "sk-secret-0123456789",
         ])
-        #expect(!guarded.contains { $0.contains("from anyone") })
+        #expect(!guarded.contains { $0.contains("from anyone") || $0.hasPrefix("dry run") })
         #expect(!guarded.joined().contains("shared-secret-0123456789"))
     }
 }

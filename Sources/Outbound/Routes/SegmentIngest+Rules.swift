@@ -29,6 +29,7 @@ extension SegmentIngest {
         guard route != .webhook, !configuration.writeKeys.isEmpty, let key = WriteKey.fromAuthorization(authorization),
             !configuration.writeKeys.contains(key)
         else { return nil }
+        count("unauthorized", type: "unknown")
         return .error(401, "Unauthorized", "unknown write key")
     }
 

@@ -72,6 +72,7 @@ public struct SegmentIngest: Sendable {
         if route != .webhook, !configuration.writeKeys.isEmpty {
             let key = WriteKey.fromAuthorization(authorization) ?? document["writeKey"]?.stringValue
             guard let key, configuration.writeKeys.contains(key) else {
+                count("unauthorized", type: "unknown")
                 return .error(401, "Unauthorized", key == nil ? "a write key is required" : "unknown write key")
             }
         }
@@ -260,7 +261,7 @@ public struct SegmentIngest: Sendable {
         }
     }
 
-    private func count(_ outcome: String, type: String) {
+    func count(_ outcome: String, type: String) {
         CounterCache.events.increment([("port", "segment"), ("type", type), ("outcome", outcome)])
     }
 }

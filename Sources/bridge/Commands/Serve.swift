@@ -52,6 +52,7 @@ struct Serve: AsyncParsableCommand {
                 "version": "\(BridgeVersion.current)",
                 "data_dir": "\(configuration.dataDir)",
                 "novu": "\(configuration.novuAPIKey == nil ? "dry run (NOVU_API_KEY unset)" : configuration.novuAPIURL)",
+                "segment": "\(configuration.segmentWriteKey == nil ? "dry run (SEGMENT_WRITE_KEY unset)" : configuration.segmentAPIURL)",
                 "environment": "\(configuration.environment)",
             ]
         )
@@ -61,8 +62,36 @@ struct Serve: AsyncParsableCommand {
                 metadata: ["variable": "\(variable)"]
             )
         }
+        for (message, variable) in Self.dryRuns(configuration) {
+            logger.warning("\(message)", metadata: ["variable": "\(variable)"])
+        }
+        if configuration.novuWebhookSecrets.isEmpty, !configuration.acceptUnsigned {
+            // Not a warning: a bridge used for the Segment → Novu direction only needs no secret.
+            logger.notice(
+                "POST /webhooks/novu answers 401 to every webhook until NOVU_WEBHOOK_SECRET is set",
+                metadata: ["variable": "NOVU_WEBHOOK_SECRET"]
+            )
+        }
         try await bridge.run()
         logger.notice("stopped")
+    }
+
+    /// The destinations that run dry, and what that means for what they are sent: a dry-run settlement is
+    /// final, so events queued meanwhile are not sent once the key is set.
+    static func dryRuns(_ configuration: BridgeConfiguration) -> [(message: String, variable: String)] {
+        var dry: [(String, String)] = []
+        if configuration.novuAPIKey == nil {
+            dry.append(("dry run: NOVU_API_KEY is unset, so Novu requests are logged, not sent (and not sent later)", "NOVU_API_KEY"))
+        }
+        if configuration.segmentWriteKey == nil, !configuration.novuWebhookSecrets.isEmpty || configuration.acceptUnsigned {
+            dry.append(
+                (
+                    "dry run: SEGMENT_WRITE_KEY is unset, so feedback events are logged, not sent to Segment (and not sent later)",
+                    "SEGMENT_WRITE_KEY"
+                )
+            )
+        }
+        return dry
     }
 
     /// The routes no credential guards, with the variable that would: an operator who set one often
