@@ -7,11 +7,11 @@ import Testing
 /// How the relay turns a destination's verdict into the job's fate and the destination's state.
 @Suite("Relay settlements")
 struct RelayTests {
-    func relay(maxRetryAge: Duration = .seconds(3600)) -> Relay {
+    func relay(maxRetryAge: Duration = .seconds(3600), logger: Logger = Logger(label: "test")) -> Relay {
         var configuration = Relay.Configuration()
         configuration.maxRetryAge = maxRetryAge
         configuration.holdProbeInterval = .seconds(60)
-        return Relay(store: StubStore(), destinations: [], configuration: configuration, logger: Logger(label: "test"), random: { 0.5 })
+        return Relay(store: StubStore(), destinations: [], configuration: configuration, logger: logger, random: { 0.5 })
     }
 
     let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -61,6 +61,30 @@ struct RelayTests {
         #expect(later.outcome == .retry(at: floor))
         // A 503 with Retry-After pauses the whole destination.
         #expect(relay.status.destination("novu").pausedUntil == floor)
+    }
+
+    @Test("an outage is logged once when it starts and once when delivery resumes, not per attempt")
+    func failingLogged() {
+        let recorder = RecordingLogHandler.Recorder()
+        let relay = relay(logger: recorder.logger())
+        let failures = [(503, "HTTP 503"), (nil, "connection refused"), (429, "HTTP 429")]
+        for (status, reason) in failures {
+            _ = relay.settlement(
+                for: job,
+                report: AttemptReport(disposition: .retry, status: status, reason: reason),
+                destination: "novu",
+                now: now
+            )
+        }
+        let delivered = AttemptReport(disposition: .success, status: 201, reason: "delivered")
+        _ = relay.settlement(for: job, report: delivered, destination: "novu", now: now)
+        _ = relay.settlement(for: job, report: delivered, destination: "novu", now: now)
+        let logged = recorder.logged.filter { $0.level >= .notice }
+        #expect(logged.map(\.message) == ["novu is failing: events are retried with backoff, not dropped", "destination delivers again"])
+        #expect(logged.first?.level == .warning)
+        #expect(logged.first?.metadata["status"] == "503")
+        #expect(logged.first?.metadata["reason"] == "HTTP 503")
+        #expect(!relay.status.destination("novu").failing)
     }
 
     @Test("a 429 pauses the destination even without Retry-After")

@@ -191,7 +191,17 @@ extension Relay {
                     outcome = "delivered"
                     latency.recordNanoseconds(Int64(max(0, now.timeIntervalSince(job.createdAt)) * 1e9))
                 case .dryRun: outcome = "dry_run"
-                case .retry, .hold: outcome = "retried"
+                case .retry, .hold:
+                    outcome = "retried"
+                    relay.log.debug(
+                        "attempt failed; the event is tried again later",
+                        metadata: [
+                            "destination": "\(destination.name)", "job.id": "\(settlement.jobId)",
+                            "attempt": "\(job.attempts + 1)",
+                            "status": "\(settlement.attempt?.status.map(String.init) ?? "none")",
+                            "reason": "\(settlement.attempt?.reason ?? "")",
+                        ]
+                    )
                 case .deadLetter(let reason):
                     outcome = "dead_lettered"
                     relay.log.warning(

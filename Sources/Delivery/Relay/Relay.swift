@@ -123,6 +123,9 @@ public final class Relay: Service {
         case .success:
             outcome = report.dryRun ? .dryRun : .delivered
             liftHold(destination)
+            if status.update(destination, { $0.failing = false }).failing {
+                logger.notice("destination delivers again", metadata: ["destination": "\(destination)"])
+            }
         case .permanent:
             outcome = .deadLetter(reason: report.reason)
             // A 4xx other than 401/403 (422: the payload is wrong) is an answer to an authenticated request:
@@ -146,6 +149,17 @@ public final class Relay: Service {
             // Not this job's failure: sent alone now, it gets its own verdict (the give-up age included).
             outcome = .retry(at: now)
         case .retry:
+            let before = status.update(destination) { $0.failing = true }
+            if !before.failing {
+                // Without this, an outage showed only in metrics until its events expired a day later.
+                logger.warning(
+                    "\(destination) is failing: events are retried with backoff, not dropped",
+                    metadata: [
+                        "destination": "\(destination)", "status": "\(report.status.map(String.init) ?? "no answer")",
+                        "reason": "\(report.reason)", "job.id": "\(job.id)", "attempt": "\(job.attempts + 1)",
+                    ]
+                )
+            }
             let first = job.firstAttemptAt ?? now
             if now.timeIntervalSince(first) >= configuration.maxRetryAge.timeInterval {
                 outcome = .deadLetter(reason: "expired")

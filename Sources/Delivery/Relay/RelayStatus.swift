@@ -11,6 +11,9 @@ public final class RelayStatus: Sendable {
         public var held: Bool = false
         /// Why it is held, for readiness and logs.
         public var holdReason: String?
+        /// Its last attempt failed and is retried (no answer, 408, 429, 5xx…): logged once when it starts
+        /// failing and once when it delivers again, not on every attempt.
+        public var failing: Bool = false
 
         public init(pausedUntil: Date? = nil, held: Bool = false, holdReason: String? = nil) {
             self.pausedUntil = pausedUntil
