@@ -72,7 +72,12 @@ struct Serve: AsyncParsableCommand {
                 metadata: ["variable": "NOVU_WEBHOOK_SECRET"]
             )
         }
-        try await bridge.run()
+        do {
+            try await bridge.run()
+        } catch let failed as ListenFailure {
+            logger.critical("\(failed.description)")
+            throw ExitCode.failure
+        }
         logger.notice("stopped")
     }
 

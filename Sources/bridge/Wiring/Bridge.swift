@@ -98,8 +98,16 @@ struct Bridge: Sendable {
         health.register(on: novuRouter)
         NovuRoutes(ingest: novuIngest).register(on: novuRouter)
 
-        let segmentApp = application("segment", router: segmentRouter, port: configuration.segmentPort)
-        let novuApp = application("novu", router: novuRouter, port: configuration.novuPort)
+        let segmentApp = Listener(
+            base: application("segment", router: segmentRouter, port: configuration.segmentPort),
+            address: "\(configuration.host):\(configuration.segmentPort)",
+            variable: "BRIDGE_SEGMENT_PORT"
+        )
+        let novuApp = Listener(
+            base: application("novu", router: novuRouter, port: configuration.novuPort),
+            address: "\(configuration.host):\(configuration.novuPort)",
+            variable: "BRIDGE_NOVU_PORT"
+        )
         // ServiceGroup shuts services down last-to-first: the ports stop taking requests first, then
         // the relay finishes in-flight sends.
         var retention = Retention.Configuration()
@@ -139,6 +147,27 @@ struct Bridge: Sendable {
             logger: logger
         )
     }
+}
+
+/// A port's server, whose failure names the address and the variable that chose it: a port already in
+/// use surfaced as a bare `bind(...): Address already in use`, naming neither.
+struct Listener<Base: Service>: Service {
+    let base: Base
+    let address: String
+    let variable: String
+
+    func run() async throws {
+        do {
+            try await base.run()
+        } catch let error as IOError {
+            throw ListenFailure(description: "cannot listen on \(address) (\(variable), BRIDGE_HOST): \(error.description)")
+        }
+    }
+}
+
+/// A port that could not be opened.
+struct ListenFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Ports bound by the running servers, by name (`segment`, `novu`).
