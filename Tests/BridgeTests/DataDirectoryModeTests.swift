@@ -29,4 +29,15 @@ struct DataDirectoryModeTests {
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
     }
+
+    @Test("check-config creates a missing data directory 0700 too: serve keeps the mode of one that exists")
+    func checkConfigOwnerOnly() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let data = dir.file("checked/nested")
+        let result = try await BridgeProcess.run(["check-config"], environment: ["BRIDGE_DATA_DIR": data])
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        #expect(try mode(dir.file("checked")) == 0o700)
+        #expect(try mode(data) == 0o700)
+    }
 }

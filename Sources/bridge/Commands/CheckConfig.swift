@@ -78,11 +78,19 @@ struct CheckConfig: AsyncParsableCommand {
         return values.map { secret($0, unset: "") }.joined(separator: ", ")
     }
 
-    /// The data directory must exist or be creatable, and take a file.
+    /// The data directory must exist or be creatable, and take a file. One created here is created as
+    /// `serve` would (0700): `serve` keeps the mode of a directory that exists, and the store holds
+    /// personal data.
     static func writableProblem(_ directory: String) -> String? {
         let probe = (directory as NSString).appendingPathComponent(".check-config-\(UUID().uuidString)")
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let mask = umask(0o077)
+            defer { umask(mask) }
+            try FileManager.default.createDirectory(
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             try Data().write(to: URL(fileURLWithPath: probe))
             try FileManager.default.removeItem(atPath: probe)
             return nil
