@@ -65,6 +65,19 @@ struct CLITests {
         #expect(applied == ["v1"])
     }
 
+    @Test("a missing store or dead letter is an error with status 1, not a usage error (64) with the usage text")
+    func runtimeErrors() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let missing = try await BridgeProcess.run(["dlq", "list", "--data-dir", dir.file("nowhere")])
+        #expect(missing.status == 1)
+        #expect(missing.errors.contains("no store at") && !missing.errors.contains("Usage"), "\(missing.errors)")
+        _ = try SQLiteStore(directory: dir.path)
+        let unknown = try await BridgeProcess.run(["dlq", "show", "999", "--data-dir", dir.path])
+        #expect(unknown.status == 1)
+        #expect(unknown.errors.contains("no dead letter with id 999") && !unknown.errors.contains("Usage"), "\(unknown.errors)")
+    }
+
     static let badValues: [(variable: String, value: String)] = [
         ("BRIDGE_SEGMENT_PORT", "65536"), ("BRIDGE_NOVU_PORT", "eighty"), ("BRIDGE_MAX_RETRY_AGE", "1 day"),
         ("BRIDGE_SHUTDOWN_TIMEOUT", "ten"), ("NOVU_API_URL", "not a url"), ("SEGMENT_API_URL", "api.segment.io"),

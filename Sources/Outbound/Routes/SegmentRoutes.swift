@@ -32,7 +32,7 @@ public struct SegmentRoutes: Sendable {
             return Self.response(refused)
         }
         if let type = request.headers[.contentType], !Self.isJSONMediaType(type) {
-            return Self.response(.error(415, "UnsupportedMediaType", "Content-Type must be application/json"))
+            return Self.response(.error(415, "UnsupportedMediaType", "Content-Type must be application/json (or text/plain)"))
         }
         let body: [UInt8]
         switch await readBody(request) {
@@ -65,7 +65,7 @@ public struct SegmentRoutes: Sendable {
         }
         if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
             guard encoding == "gzip" || encoding == "deflate" else {
-                return .refused(.error(415, "UnsupportedMediaType", "Content-Encoding must be gzip"))
+                return .refused(.error(415, "UnsupportedMediaType", "Content-Encoding must be gzip or deflate"))
             }
             do {
                 buffer = try buffer.decompress(with: encoding == "gzip" ? .gzip() : .deflate(), maxSize: bodyLimit)

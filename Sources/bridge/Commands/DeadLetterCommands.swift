@@ -43,7 +43,7 @@ struct DeadLetters: AsyncParsableCommand {
 
         func run() async throws {
             guard let detail = try await store.open().deadLetter(id: id) else {
-                throw ValidationError("no dead letter with id \(id)")
+                throw CLIFailure("no dead letter with id \(id)")
             }
             if json {
                 print(try CLIOutput.json(detail))

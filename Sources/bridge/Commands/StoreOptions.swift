@@ -16,10 +16,17 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> SQLiteStore {
         let path = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no store at \(path): set --data-dir or BRIDGE_DATA_DIR to the directory serve uses")
+            throw CLIFailure("no store at \(path): set --data-dir or BRIDGE_DATA_DIR to the directory serve uses")
         }
         return try SQLiteStore(path: path, migrate: false)
     }
+}
+
+/// A command that was used correctly but could not do its work (no store, no such dead letter): reported
+/// as `Error: …` with exit status 1, without the usage text a `ValidationError` adds (and its status 64).
+struct CLIFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Which dead letters a `dlq` command acts on.
