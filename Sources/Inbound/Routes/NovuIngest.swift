@@ -101,7 +101,10 @@ public struct NovuIngest: Sendable {
         }
         if case .undeliverable(_, _, let reason) = decided.note {
             count("dead_lettered", type: webhook.type)
-            logger.warning("webhook dead-lettered", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+            logger.warning(
+                "webhook dead-lettered",
+                metadata: ["webhook.type": "\(webhook.type)", "webhook.id": "\(headers.id ?? "none")", "reason": "\(reason)"]
+            )
             return Self.ok("dead_lettered")
         }
         count("accepted", type: webhook.type)
