@@ -154,6 +154,7 @@ let package = Package(
                 "bridge", "Delivery", "Outbound", "Inbound", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 import Outbound
@@ -99,6 +100,13 @@ struct ConfigurationTests {
         let (config, problems) = BridgeConfiguration.load(["NOVU_API_URL": "https://gateway.example.com/novu/"])
         #expect(problems.isEmpty)
         #expect(config.novuAPIURL == "https://gateway.example.com/novu")
+    }
+
+    @Test("a bad value given by a flag is reported under the flag's name and its variable")
+    func badFlag() throws {
+        let loaded = try ServeOptions.parse(["--segment-port", "abc", "--mapping-file", "/nonexistent/mapping.yaml"]).load()
+        #expect(loaded.problems.contains("--segment-port (BRIDGE_SEGMENT_PORT): expected a port number from 0 to 65535, got 'abc'"))
+        #expect(loaded.problems.contains { $0.hasPrefix("--mapping-file (BRIDGE_MAPPING_FILE): ") })
     }
 
     @Test("dedupe keys must outlive retries: BRIDGE_RETENTION below BRIDGE_MAX_RETRY_AGE is a problem")

@@ -14,7 +14,7 @@ struct CheckConfig: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        let loaded = LoadedConfiguration.load(options.effectiveEnvironment)
+        let loaded = options.load()
         let config = loaded.configuration
         var problems = loaded.problems
         let rows: [(String, String)] = [

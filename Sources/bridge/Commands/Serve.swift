@@ -13,7 +13,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        let loaded = LoadedConfiguration.load(options.effectiveEnvironment)
+        let loaded = options.load()
         let configuration = loaded.configuration
         Observability.bootstrapLogging(format: configuration.logFormat, level: configuration.logLevel)
         Observability.bootstrapMetrics()

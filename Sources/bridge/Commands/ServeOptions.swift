@@ -17,19 +17,33 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Log level (BRIDGE_LOG_LEVEL).") var logLevel: String?
     @Option(help: "text or json (BRIDGE_LOG_FORMAT).") var logFormat: String?
 
+    /// The flags given, as (variable, flag, value).
+    private var given: [(variable: String, flag: String, value: String)] {
+        let all: [(String, String, String?)] = [
+            ("NOVU_API_URL", "--novu-api-url", novuApiUrl), ("SEGMENT_API_URL", "--segment-api-url", segmentApiUrl),
+            ("BRIDGE_ENVIRONMENT", "--environment", environment), ("BRIDGE_HOST", "--host", host),
+            ("BRIDGE_SEGMENT_PORT", "--segment-port", segmentPort), ("BRIDGE_NOVU_PORT", "--novu-port", novuPort),
+            ("BRIDGE_DATA_DIR", "--data-dir", dataDir), ("BRIDGE_MAPPING_FILE", "--mapping-file", mappingFile),
+            ("BRIDGE_MAX_RETRY_AGE", "--max-retry-age", maxRetryAge),
+            ("BRIDGE_SHUTDOWN_TIMEOUT", "--shutdown-timeout", shutdownTimeout), ("BRIDGE_LOG_LEVEL", "--log-level", logLevel),
+            ("BRIDGE_LOG_FORMAT", "--log-format", logFormat),
+        ]
+        return all.compactMap { variable, flag, value in value.map { (variable, flag, $0) } }
+    }
+
     /// Flags as the variables they override.
     var overrides: [String: String] {
-        let pairs: [(String, String?)] = [
-            ("NOVU_API_URL", novuApiUrl), ("SEGMENT_API_URL", segmentApiUrl), ("BRIDGE_ENVIRONMENT", environment),
-            ("BRIDGE_HOST", host), ("BRIDGE_SEGMENT_PORT", segmentPort), ("BRIDGE_NOVU_PORT", novuPort),
-            ("BRIDGE_DATA_DIR", dataDir), ("BRIDGE_MAPPING_FILE", mappingFile), ("BRIDGE_MAX_RETRY_AGE", maxRetryAge),
-            ("BRIDGE_SHUTDOWN_TIMEOUT", shutdownTimeout), ("BRIDGE_LOG_LEVEL", logLevel), ("BRIDGE_LOG_FORMAT", logFormat),
-        ]
-        return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+        Dictionary(uniqueKeysWithValues: given.map { ($0.variable, $0.value) })
     }
 
     /// The process environment with the flags laid over it.
     var effectiveEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.merging(overrides) { _, flag in flag }
+    }
+
+    /// The configuration as these flags and the environment give it; problems name the flag when one set
+    /// the value.
+    func load() -> LoadedConfiguration {
+        LoadedConfiguration.load(effectiveEnvironment, flags: Dictionary(uniqueKeysWithValues: given.map { ($0.variable, $0.flag) }))
     }
 }

@@ -19,7 +19,7 @@ struct TestEvent: AsyncParsableCommand {
     @Flag(help: "Really send the requests (needs NOVU_API_KEY, or SEGMENT_WRITE_KEY with --novu).") var send = false
 
     func run() async throws {
-        let loaded = LoadedConfiguration.load(options.effectiveEnvironment)
+        let loaded = options.load()
         guard loaded.problems.isEmpty else {
             for problem in loaded.problems { printError(problem) }
             throw ExitCode(78)
