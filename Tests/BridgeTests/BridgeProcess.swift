@@ -143,7 +143,13 @@ extension BridgeProcess {
         try process.run()
         if let input { stdin.fileHandleForWriting.write(input) }
         try stdin.fileHandleForWriting.close()
-        try await waitUntil("`bridge \(arguments.joined(separator: " "))` ends", timeout: .seconds(60)) { !process.isRunning }
+        do {
+            try await waitUntil("`bridge \(arguments.joined(separator: " "))` ends", timeout: .seconds(60)) { !process.isRunning }
+        } catch {
+            // A command that hangs would otherwise outlive the test, holding its data directory.
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
         // Let the pipes drain what the process wrote last.
         stdout.fileHandleForReading.readabilityHandler = nil
         stderr.fileHandleForReading.readabilityHandler = nil

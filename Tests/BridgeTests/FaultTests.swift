@@ -35,7 +35,10 @@ struct FaultTests {
         let list = try await BridgeProcess.run(["dlq", "list", "--json", "--data-dir", dir.path])
         #expect(list.status == 0)
         #expect(try JSONValue.parse(Data(list.output.utf8)) == [])
-        #expect(bridge.logLines.filter { $0["message"]?.stringValue?.contains("refused the credentials") == true }.count == 1)
+        let refusal = { @Sendable (line: JSONValue) in line["message"]?.stringValue?.contains("refused the credentials") == true }
+        // The log reaches this process through a pipe: wait for the line, then check it came once.
+        try await waitUntil("the hold is logged") { bridge.logLines.contains(where: refusal) }
+        #expect(bridge.logLines.filter(refusal).count == 1)
 
         let store = try SQLiteStore(directory: dir.path)
         keyWorks.withLock { $0 = true }

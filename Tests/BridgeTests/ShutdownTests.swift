@@ -50,10 +50,18 @@ struct ShutdownTests {
                 + "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"type\":"
         )
         defer { close(slow) }
+        // Each recv gives up after 1 s, so a bridge that never answers fails the test at the deadline
+        // instead of blocking it for ever.
+        var limit = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = ContinuousClock.now + .seconds(15)
         var answer: [UInt8] = []
         while !String(decoding: answer, as: UTF8.self).contains("\"accepted\":1") {
+            guard ContinuousClock.now < deadline else { throw TestFailure("no answer to the first request within 15 s") }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let count = recv(slow, &chunk, chunk.count, 0)
+            // EAGAIN: the 1 s limit passed with nothing to read; EINTR: a signal. Look at the deadline again.
+            if count < 0, errno == EAGAIN || errno == EINTR { continue }
             guard count > 0 else { throw TestFailure("the connection closed before the first answer") }
             answer += chunk[..<count]
         }

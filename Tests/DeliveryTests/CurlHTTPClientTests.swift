@@ -49,8 +49,8 @@ struct CurlHTTPClientTests {
         for _ in 0..<20 {
             _ = try await client.execute(HTTPClientRequest(method: "POST", url: server.baseURL + "/", body: Data("{}".utf8)))
         }
-        #expect(client.connectionsOpened >= 1)
-        #expect(client.connectionsOpened <= 2)
+        // At most one per thread. The lower bound keeps a counter stuck at 0 from passing.
+        #expect((1...2).contains(client.connectionsOpened), "\(client.connectionsOpened) connections for 20 requests")
     }
 
     @Test("an answer body over 1 MiB stops the transfer with an error; one under it is read whole")
@@ -61,14 +61,10 @@ struct CurlHTTPClientTests {
         defer { server.stop() }
         let client = CurlHTTPClient(threads: 1)
         // Read whole before, whatever its size: a destination could grow the process without bound.
-        await #expect(throws: HTTPClientError.self) {
+        let refusal = try await #require(throws: HTTPClientError.self) {
             try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/huge"))
         }
-        do {
-            _ = try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/huge"))
-        } catch {
-            #expect(error.message == "answer body over 1 MiB")
-        }
+        #expect(refusal.message == "answer body over 1 MiB")
         let fits = try await client.execute(HTTPClientRequest(method: "GET", url: server.baseURL + "/fits"))
         #expect(fits.status == 201)
         #expect(fits.body.count == 900_000)

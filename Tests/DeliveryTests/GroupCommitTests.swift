@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TestSupport
 import Testing
 
@@ -13,6 +14,7 @@ struct GroupCommitTests {
     final class BusyWriter: Sendable {
         private let started = DispatchSemaphore(value: 0)
         private let released = DispatchSemaphore(value: 0)
+        private let isReleased = Atomic(false)
 
         init(_ pool: DatabasePool) {
             pool.asyncWriteWithoutTransaction { [started, released] _ in
@@ -22,7 +24,10 @@ struct GroupCommitTests {
             started.wait()
         }
 
-        func release() { released.signal() }
+        /// Lets the writer queue go; calls after the first do nothing.
+        func release() {
+            if isReleased.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged { released.signal() }
+        }
     }
 
     @Test("one caller's failing work fails only that caller; the rest of its batch commits")
@@ -54,6 +59,9 @@ struct GroupCommitTests {
             for await (index, result) in group { all[index] = result }
             return all
         }
+        // Declared after `outcomes`, so it runs before that task is awaited at the end of the scope:
+        // if a wait below throws, the writer is let go and the test fails instead of hanging.
+        defer { busy.release() }
         // All ten wait behind the busy writer, so they are committed as one batch.
         try await waitUntil("ten callers wait for the writer") { store.commits.waiting == 10 }
         busy.release()

@@ -36,8 +36,8 @@ struct SQLiteStoreTests {
         defer { dir.remove() }
         let store = try SQLiteStore(directory: dir.path)
         #expect(try await store.writerCacheSize() == -32768)
-        let reader = try DatabaseQueue(path: dir.file(SQLiteStore.fileName))
-        #expect(try await reader.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -2000)
+        // Through the store's own reader pool: its connections are the ones that must keep the default.
+        #expect(try await store.pool.read { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -2000)
     }
 
     @Test("the writer checkpoints the WAL every 4000 pages (64 MiB), not SQLite's default 1000")

@@ -32,6 +32,7 @@ struct SegmentAttemptTests {
         let jobs = (1...3).map(job)
         let reports = await destination.deliver(jobs)
         #expect(try await segment.waitForRequests(1).count == 1)  // one batch went out
+        try #require(reports.count == jobs.count)
         for (job, report) in zip(jobs, reports) {
             let request = try #require(report.request)
             #expect(request.hasPrefix("POST \(segment.baseURL)/v1/batch\n"))

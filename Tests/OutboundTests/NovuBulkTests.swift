@@ -43,9 +43,9 @@ struct NovuBulkTests {
         let singles = harness.novuRequests("/v1/events/trigger")
         #expect(singles.count == 6)
         // They went through the lane, which kept to the pause the refusal asked for.
-        if let refused = bulk.first?.at, let first = singles.map(\.at).min() {
-            #expect(first - refused >= .milliseconds(900), "the singles went \(first - refused) after the refusal")
-        }
+        let refused = try #require(bulk.first?.at)
+        let first = try #require(singles.map(\.at).min())
+        #expect(first - refused >= .milliseconds(900), "the singles went \(first - refused) after the refusal")
         #expect(Set(singles.compactMap { $0.json["transactionId"]?.stringValue }) == Set((0..<6).map { "seg-bulk-\($0)" }))
         #expect(try await harness.store.stateCounts() == ["delivered": 5, "dead": 1])
         let dead = try await harness.store.deadLetters(DeadLetterFilter())

@@ -80,6 +80,7 @@ struct NovuBulkAttemptTests {
         }
         let reports = await destination.deliver(jobs)
         #expect(try await novu.waitForRequests(1).map(\.path) == ["/v1/events/trigger/bulk"])
+        try #require(reports.count == 3)
         for (index, report) in zip(1...3, reports) {
             let request = try #require(report.request)
             #expect(request.contains("(this event's part of a bulk request of 3 events)"))

@@ -89,8 +89,10 @@ public final class FakeServer: Sendable {
         return recorder.requests
     }
 
-    /// Stops taking connections (see `RunningServer.stop`).
+    /// Stops taking connections (see `RunningServer.stop`) and ends the delays of requests in flight:
+    /// the graceful stop waits for their answers, which would keep the server alive past its test.
     public func stop() {
+        recorder.stop()
         server.stop()
     }
 }
@@ -101,6 +103,9 @@ private final class Recorder: Sendable {
         var requests: [RecordedRequest] = []
         var responder: FakeServer.Responder
         var waiters: [UUID: (count: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+        /// The delays of requests in flight, ended by `stop()`.
+        var delays: [UUID: Task<Void, any Error>] = [:]
+        var stopped = false
     }
 
     private let state: Mutex<State>
@@ -126,6 +131,33 @@ private final class Recorder: Sendable {
         }
         for continuation in ready { continuation.resume() }
         return response
+    }
+
+    /// Waits `delay` before an answer. Throws `CancellationError` if the request's task is cancelled or
+    /// the server stops first: the request then gets no answer that pretends the delay passed.
+    func delay(_ delay: Duration) async throws {
+        let id = UUID()
+        let sleep = Task { try await Task.sleep(for: delay) }
+        let stopped = state.withLock { state in
+            if !state.stopped { state.delays[id] = sleep }
+            return state.stopped
+        }
+        if stopped { sleep.cancel() }
+        defer { state.withLock { _ = $0.delays.removeValue(forKey: id) } }
+        try await withTaskCancellationHandler {
+            try await sleep.value
+        } onCancel: {
+            sleep.cancel()
+        }
+    }
+
+    func stop() {
+        let delays = state.withLock { state in
+            state.stopped = true
+            defer { state.delays = [:] }
+            return Array(state.delays.values)
+        }
+        for delay in delays { delay.cancel() }
     }
 
     func wait(for count: Int) async {
@@ -162,7 +194,7 @@ private struct Handler: HTTPResponder {
             at: .now
         )
         let answer = recorder.record(recorded)
-        if let delay = answer.delay { try? await Task.sleep(for: delay) }
+        if let delay = answer.delay { try await recorder.delay(delay) }
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields[name] = value }

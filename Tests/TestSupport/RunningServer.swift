@@ -29,11 +29,17 @@ public struct RunningServer: Sendable {
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        Task { try await group.run() }
+        let failure = Locked<String?>(nil)
+        Task {
+            // However the run ends, the wait for the port below ends too: a server that failed before it
+            // ran sends no port, and the test would wait for it for ever.
+            defer { continuation.finish() }
+            do { try await group.run() } catch { failure.withLock { $0 = "\(error)" } }
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             await group.triggerGracefulShutdown()
-            throw TestFailure("server did not start")
+            throw TestFailure("the test server did not start: \(failure.value ?? "it bound no port")")
         }
         return RunningServer(port: port, group: group)
     }
