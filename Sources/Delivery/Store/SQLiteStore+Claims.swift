@@ -156,6 +156,19 @@ extension SQLiteStore {
             case .deadLetter: outcome = "dead"
             default: outcome = "retry"
             }
+            // The attempt before this one keeps its status, reason and key but gives up its request and
+            // answer, unless it was the first: a job retried for a day is attempted ~300 times, and with
+            // up to 66 KB in each row 20,000 users' heads wrote ~18 GB while a destination was down. The
+            // first attempt and the latest keep theirs; every attempt's outcome is kept.
+            try db.execute(
+                sql: """
+                    UPDATE attempt SET request = NULL, response = NULL
+                    WHERE rowid = (SELECT MAX(rowid) FROM attempt WHERE job_id = ?1)
+                      AND rowid != (SELECT MIN(rowid) FROM attempt WHERE job_id = ?1)
+                      AND (request IS NOT NULL OR response IS NOT NULL)
+                    """,
+                arguments: [settlement.jobId]
+            )
             try db.execute(
                 sql: """
                     INSERT INTO attempt(job_id, at, status, reason, response, attempt_key, request, outcome)
