@@ -14,8 +14,8 @@ struct QueueGauges: Service {
 
     func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            if let stats = try? await store.current().stats(destinations: destinations) {
-                for entry in stats {
+            if let figures = try? await store.current().queueFigures(destinations: destinations) {
+                for entry in figures {
                     Gauge(label: "bridge_queue_depth", dimensions: [("destination", entry.destination)]).record(entry.queued)
                     Gauge(label: "bridge_queue_oldest_age_seconds", dimensions: [("destination", entry.destination)])
                         .record(entry.oldestPendingAge ?? 0)
