@@ -70,4 +70,45 @@ struct FeedbackLoopTests {
         #expect(!bridge.log.contains("novu-key"))
         #expect(!bridge.log.contains("segment-key"))
     }
+
+    @Test("feedback reaches Segment while every Novu send hangs: each lane has its own curl threads")
+    func lanesDoNotStarve() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // Novu takes every trigger and answers only after 60 s.
+        let novu = try await FakeServer.start { _ in FakeResponse(status: 201, delay: .seconds(60)) }
+        defer { novu.stop() }
+        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        defer { segment.stop() }
+        let bridge = try BridgeProcess(
+            dataDir: dir.path,
+            environment: [
+                "NOVU_API_KEY": "novu-key", "NOVU_API_URL": novu.baseURL, "SEGMENT_WRITE_KEY": "segment-key",
+                "SEGMENT_API_URL": segment.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1", "NOVU_CONCURRENCY": "4",
+                "BRIDGE_SHUTDOWN_TIMEOUT": "1s",
+            ]
+        )
+        let segmentPort = try await bridge.port("segment")
+        let novuPort = try await bridge.port("novu")
+        let client = CurlHTTPClient(threads: 1)
+        // Four users' triggers: the Novu lane's four sends, all hanging.
+        for user in 1...4 {
+            #expect(try await SegmentPort.post(segmentPort, SegmentPort.trigger("starve-\(user)", user: "u\(user)"), client: client) == 200)
+        }
+        _ = try await novu.waitForRequests(4)
+        let webhook = try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
+                headers: [("Content-Type", "application/json")],
+                body: try Shared.fixture("novu-message-delivered-email.json")
+            )
+        )
+        #expect(webhook.status == 200)
+        // With one pool of NOVU_CONCURRENCY threads for both lanes, the batch waited for a Novu send to end.
+        let batch = try #require(try await segment.waitForRequests(1, timeout: .seconds(10)).first)
+        #expect(batch.json["batch"]?.arrayValue?.first?["event"] == "Email Delivered")
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+    }
 }

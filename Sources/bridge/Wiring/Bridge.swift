@@ -35,7 +35,11 @@ struct Bridge: Sendable {
             try lock.acquire()
             return try SQLiteStore(directory: directory)
         }
-        let client = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
+        // One client, with its own threads, per destination: each lane keeps up to NOVU_CONCURRENCY
+        // requests in flight, and with one shared pool of that many threads a Novu that hangs held
+        // every thread, so feedback for Segment waited behind it.
+        let novuClient = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
+        let segmentClient = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
         var novu = NovuDestination.Configuration(apiKey: configuration.novuAPIKey, baseURL: configuration.novuAPIURL)
         novu.bulkThreshold = configuration.bulkThreshold
         novu.userAgent = "novu-segment-bridge/\(BridgeVersion.current)"
@@ -53,8 +57,8 @@ struct Bridge: Sendable {
         relay = Relay(
             store: store,
             destinations: [
-                NovuDestination(configuration: novu, client: client, logger: logger),
-                SegmentDestination(configuration: segment, client: client, logger: logger),
+                NovuDestination(configuration: novu, client: novuClient, logger: logger),
+                SegmentDestination(configuration: segment, client: segmentClient, logger: logger),
             ],
             configuration: relayConfiguration,
             logger: logger
