@@ -98,4 +98,35 @@ struct MetricsTests {
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
     }
+
+    @Test("webhook types a client makes up do not become series of their own on the novu port")
+    func webhookTypeLabels() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bridge = try BridgeProcess(dataDir: dir.path, environment: ["BRIDGE_ACCEPT_UNSIGNED": "1"])
+        let novuPort = try await bridge.port("novu")
+        let client = CurlHTTPClient(threads: 1)
+        var webhook = try JSONValue.parse(try Shared.fixture("novu-message-delivered-email.json")).objectValue ?? [:]
+        for type in ["message.delivered", "message.bogus-1", "bogus-2", "workflow.bogus-3"] {
+            webhook["type"] = .string(type)
+            let answer = try await client.execute(
+                HTTPClientRequest(
+                    method: "POST",
+                    url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
+                    headers: [("Content-Type", "application/json"), ("webhook-id", "msg_\(type)")],
+                    body: JSONValue.object(webhook).encoded()
+                )
+            )
+            #expect(answer.status == 200)
+        }
+        let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(novuPort)/metrics"))
+        let text = String(decoding: scrape.body, as: UTF8.self)
+        let samples = try PrometheusText.parse(text)
+        #expect(!text.contains("bogus"))
+        for type in ["message.delivered", "message.other", "other", "workflow.other"] {
+            #expect(samples[#"bridge_events_total{outcome="received",port="novu",type="\#(type)"}"#] == 1, "\(type)")
+        }
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+    }
 }

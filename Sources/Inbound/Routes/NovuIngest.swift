@@ -74,7 +74,8 @@ public struct NovuIngest: Sendable {
         guard let webhook = NovuWebhook(json: json) else {
             return .error(400, "InvalidWebhookPayload", "type is required: the body is not a Novu webhook envelope")
         }
-        count("received", type: webhook.type)
+        let label = Self.typeLabel(webhook.type)
+        count("received", type: label)
         // The cause is looked up in the transaction that queues the event: one trip to the store.
         let decided: (note: FeedbackEvent.Outcome, result: EnqueueResult?)
         do {
@@ -88,26 +89,29 @@ public struct NovuIngest: Sendable {
         }
         guard let result = decided.result else {
             // Only an ignored outcome makes no job.
-            count("ignored", type: webhook.type)
+            count("ignored", type: label)
             if case .ignored(let reason) = decided.note {
-                CounterCache.ignored.increment([("port", "novu"), ("type", webhook.type), ("reason", reason)])
+                CounterCache.ignored.increment([
+                    ("port", "novu"), ("type", label),
+                    ("reason", reason.hasPrefix("unsupported type") ? "unsupported type" : reason),
+                ])
                 logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
             }
             return Self.ok("ignored")
         }
         if result == .duplicate {
-            count("duplicate", type: webhook.type)
+            count("duplicate", type: label)
             return Self.ok("duplicate")
         }
         if case .undeliverable(_, _, let reason) = decided.note {
-            count("dead_lettered", type: webhook.type)
+            count("dead_lettered", type: label)
             logger.warning(
                 "webhook dead-lettered",
                 metadata: ["webhook.type": "\(webhook.type)", "webhook.id": "\(headers.id ?? "none")", "reason": "\(reason)"]
             )
             return Self.ok("dead_lettered")
         }
-        count("accepted", type: webhook.type)
+        count("accepted", type: label)
         return Self.ok("accepted")
     }
 
@@ -146,6 +150,23 @@ public struct NovuIngest: Sendable {
     private func storeUnavailable(_ error: any Error) -> Answer {
         logger.error("store did not commit; answering 503 so Novu retries", metadata: ["error": "\(error)"])
         return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
+    }
+
+    /// The webhook types Novu sends, as metric labels. The label comes from the request, and each distinct
+    /// value was a series of its own: with `BRIDGE_ACCEPT_UNSIGNED=1` any client could grow /metrics,
+    /// and the process's memory, without bound. Others count as `message.other`, `workflow.other` or
+    /// `other`.
+    static let labelledTypes: Set<String> = [
+        "message.sent", "message.delivered", "message.seen", "message.read", "message.failed", "message.unread",
+        "message.archived", "message.unarchived", "message.snoozed", "message.unsnoozed", "message.deleted",
+        "email.received",
+    ]
+
+    static func typeLabel(_ type: String) -> String {
+        if labelledTypes.contains(type) { return type }
+        if type.hasPrefix("message.") { return "message.other" }
+        if type.hasPrefix("workflow.") { return "workflow.other" }
+        return "other"
     }
 
     private func count(_ outcome: String, type: String) {
