@@ -11,6 +11,9 @@ extension Relay {
         let doorbell: Doorbell
         /// End to end: from the commit at ingest to the destination's acknowledgement. Made once.
         let latency: Timer
+        /// A destination that refuses everything (a wrong URL answering 404) dead-letters every event:
+        /// one warning per 10 s then, with the count; each is in the dead-letter queue.
+        let deadLetters = LogThrottle()
 
         init(destination: any DeliveryDestination, relay: Relay, doorbell: Doorbell) {
             self.destination = destination
@@ -204,9 +207,11 @@ extension Relay {
                     )
                 case .deadLetter(let reason):
                     outcome = "dead_lettered"
+                    guard let held = deadLetters.admit() else { break }
                     relay.log.warning(
                         "dead-lettered",
                         metadata: [
+                            "not_logged_since_last": "\(held)",
                             "destination": "\(destination.name)", "job.id": "\(settlement.jobId)", "reason": "\(reason)",
                             "status": "\(settlement.attempt?.status.map(String.init) ?? "none")",
                             // The attempt that gave up: the ones before it, and this one.

@@ -40,6 +40,8 @@ public struct NovuIngest: Sendable {
     let names: FeedbackNames
     let intake: Intake
     let logger: Logger
+    /// One "store did not commit" line per 10 s while the store fails, not one per request.
+    let storeFailures = LogThrottle()
 
     public init(configuration: Configuration, names: FeedbackNames, intake: Intake, logger: Logger) {
         self.configuration = configuration
@@ -148,7 +150,12 @@ public struct NovuIngest: Sendable {
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
 
     private func storeUnavailable(_ error: any Error) -> Answer {
-        logger.error("store did not commit; answering 503 so Novu retries", metadata: ["error": "\(error)"])
+        if let held = storeFailures.admit() {
+            logger.error(
+                "store did not commit; answering 503 so Novu retries",
+                metadata: ["error": "\(error)", "not_logged_since_last": "\(held)"]
+            )
+        }
         return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
     }
 

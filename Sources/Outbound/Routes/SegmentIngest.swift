@@ -38,6 +38,8 @@ public struct SegmentIngest: Sendable {
     let mapper: SegmentMapper
     let intake: Intake
     let logger: Logger
+    /// One "store did not commit" line per 10 s while the store fails, not one per request.
+    let storeFailures = LogThrottle()
 
     public init(configuration: Configuration, mapper: SegmentMapper, intake: Intake, logger: Logger) {
         self.configuration = configuration
@@ -183,7 +185,12 @@ public struct SegmentIngest: Sendable {
         do {
             results = try await intake.submit(jobs)
         } catch {
-            logger.error("store did not commit; answering 503 so Segment retries", metadata: ["error": "\(error)"])
+            if let held = storeFailures.admit() {
+                logger.error(
+                    "store did not commit; answering 503 so Segment retries",
+                    metadata: ["error": "\(error)", "not_logged_since_last": "\(held)"]
+                )
+            }
             return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
         }
         var accepted = 0
