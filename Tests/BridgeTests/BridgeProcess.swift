@@ -190,3 +190,18 @@ enum SegmentPort {
         )
     }
 }
+
+/// Requests to a running bridge's novu port.
+enum NovuPort {
+    /// Posts `body` unsigned (the bridge runs with `BRIDGE_ACCEPT_UNSIGNED=1`) to `/webhooks/novu`.
+    static func postUnsigned(_ port: Int, _ body: Data, id: String? = nil, client: CurlHTTPClient) async throws -> HTTPClientResponse {
+        try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(port)/webhooks/novu",
+                headers: [("Content-Type", "application/json")] + (id.map { [("webhook-id", $0)] } ?? []),
+                body: body
+            )
+        )
+    }
+}

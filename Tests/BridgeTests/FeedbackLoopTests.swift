@@ -96,14 +96,7 @@ struct FeedbackLoopTests {
             #expect(try await SegmentPort.post(segmentPort, SegmentPort.trigger("starve-\(user)", user: "u\(user)"), client: client) == 200)
         }
         _ = try await novu.waitForRequests(4)
-        let webhook = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
-                headers: [("Content-Type", "application/json")],
-                body: try Shared.fixture("novu-message-delivered-email.json")
-            )
-        )
+        let webhook = try await NovuPort.postUnsigned(novuPort, try Shared.fixture("novu-message-delivered-email.json"), client: client)
         #expect(webhook.status == 200)
         // With one pool of NOVU_CONCURRENCY threads for both lanes, the batch waited for a Novu send to end.
         let batch = try #require(try await segment.waitForRequests(1, timeout: .seconds(10)).first)

@@ -37,14 +37,7 @@ struct MetricsTests {
         for id in ["m-ok", "m-retry", "m-dead"] {
             #expect(try await SegmentPort.post(segment, SegmentPort.trigger(id, user: id), client: client) == 200)
         }
-        let webhook = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
-                headers: [("Content-Type", "application/json")],
-                body: try Shared.fixture("novu-message-delivered-email.json")
-            )
-        )
+        let webhook = try await NovuPort.postUnsigned(novuPort, try Shared.fixture("novu-message-delivered-email.json"), client: client)
         #expect(webhook.status == 200)
 
         let series = [
@@ -109,14 +102,7 @@ struct MetricsTests {
         var webhook = try JSONValue.parse(try Shared.fixture("novu-message-delivered-email.json")).objectValue ?? [:]
         for type in ["message.delivered", "message.bogus-1", "bogus-2", "workflow.bogus-3"] {
             webhook["type"] = .string(type)
-            let answer = try await client.execute(
-                HTTPClientRequest(
-                    method: "POST",
-                    url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
-                    headers: [("Content-Type", "application/json"), ("webhook-id", "msg_\(type)")],
-                    body: JSONValue.object(webhook).encoded()
-                )
-            )
+            let answer = try await NovuPort.postUnsigned(novuPort, JSONValue.object(webhook).encoded(), id: "msg_\(type)", client: client)
             #expect(answer.status == 200)
         }
         let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(novuPort)/metrics"))
