@@ -70,6 +70,8 @@ struct TransactionIDTests {
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 3, previousStatus: 503, previousKey: "seg-1.r2") == "seg-1.r3")
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 3, previousStatus: nil, previousKey: "seg-1.r2") == "seg-1.r2")
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: nil, previousKey: tx) == tx)
+        // After a bulk attempt with no answer there is no key of the event's own to keep.
+        #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 3, previousStatus: nil, previousKey: nil) == "seg-1.r3")
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 429, previousKey: tx) == tx)
         #expect(TransactionID.idempotencyKey(transactionId: tx, attempt: 2, previousStatus: 409, previousKey: tx) == tx)
         // A dead letter (422) replayed by an operator must not meet Novu's cached 422.

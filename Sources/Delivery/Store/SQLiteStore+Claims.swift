@@ -76,7 +76,7 @@ extension SQLiteStore {
                         UPDATE job SET claimed_by = NULL, state = ?, attempts = attempts + ?,
                             next_attempt_at = COALESCE(?, next_attempt_at),
                             first_attempt_at = COALESCE(first_attempt_at, ?), last_attempt_at = ?,
-                            last_status = ?, last_attempt_key = COALESCE(?, last_attempt_key),
+                            last_status = ?, last_attempt_key = CASE WHEN ? THEN ? ELSE last_attempt_key END,
                             reason = COALESCE(?, reason), settled_at = ?
                         WHERE id = ?
                         """
@@ -135,6 +135,9 @@ extension SQLiteStore {
         statements.update.bind(at)
         statements.update.bind(at)
         statements.update.bind(attempt?.status.map(Int64.init))
+        // The key this attempt sent, none for a bulk request (it carries no key of each event's own);
+        // a settlement without an attempt keeps the last one.
+        statements.update.bind(Int64(attempt == nil ? 0 : 1))
         statements.update.bind(attempt?.attemptKey)
         statements.update.bind(reason)
         statements.update.bind(state == "pending" ? nil : now)

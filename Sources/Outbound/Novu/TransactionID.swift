@@ -26,8 +26,10 @@ public enum TransactionID {
     /// replay the failure — which matters for 5xx retries and for dead letters replayed by an operator
     /// (a `201 trigger_not_active` replayed once the workflow is active). After 409
     /// (the key is still in flight at Novu), 429 (refused before the key was looked at) or no answer at
-    /// all, the same key is sent again, since Novu may have processed it. The `transactionId` in the body
-    /// never changes, so Novu still dedupes the notification itself.
+    /// all, the same key is sent again, since Novu may have processed it — unless that attempt was a bulk
+    /// request, which carries no key of the event's own: then `<txid>.r<attempt>`, since the key the
+    /// event last sent may hold a cached failure. The `transactionId` in the body never changes, so Novu
+    /// still dedupes the notification itself.
     public static func idempotencyKey(
         transactionId: String,
         attempt: Int,
@@ -40,6 +42,6 @@ public enum TransactionID {
         if let previousStatus, previousStatus != 409, previousStatus != 429 {
             return "\(transactionId).r\(attempt)"
         }
-        return previousKey ?? transactionId
+        return previousKey ?? "\(transactionId).r\(attempt)"
     }
 }
