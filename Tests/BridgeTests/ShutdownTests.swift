@@ -10,21 +10,6 @@ import Glibc
 /// DESIGN §5: exit 0 within `BRIDGE_SHUTDOWN_TIMEOUT`, whatever the clients do.
 @Suite("shutdown with a slow client", .serialized)
 struct ShutdownTests {
-    /// Opens a TCP connection to `port` on loopback and sends `bytes`; returns the socket.
-    func connect(_ port: Int, sending bytes: String) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw TestFailure("cannot connect to port \(port)") }
-        _ = Array(bytes.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        return fd
-    }
-
     @Test("a request whose body never ends does not hold the exit past the timeout; sends in flight are released")
     func slowBody() async throws {
         let dir = try TemporaryDirectory()
@@ -43,7 +28,7 @@ struct ShutdownTests {
         // nothing more: the idle timeout (30 s) is far off. The answer to the first shows the server
         // has read the second's start too (one write, one read).
         let whole = String(decoding: SegmentPort.trigger("slow-2").encoded(), as: UTF8.self)
-        let slow = try connect(
+        let slow = try RawConnection.open(
             segment,
             sending: "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(whole.utf8.count)\r\n\r\n"
                 + whole

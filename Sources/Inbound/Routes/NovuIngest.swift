@@ -12,6 +12,8 @@ public struct NovuIngest: Sendable {
         public var acceptUnsigned = false
         /// Largest accepted body.
         public var bodyLimit = 1024 * 1024
+        /// Largest total of the bodies of all webhooks in flight on the port (see `BodyBudget`).
+        public var bodiesInFlightLimit = 64 * 1024 * 1024
         /// Announced in `context.library.version`.
         public var libraryVersion = "0.1.0"
 

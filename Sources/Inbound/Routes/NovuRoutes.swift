@@ -7,9 +7,11 @@ import NIOCore
 /// The novu port's webhook route (DESIGN §4). Status codes are decided here and in `NovuIngest.Answer`.
 public struct NovuRoutes: Sendable {
     let ingest: NovuIngest
+    let bodies: BodyBudget
 
     public init(ingest: NovuIngest) {
         self.ingest = ingest
+        self.bodies = BodyBudget(capacity: max(ingest.configuration.bodiesInFlightLimit, ingest.configuration.bodyLimit))
     }
 
     /// Adds `POST /webhooks/novu` to `router`.
@@ -19,6 +21,11 @@ public struct NovuRoutes: Sendable {
 
     func handle(_ request: Request) async -> Response {
         let limit = ingest.configuration.bodyLimit
+        let need = BodyBudget.need(contentLength: request.headers[.contentLength], compressed: false, limit: limit)
+        guard bodies.reserve(need) else {
+            return Self.response(.error(503, "ServerBusy", "too many request bodies in flight; retry later"))
+        }
+        defer { bodies.release(need) }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)

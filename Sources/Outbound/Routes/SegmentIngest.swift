@@ -23,6 +23,8 @@ public struct SegmentIngest: Sendable {
         public var writeKeys: Set<String> = []
         /// Largest accepted body, after decompression.
         public var bodyLimit = 8 * 1024 * 1024
+        /// Largest total of the bodies of all requests in flight on the port (see `BodyBudget`).
+        public var bodiesInFlightLimit = 128 * 1024 * 1024
         /// Events whose `context.library.name` is this came from the bridge itself and are ignored.
         public var libraryName = "novu-segment-bridge"
 

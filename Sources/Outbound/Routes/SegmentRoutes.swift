@@ -10,10 +10,12 @@ import NIOCore
 public struct SegmentRoutes: Sendable {
     let ingest: SegmentIngest
     let bodyLimit: Int
+    let bodies: BodyBudget
 
     public init(ingest: SegmentIngest) {
         self.ingest = ingest
         self.bodyLimit = ingest.configuration.bodyLimit
+        self.bodies = BodyBudget(capacity: max(ingest.configuration.bodiesInFlightLimit, ingest.configuration.bodyLimit))
     }
 
     /// Adds the event routes to `router`.
@@ -34,6 +36,15 @@ public struct SegmentRoutes: Sendable {
         if let type = request.headers[.contentType], !Self.isJSONMediaType(type) {
             return Self.response(.error(415, "UnsupportedMediaType", "Content-Type must be application/json (or text/plain)"))
         }
+        let need = BodyBudget.need(
+            contentLength: request.headers[.contentLength],
+            compressed: request.headers[.contentEncoding].map { $0.lowercased() != "identity" } ?? false,
+            limit: bodyLimit
+        )
+        guard bodies.reserve(need) else {
+            return Self.response(.error(503, "ServerBusy", "too many request bodies in flight; retry later"))
+        }
+        defer { bodies.release(need) }
         let body: [UInt8]
         switch await readBody(request) {
         case .bytes(let bytes): body = bytes

@@ -1,0 +1,60 @@
+import Delivery
+import Foundation
+import Hummingbird
+import TestSupport
+import Testing
+
+@testable import Outbound
+
+/// How much request body a port holds at once: bounded in total, not only per request.
+@Suite("Bodies in flight")
+struct BodyBudgetTests {
+    @Test("reservations add up to the capacity, no further; a release gives the bytes back")
+    func budget() {
+        let budget = BodyBudget(capacity: 1000)
+        #expect(budget.reserve(600))
+        #expect(!budget.reserve(500))
+        #expect(budget.reserve(400))
+        #expect(budget.reserved == 1000)
+        budget.release(600)
+        #expect(budget.reserve(500))
+        // One request alone may take the whole budget, whatever it asks for.
+        budget.release(500)
+        budget.release(400)
+        #expect(budget.reserve(5000) && budget.reserved == 1000)
+    }
+
+    @Test("what a body may take: its Content-Length, or the route's limit when chunked or compressed")
+    func need() {
+        #expect(BodyBudget.need(contentLength: "200", compressed: false, limit: 1000) == 200)
+        #expect(BodyBudget.need(contentLength: "5000", compressed: false, limit: 1000) == 1000)
+        #expect(BodyBudget.need(contentLength: nil, compressed: false, limit: 1000) == 1000)
+        #expect(BodyBudget.need(contentLength: "200", compressed: true, limit: 1000) == 1000)
+        #expect(BodyBudget.need(contentLength: "-1", compressed: false, limit: 1000) == 1000)
+    }
+
+    @Test("while a slow client's body holds the budget, other requests get 503; once it ends they are taken")
+    func busyWhileHeld() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        var configuration = SegmentIngest.Configuration()
+        configuration.bodyLimit = 1000
+        configuration.bodiesInFlightLimit = 1000
+        let ingest = SegmentIngest(
+            configuration: configuration,
+            mapper: SegmentMapper(),
+            intake: Intake(store: store),
+            logger: quietLogger("budget")
+        )
+        let router = Router()
+        let routes = SegmentRoutes(ingest: ingest)
+        routes.register(on: router)
+        let server = try await RunningServer.start(router: router)
+        defer { server.stop() }
+        let event: JSONValue = ["type": "identify", "messageId": "budget-1", "userId": "u1", "traits": ["email": "a@example.com"]]
+        try await checkBusyWhileHeld(server: server, path: "/", budget: 1000, body: event.encoded()) {
+            routes.bodies.reserved
+        }
+    }
+}

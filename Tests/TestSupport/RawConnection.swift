@@ -1,0 +1,64 @@
+import Delivery
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP connection to loopback driven byte by byte: for a client that sends its request slowly, which
+/// an HTTP client library cannot be made to do.
+public enum RawConnection {
+    /// Opens a connection to `port` on loopback and sends `bytes`; returns the socket.
+    public static func open(_ port: Int, sending bytes: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw TestFailure("cannot connect to port \(port)")
+        }
+        send(fd, bytes)
+        return fd
+    }
+
+    /// Sends more of the request on `fd`.
+    public static func send(_ fd: Int32, _ bytes: String) {
+        _ = Array(bytes.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+    }
+}
+
+/// A port whose bodies in flight may take `budget` bytes: a slow client announces `budget - 20` bytes
+/// and sends a few; once the port holds them (`reserved`, the bytes its budget holds), requests posting
+/// `body` (over 20 bytes) to `path` must get 503 until the slow body ends, and be taken (any other
+/// status) after.
+public func checkBusyWhileHeld(
+    server: RunningServer,
+    path: String,
+    budget: Int,
+    body: Data,
+    reserved: @escaping @Sendable () -> Int
+) async throws {
+    let client = CurlHTTPClient(threads: 1)
+    @Sendable func post() async throws -> Int {
+        try await client.execute(
+            HTTPClientRequest(method: "POST", url: server.baseURL + path, headers: [("Content-Type", "application/json")], body: body)
+        ).status
+    }
+    let announced = budget - 20
+    let slow = try RawConnection.open(
+        server.port,
+        sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(announced)\r\n\r\n{  "
+    )
+    defer { close(slow) }
+    try await waitUntil("the slow body holds its bytes") { reserved() == announced }
+    #expect(try await post() == 503)
+    // The slow body ends (as invalid JSON); its bytes are given back.
+    RawConnection.send(slow, String(repeating: " ", count: announced - 3))
+    try await waitUntil("requests are taken again") { try await post() != 503 }
+}
