@@ -35,26 +35,15 @@ struct BodyBudgetTests {
 
     @Test("while a slow client's body holds the budget, other requests get 503; once it ends they are taken")
     func busyWhileHeld() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = try SQLiteStore(directory: dir.path)
         var configuration = SegmentIngest.Configuration()
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
-        let ingest = SegmentIngest(
-            configuration: configuration,
-            mapper: SegmentMapper(),
-            intake: Intake(store: store),
-            logger: quietLogger("budget")
-        )
-        let router = Router()
-        let routes = SegmentRoutes(ingest: ingest)
-        routes.register(on: router)
-        let server = try await RunningServer.start(router: router)
-        defer { server.stop() }
         let event: JSONValue = ["type": "identify", "messageId": "budget-1", "userId": "u1", "traits": ["email": "a@example.com"]]
-        try await checkBusyWhileHeld(server: server, path: "/", budget: 1000, body: event.encoded()) {
-            routes.bodies.reserved
+        try await checkBusyWhileHeld(path: "/", budget: 1000, body: event.encoded()) { intake, router in
+            let ingest = SegmentIngest(configuration: configuration, mapper: SegmentMapper(), intake: intake, logger: quietLogger("budget"))
+            let routes = SegmentRoutes(ingest: ingest)
+            routes.register(on: router)
+            return { routes.bodies.reserved }
         }
     }
 }

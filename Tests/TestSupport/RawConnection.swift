@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Hummingbird
 import Testing
 
 #if canImport(Glibc)
@@ -33,17 +34,22 @@ public enum RawConnection {
     }
 }
 
-/// A port whose bodies in flight may take `budget` bytes: a slow client announces `budget - 20` bytes
-/// and sends a few; once the port holds them (`reserved`, the bytes its budget holds), requests posting
-/// `body` (over 20 bytes) to `path` must get 503 until the slow body ends, and be taken (any other
-/// status) after.
+/// A port whose bodies in flight may take `budget` bytes, its routes added by `register` (given the intake
+/// of a fresh store; it returns the bytes the port's budget holds): a slow client announces `budget - 20`
+/// bytes and sends a few; once the port holds them, requests posting `body` (over 20 bytes) to `path`
+/// must get 503 until the slow body ends, and be taken (any other status) after.
 public func checkBusyWhileHeld(
-    server: RunningServer,
     path: String,
     budget: Int,
     body: Data,
-    reserved: @escaping @Sendable () -> Int
+    register: (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int
 ) async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let router = Router()
+    let reserved = register(Intake(store: try SQLiteStore(directory: dir.path)), router)
+    let server = try await RunningServer.start(router: router)
+    defer { server.stop() }
     let client = CurlHTTPClient(threads: 1)
     @Sendable func post() async throws -> Int {
         try await client.execute(
