@@ -6,6 +6,13 @@ import Testing
 /// The series DESIGN §7 names, scraped from the running binary.
 @Suite("metrics", .serialized)
 struct MetricsTests {
+    /// The bridge's `/metrics` on `port`: the text, and its samples by series.
+    static func scrape(_ port: Int, client: CurlHTTPClient) async throws -> (text: String, samples: [String: Double]) {
+        let answer = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/metrics"))
+        let text = String(decoding: answer.body, as: UTF8.self)
+        return (text, try PrometheusText.parse(text))
+    }
+
     @Test("deliveries by outcome (delivered, retried, dead_lettered, dry_run), queue gauges, request durations")
     func designSeries() async throws {
         let dir = try TemporaryDirectory()
@@ -51,8 +58,7 @@ struct MetricsTests {
         let scraped = Locked([String: Double]())
         // The queue gauges are sampled every 5 s; the retry waits about a second of backoff.
         try await waitUntil("every series is there", timeout: .seconds(30)) {
-            let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(segment)/metrics"))
-            let samples = try PrometheusText.parse(String(decoding: scrape.body, as: UTF8.self))
+            let samples = try await Self.scrape(segment, client: client).samples
             scraped.withLock { $0 = samples }
             return series.allSatisfy { samples[$0] != nil }
                 && (samples[#"bridge_deliveries_total{destination="novu",outcome="delivered"}"#] ?? 0) >= 2
@@ -85,8 +91,7 @@ struct MetricsTests {
             )
             #expect(answer.status == 401)
         }
-        let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(segment)/metrics"))
-        let samples = try PrometheusText.parse(String(decoding: scrape.body, as: UTF8.self))
+        let samples = try await Self.scrape(segment, client: client).samples
         #expect(samples[#"bridge_events_total{outcome="unauthorized",port="segment",type="unknown"}"#] == 2)
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
@@ -105,9 +110,7 @@ struct MetricsTests {
             let answer = try await NovuPort.postUnsigned(novuPort, JSONValue.object(webhook).encoded(), id: "msg_\(type)", client: client)
             #expect(answer.status == 200)
         }
-        let scrape = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(novuPort)/metrics"))
-        let text = String(decoding: scrape.body, as: UTF8.self)
-        let samples = try PrometheusText.parse(text)
+        let (text, samples) = try await Self.scrape(novuPort, client: client)
         #expect(!text.contains("bogus"))
         for type in ["message.delivered", "message.other", "other", "workflow.other"] {
             #expect(samples[#"bridge_events_total{outcome="received",port="novu",type="\#(type)"}"#] == 1, "\(type)")
