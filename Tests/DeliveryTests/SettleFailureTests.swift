@@ -37,6 +37,12 @@ struct SettleFailureTests {
         }
         func releaseAllClaims() async throws -> Int { try await inner.releaseAllClaims() }
         func nextDue(destination: String) async throws -> Date? { try await inner.nextDue(destination: destination) }
+        func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
+            try await inner.scheduleSkew(destination: destination, now: now)
+        }
+        func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int {
+            try await inner.moveSchedule(destination: destination, back: seconds, now: now)
+        }
         func correlation(transactionId: String) async throws -> Correlation? {
             try await inner.correlation(transactionId: transactionId)
         }

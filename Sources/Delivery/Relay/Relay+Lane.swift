@@ -30,11 +30,11 @@ extension Relay {
             let finished = Doorbell()
             var buffer: [[ClaimedJob]] = []
             let limit = relay.settings.maxConcurrentRequests
-            var bucket = relay.settings.maxRequestsPerSecond[name].map { TokenBucket(ratePerSecond: $0, now: Date()) }
+            var bucket = relay.settings.maxRequestsPerSecond[name].map { TokenBucket(ratePerSecond: $0, now: relay.now()) }
             var gathering = Gathering(window: relay.settings.gatherWindow[name] ?? .zero)
             await withDiscardingTaskGroup { group in
                 while !stopping.isCancelled, !Task.isCancelled {
-                    let now = Date()
+                    let now = await relay.followClock()
                     let state = relay.status.destination(name)
                     if let until = state.pausedUntil, until > now {
                         // New work cannot end a pause: sleep through rings until it is over. The headers
@@ -61,7 +61,7 @@ extension Relay {
                         if !probing || inFlight.value == 0 {
                             do {
                                 let asked = probing ? 1 : max(1, relay.settings.claimBatch - gathering.held.count)
-                                let jobs = try await relay.queue.claim(destination: name, limit: asked, now: Date())
+                                let jobs = try await relay.queue.claim(destination: name, limit: asked, now: relay.now())
                                 claimedAny = !jobs.isEmpty
                                 exhausted = jobs.count < asked
                                 // A probe goes out at once, alone.
@@ -78,7 +78,7 @@ extension Relay {
                         }
                     }
                     while !buffer.isEmpty, inFlight.value < limit, !stopping.isCancelled {
-                        if let wait = bucket?.reserve(cost: destination.cost(of: buffer[0]), now: Date()), wait > 0 {
+                        if let wait = bucket?.reserve(cost: destination.cost(of: buffer[0]), now: relay.now()), wait > 0 {
                             // A low ceiling can mean minutes: the wait ends at shutdown, and the unit
                             // is then released with the rest of the buffer.
                             await pace(until: ContinuousClock.now + .seconds(wait), stopping: stopping)
@@ -142,7 +142,7 @@ extension Relay {
 
         private func send(_ jobs: [ClaimedJob], stopping: CancelFlag) async {
             let reports = await destination.deliver(jobs)
-            let now = Date()
+            let now = relay.now()
             let settlements = zip(jobs, reports).map { job, report in
                 relay.settlement(for: job, report: report, destination: destination.name, now: now)
             }

@@ -47,6 +47,8 @@ public final class Relay: Service {
     public let status: RelayStatus
     private let doorbells: [String: Doorbell]
     private let random: @Sendable () -> Double
+    private let wallClock: @Sendable () -> Date
+    private let clockWatch = Mutex(ClockWatch())
 
     public init(
         store: any DeliveryStore,
@@ -54,7 +56,8 @@ public final class Relay: Service {
         configuration: Configuration = .init(),
         status: RelayStatus = RelayStatus(),
         logger: Logger,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.destinations = destinations
@@ -62,6 +65,7 @@ public final class Relay: Service {
         self.status = status
         self.logger = logger
         self.random = random
+        self.wallClock = wallClock
         self.doorbells = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, Doorbell()) })
     }
 
@@ -86,6 +90,7 @@ public final class Relay: Service {
             }
         }
         for destination in destinations { await persistHoldState(destination.name) }
+        await catchUpWithStoredSchedule()
         let stopping = CancelFlag()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -211,6 +216,57 @@ public final class Relay: Service {
             try await store.recordDestinationState(name: name, held: state.held, reason: state.reason)
         } catch {
             logger.warning("could not record the destination state", metadata: ["destination": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// The wall-clock time: due times, retry times and pauses are in it.
+    func now() -> Date { wallClock() }
+
+    /// The time, after following the wall clock if it was set back since the last look: each lane looks
+    /// before each round. The lane that sees a step moves every destination's waiting due times and
+    /// pauses back by it, then wakes every lane.
+    func followClock() async -> Date {
+        let now = wallClock()
+        guard let step = clockWatch.withLock({ $0.backwardStep(wall: now) }) else { return now }
+        for destination in destinations {
+            status.update(destination.name) { $0.pausedUntil = $0.pausedUntil?.addingTimeInterval(-step) }
+        }
+        do {
+            var moved = 0
+            for destination in destinations {
+                moved += try await store.moveSchedule(destination: destination.name, back: step, now: now)
+            }
+            logger.warning(
+                "the wall clock went back; due times of queued events moved back with it",
+                metadata: ["seconds": "\(Int(step.rounded()))", "jobs": "\(moved)"]
+            )
+        } catch {
+            // Pauses moved already; moving them again with the due times would shorten them twice.
+            clockWatch.withLock { $0.giveBack(step) }
+            logger.error("the wall clock went back; the store refused to move due times, trying again", metadata: ["error": "\(error)"])
+        }
+        for bell in doorbells.values { bell.ring() }
+        return now
+    }
+
+    /// At start: a queued job never attempted but due in the future shows the wall clock went back while
+    /// the bridge was stopped (or set too far ahead when the job was queued). Due times move back by as
+    /// much, so the queue does not wait for the clock to catch up.
+    private func catchUpWithStoredSchedule() async {
+        let now = wallClock()
+        for destination in destinations {
+            do {
+                guard let skew = try await store.scheduleSkew(destination: destination.name, now: now),
+                    skew >= ClockWatch.tolerance
+                else { continue }
+                let moved = try await store.moveSchedule(destination: destination.name, back: skew, now: now)
+                logger.warning(
+                    "queued events were due in the future: the wall clock went back while the bridge was stopped; their due times moved back",
+                    metadata: ["destination": "\(destination.name)", "seconds": "\(Int(skew.rounded()))", "jobs": "\(moved)"]
+                )
+            } catch {
+                logger.error("could not read the queue's due times", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
+            }
         }
     }
 

@@ -59,6 +59,14 @@ public final class ResilientStore: DeliveryStore {
 
     public func nextDue(destination: String) async throws -> Date? { try await current().nextDue(destination: destination) }
 
+    public func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
+        try await current().scheduleSkew(destination: destination, now: now)
+    }
+
+    public func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int {
+        try await current().moveSchedule(destination: destination, back: seconds, now: now)
+    }
+
     public func correlation(transactionId: String) async throws -> Correlation? {
         try await current().correlation(transactionId: transactionId)
     }

@@ -63,7 +63,8 @@ extension SQLiteStore {
     /// relay settles every job it sends.
     private struct SettleStatements {
         var update: RawStatement
-        /// The job left its user's queue: the next one, if any, is the head now.
+        /// The job left its user's queue: the next one, if any, is the head now. One never attempted was
+        /// due when it was queued and is due now: a wall clock that went back since does not hold it.
         var advance: RawStatement
         /// The job stays queued (a retry, a hold, a release): it stays the head, unless a job older than it
         /// was replayed from the dead-letter queue while it was claimed, which then takes the mark.
@@ -86,9 +87,10 @@ extension SQLiteStore {
             advance = RawStatement(
                 try db.cachedStatement(
                     sql: """
-                        UPDATE job SET is_head = 1
+                        UPDATE job SET is_head = 1,
+                            next_attempt_at = CASE WHEN attempts = 0 THEN MIN(next_attempt_at, ?2) ELSE next_attempt_at END
                         WHERE id = (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
-                                    WHERE s.id = ? AND o.destination = s.destination
+                                    WHERE s.id = ?1 AND o.destination = s.destination
                                       AND o.ordering_key = s.ordering_key AND o.state = 'pending')
                         """
                 ),
@@ -145,6 +147,7 @@ extension SQLiteStore {
         try statements.update.run()
         if state != "pending" {
             statements.advance.bind(settlement.jobId)
+            statements.advance.bind(at)
             try statements.advance.run()
         } else {
             statements.handOver.bind(settlement.jobId)
@@ -199,6 +202,39 @@ extension SQLiteStore {
                 try statements.handOver.run()
             }
             return released.count
+        }
+    }
+
+    public func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
+        try await pool.read { db in
+            // From the latest due time down: retries (attempted) lie ahead legitimately and are stepped over.
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT next_attempt_at FROM job INDEXED BY job_due
+                    WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
+                      AND attempts = 0 AND next_attempt_at > ?
+                    ORDER BY next_attempt_at DESC LIMIT 1
+                    """,
+                arguments: [destination, now.timeIntervalSince1970]
+            ).map { $0 - now.timeIntervalSince1970 }
+        }
+    }
+
+    public func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int {
+        // Only heads are scheduled: a job behind one that was never attempted is due from the moment it
+        // becomes the head (see `advance`).
+        try await commits.write(durable: false) { db in
+            try db.execute(
+                sql: """
+                    UPDATE job SET next_attempt_at = next_attempt_at - ?
+                    WHERE id IN (SELECT id FROM job INDEXED BY job_due
+                                 WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
+                                   AND next_attempt_at > ?)
+                    """,
+                arguments: [seconds, destination, now.timeIntervalSince1970]
+            )
+            return db.changesCount
         }
     }
 
