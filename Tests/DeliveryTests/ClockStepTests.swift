@@ -47,23 +47,35 @@ struct ClockStepTests {
         }
     }
 
-    @Test("the watch reports a step back once, ignores steps forward and small ones, and reports again what it gave back")
+    @Test("the watch reports a step back once, ignores steps forward and small ones, and owes the store every step")
     func watch() throws {
         var watch = ClockWatch()
         let start = ContinuousClock.now
         let wall = Date()
         func look(_ wallSeconds: TimeInterval, _ continuousSeconds: Int) -> TimeInterval? {
-            watch.backwardStep(wall: wall.addingTimeInterval(wallSeconds), continuous: start + .seconds(continuousSeconds))
+            watch.look(wall: wall.addingTimeInterval(wallSeconds), continuous: start + .seconds(continuousSeconds))
         }
-        #expect(look(0, 0) == nil)
-        #expect(look(10, 10) == nil)  // both clocks moved alike
-        #expect(look(100, 11) == nil)  // set forward: due times only come sooner
-        #expect(look(100.5, 12) == nil)  // half a second back: left alone
-        let step = try #require(look(41.5, 13))  // set back by a minute
-        #expect(abs(step - 60) < 0.001)
-        #expect(look(42.5, 14) == nil)  // reported once
-        watch.giveBack(step)
-        #expect(look(43.5, 15).map { abs($0 - 60) < 0.001 } == true)
+        let looks = [look(0, 0), look(10, 10), look(100, 11), look(100.5, 12)]
+        // Both clocks moved alike; set forward (due times only come sooner); half a second back (left alone).
+        #expect(looks == [nil, nil, nil, nil])
+        let nothing = watch.takeOwed()
+        #expect(nothing == nil)
+        let step = look(41.5, 13)  // set back by a minute
+        #expect(step.map { abs($0 - 60) < 0.001 } == true)
+        let again = look(42.5, 14)
+        #expect(again == nil)  // reported once
+        let taken = watch.takeOwed()
+        let owed = try #require(taken)
+        #expect(abs(owed.seconds - 60) < 0.001 && owed.seenAt == wall.addingTimeInterval(41.5))
+        let taken2 = watch.takeOwed()
+        #expect(taken2 == nil)
+        // Refused by the store, then another step of 10 s: both are owed, seen at the later one.
+        watch.giveBack(owed)
+        let another = look(33.5, 15)
+        #expect(another.map { abs($0 - 10) < 0.001 } == true)
+        let owedBoth = watch.takeOwed()
+        let both = try #require(owedBoth)
+        #expect(abs(both.seconds - 70) < 0.001 && both.seenAt == wall.addingTimeInterval(33.5))
     }
 
     @Test("a job behind its user's head is due as soon as it becomes the head, even after the clock went back")
@@ -106,7 +118,7 @@ struct ClockStepTests {
         #expect(skew > 3590 && skew <= 3600)
         #expect(try await store.claim(destination: "novu", limit: 10, now: back).isEmpty)
 
-        #expect(try await store.moveSchedule(destination: "novu", back: skew, now: back) == 2)
+        #expect(try await store.moveSchedule(destinations: ["novu"], back: skew, now: back, settledSince: nil) == 2)
         #expect(try await store.scheduleSkew(destination: "novu", now: back) == nil)
         let claimed = try await store.claim(destination: "novu", limit: 10, now: back.addingTimeInterval(1))
         #expect(claimed.map(\.id) == fresh)

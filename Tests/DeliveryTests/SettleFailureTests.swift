@@ -40,8 +40,8 @@ struct SettleFailureTests {
         func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
             try await inner.scheduleSkew(destination: destination, now: now)
         }
-        func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int {
-            try await inner.moveSchedule(destination: destination, back: seconds, now: now)
+        func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int {
+            try await inner.moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
         }
         func correlation(transactionId: String) async throws -> Correlation? {
             try await inner.correlation(transactionId: transactionId)

@@ -10,28 +10,40 @@ struct ClockWatch: Sendable {
     /// Steps smaller than this are left alone: a second early or late changes nothing that matters.
     static let tolerance: TimeInterval = 1
 
+    /// Steps back the store's due times have not followed yet, and when the last was seen (in the clock
+    /// as set back): a due time written since then was computed from that clock already.
+    struct Owed: Sendable, Equatable {
+        var seconds: TimeInterval
+        var seenAt: Date
+    }
+
     private let reference = ContinuousClock.now
     /// Wall-clock seconds minus continuous-clock seconds since `reference`, when last looked.
     private var offset: Double?
-    /// Steps seen but not yet applied to the store (it refused the change): applied with the next one.
-    private var owed: TimeInterval = 0
+    private var owed: Owed?
 
-    /// How far the wall clock went back since the last look, plus what is still owed; `nil` when it did
-    /// not (a step forward only makes due times come sooner). The caller applies it or gives it back.
-    mutating func backwardStep(wall: Date, continuous: ContinuousClock.Instant = .now) -> TimeInterval? {
+    /// How far the wall clock went back since the last look, when it did by `tolerance` or more; it is
+    /// then owed to the store too. A step forward only makes due times come sooner: left alone.
+    /// Both clocks should be read together, with nothing in between that could stall.
+    mutating func look(wall: Date, continuous: ContinuousClock.Instant) -> TimeInterval? {
         let elapsed = continuous - reference
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let current = wall.timeIntervalSince1970 - seconds
         defer { offset = current }
         let step = (offset ?? current) - current
-        if step >= Self.tolerance { owed += step }
-        guard owed > 0 else { return nil }
-        defer { owed = 0 }
+        guard step >= Self.tolerance else { return nil }
+        owed = Owed(seconds: (owed?.seconds ?? 0) + step, seenAt: wall)
+        return step
+    }
+
+    /// What the store still owes, now handed to the caller to apply.
+    mutating func takeOwed() -> Owed? {
+        defer { owed = nil }
         return owed
     }
 
-    /// A step the store could not apply yet: returned again with the next look.
-    mutating func giveBack(_ step: TimeInterval) {
-        owed += step
+    /// What the store refused to apply: owed again, with any step seen meanwhile.
+    mutating func giveBack(_ refused: Owed) {
+        owed = Owed(seconds: refused.seconds + (owed?.seconds ?? 0), seenAt: owed?.seenAt ?? refused.seenAt)
     }
 }

@@ -219,54 +219,76 @@ public final class Relay: Service {
         }
     }
 
-    /// The wall-clock time: due times, retry times and pauses are in it.
-    func now() -> Date { wallClock() }
-
-    /// The time, after following the wall clock if it was set back since the last look: each lane looks
-    /// before each round. The lane that sees a step moves every destination's waiting due times and
-    /// pauses back by it, then wakes every lane.
-    func followClock() async -> Date {
-        let now = wallClock()
-        guard let step = clockWatch.withLock({ $0.backwardStep(wall: now) }) else { return now }
-        for destination in destinations {
-            status.update(destination.name) { $0.pausedUntil = $0.pausedUntil?.addingTimeInterval(-step) }
-        }
-        do {
-            var moved = 0
-            for destination in destinations {
-                moved += try await store.moveSchedule(destination: destination.name, back: step, now: now)
+    /// The wall-clock time: due times, retry times and pauses are in it. The first reading after the
+    /// clock was set back moves every pause back by the step, before anyone else reads the new time, so a
+    /// pause set from the new time is never moved; the store's due times follow in `followClock`.
+    func now() -> Date {
+        let (now, step) = clockWatch.withLock { watch in
+            let wall = wallClock()
+            let step = watch.look(wall: wall, continuous: .now)
+            if let step {
+                for destination in destinations {
+                    status.update(destination.name) { $0.pausedUntil = $0.pausedUntil?.addingTimeInterval(-step) }
+                }
             }
+            return (wall, step)
+        }
+        if step != nil { for bell in doorbells.values { bell.ring() } }
+        return now
+    }
+
+    /// The time, after moving the store's due times back by any step back of the wall clock not yet
+    /// followed: each lane looks before each round, and one of them moves every destination's queue in
+    /// one transaction. A refused move is tried again at the next look.
+    func followClock() async -> Date {
+        let now = now()
+        guard let owed = clockWatch.withLock({ $0.takeOwed() }) else { return now }
+        do {
+            let moved = try await store.moveSchedule(
+                destinations: destinations.map(\.name),
+                back: owed.seconds,
+                now: now,
+                settledSince: owed.seenAt
+            )
             logger.warning(
-                "the wall clock went back; due times of queued events moved back with it",
-                metadata: ["seconds": "\(Int(step.rounded()))", "jobs": "\(moved)"]
+                "the wall clock went back; due times of queued events and pauses moved back with it",
+                metadata: ["seconds": "\(Int(owed.seconds.rounded()))", "jobs": "\(moved)"]
             )
         } catch {
-            // Pauses moved already; moving them again with the due times would shorten them twice.
-            clockWatch.withLock { $0.giveBack(step) }
-            logger.error("the wall clock went back; the store refused to move due times, trying again", metadata: ["error": "\(error)"])
+            clockWatch.withLock { $0.giveBack(owed) }
+            logger.error(
+                "the wall clock went back; the store refused to move due times, trying again",
+                metadata: ["error": "\(error)"]
+            )
         }
         for bell in doorbells.values { bell.ring() }
         return now
     }
 
     /// At start: a queued job never attempted but due in the future shows the wall clock went back while
-    /// the bridge was stopped (or set too far ahead when the job was queued). Due times move back by as
-    /// much, so the queue does not wait for the clock to catch up.
-    private func catchUpWithStoredSchedule() async {
-        let now = wallClock()
-        for destination in destinations {
-            do {
-                guard let skew = try await store.scheduleSkew(destination: destination.name, now: now),
-                    skew >= ClockWatch.tolerance
-                else { continue }
-                let moved = try await store.moveSchedule(destination: destination.name, back: skew, now: now)
-                logger.warning(
-                    "queued events were due in the future: the wall clock went back while the bridge was stopped; their due times moved back",
-                    metadata: ["destination": "\(destination.name)", "seconds": "\(Int(skew.rounded()))", "jobs": "\(moved)"]
-                )
-            } catch {
-                logger.error("could not read the queue's due times", metadata: ["destination": "\(destination.name)", "error": "\(error)"])
+    /// the bridge was stopped (or was too far ahead when the job was queued), by at least that much. The
+    /// clock is the same for every destination, so all of them move by the largest such skew. Best
+    /// effort: with no such job (every head attempted already), nothing shows the step.
+    func catchUpWithStoredSchedule() async {
+        let now = now()
+        do {
+            var skew: TimeInterval = 0
+            for destination in destinations {
+                skew = max(skew, try await store.scheduleSkew(destination: destination.name, now: now) ?? 0)
             }
+            guard skew >= ClockWatch.tolerance else { return }
+            let moved = try await store.moveSchedule(
+                destinations: destinations.map(\.name),
+                back: skew,
+                now: now,
+                settledSince: nil
+            )
+            logger.warning(
+                "queued events were due in the future: the wall clock went back while the bridge was stopped; due times moved back",
+                metadata: ["seconds": "\(Int(skew.rounded()))", "jobs": "\(moved)"]
+            )
+        } catch {
+            logger.error("could not read or move the queue's due times at start", metadata: ["error": "\(error)"])
         }
     }
 

@@ -198,15 +198,16 @@ public protocol DeliveryStore: Sendable {
     /// When the next unclaimed job of `destination` becomes due; `nil` when none is queued.
     func nextDue(destination: String) async throws -> Date?
 
-    /// How far past `now` the latest due time of a queued job of `destination` that was never attempted
-    /// lies; `nil` when none is past `now`. Such a job was due when it was queued, so only a wall clock
+    /// How far past `now` the latest due time of a waiting job of `destination` that was never attempted
+    /// (nor held) lies; `nil` when none is past `now`. Such a job was due when it was queued, so only a wall clock
     /// that went back since can put it in the future, by at least this much.
     func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval?
 
-    /// The wall clock went back by `seconds`: moves the due time of each of `destination`'s waiting jobs
-    /// that is later than `now` back by as much, so none waits for the clock to catch up. Returns how
-    /// many moved.
-    func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int
+    /// The wall clock went back by `seconds`: moves each due time later than `now` of the waiting jobs of
+    /// `destinations` back by as much, in one transaction, so none waits for the clock to catch up. A job
+    /// whose last attempt lies between `settledSince` and `now` is left alone: its due time was computed
+    /// from the clock as set back. Returns how many moved.
+    func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int
 
     /// The correlation recorded for `transactionId`, if any.
     func correlation(transactionId: String) async throws -> Correlation?

@@ -63,8 +63,8 @@ public final class ResilientStore: DeliveryStore {
         try await current().scheduleSkew(destination: destination, now: now)
     }
 
-    public func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int {
-        try await current().moveSchedule(destination: destination, back: seconds, now: now)
+    public func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int {
+        try await current().moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
     }
 
     public func correlation(transactionId: String) async throws -> Correlation? {

@@ -88,7 +88,7 @@ extension SQLiteStore {
                 try db.cachedStatement(
                     sql: """
                         UPDATE job SET is_head = 1,
-                            next_attempt_at = CASE WHEN attempts = 0 THEN MIN(next_attempt_at, ?2) ELSE next_attempt_at END
+                            next_attempt_at = CASE WHEN last_attempt_at IS NULL THEN MIN(next_attempt_at, ?2) ELSE next_attempt_at END
                         WHERE id = (SELECT MIN(o.id) FROM job AS s, job AS o INDEXED BY job_open
                                     WHERE s.id = ?1 AND o.destination = s.destination
                                       AND o.ordering_key = s.ordering_key AND o.state = 'pending')
@@ -207,13 +207,14 @@ extension SQLiteStore {
 
     public func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
         try await pool.read { db in
-            // From the latest due time down: retries (attempted) lie ahead legitimately and are stepped over.
+            // From the latest due time down: retries and holds (attempted) lie ahead legitimately and are
+            // stepped over.
             try Double.fetchOne(
                 db,
                 sql: """
                     SELECT next_attempt_at FROM job INDEXED BY job_due
                     WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
-                      AND attempts = 0 AND next_attempt_at > ?
+                      AND last_attempt_at IS NULL AND next_attempt_at > ?
                     ORDER BY next_attempt_at DESC LIMIT 1
                     """,
                 arguments: [destination, now.timeIntervalSince1970]
@@ -221,20 +222,28 @@ extension SQLiteStore {
         }
     }
 
-    public func moveSchedule(destination: String, back seconds: TimeInterval, now: Date) async throws -> Int {
-        // Only heads are scheduled: a job behind one that was never attempted is due from the moment it
-        // becomes the head (see `advance`).
-        try await commits.write(durable: false) { db in
-            try db.execute(
-                sql: """
-                    UPDATE job SET next_attempt_at = next_attempt_at - ?
-                    WHERE id IN (SELECT id FROM job INDEXED BY job_due
-                                 WHERE destination = ? AND state = 'pending' AND claimed_by IS NULL AND is_head = 1
-                                   AND next_attempt_at > ?)
-                    """,
-                arguments: [seconds, destination, now.timeIntervalSince1970]
-            )
-            return db.changesCount
+    public func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int {
+        let now = now.timeIntervalSince1970
+        // Nothing attempted in an empty range: without `settledSince`, every due time after `now` moves.
+        let since = settledSince?.timeIntervalSince1970 ?? now + 1
+        return try await commits.write(durable: false) { db in
+            // Only heads are scheduled: a job behind one that was never attempted is due from the moment it
+            // becomes the head (see `advance`).
+            var moved = 0
+            for destination in destinations {
+                try db.execute(
+                    sql: """
+                        UPDATE job SET next_attempt_at = next_attempt_at - ?1
+                        WHERE id IN (SELECT id FROM job INDEXED BY job_due
+                                     WHERE destination = ?2 AND state = 'pending' AND claimed_by IS NULL
+                                       AND is_head = 1 AND next_attempt_at > ?3)
+                          AND (last_attempt_at IS NULL OR last_attempt_at NOT BETWEEN ?4 AND ?3)
+                        """,
+                    arguments: [seconds, destination, now, since]
+                )
+                moved += db.changesCount
+            }
+            return moved
         }
     }
 

@@ -1,0 +1,160 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Delivery
+
+/// The edges of following a wall clock set back: what must not move, and what must move only once.
+extension ClockStepTests {
+    /// The real store, whose first `refusals` moves of the schedule fail; records the moves that land.
+    final class RefusingMoves: StubStore, @unchecked Sendable {
+        let inner: SQLiteStore
+        let refusals: Int
+        let calls = Mutex(0)
+        let landed = Mutex<[TimeInterval]>([])
+
+        init(_ inner: SQLiteStore, refusals: Int) {
+            self.inner = inner
+            self.refusals = refusals
+        }
+
+        override func moveSchedule(
+            destinations: [String],
+            back seconds: TimeInterval,
+            now: Date,
+            settledSince: Date?
+        )
+            async throws -> Int
+        {
+            let call = calls.withLock { count in
+                count += 1
+                return count
+            }
+            if call <= refusals { throw StoreError("database is locked") }
+            landed.withLock { $0.append(seconds) }
+            return try await inner.moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
+        }
+    }
+
+    @Test("a held job (a hold counts no attempt) is not taken for a clock set back")
+    func holdIsNoSkew() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        _ = try await store.enqueue([job("a", "held")])
+        let held = try #require(try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1)).first)
+        let now = Date()
+        try await store.settle([
+            Settlement(
+                jobId: held.id,
+                outcome: .hold(until: now.addingTimeInterval(60)),
+                attempt: AttemptRecord(at: now, status: 401, reason: "HTTP 401")
+            )
+        ])
+        #expect(try await store.jobState(id: held.id)?.attempts == 0)
+        #expect(try await store.scheduleSkew(destination: "novu", now: Date()) == nil)
+    }
+
+    @Test("a retry computed from the clock as set back is not moved again; one computed before is")
+    func settledSinceStepStays() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        _ = try await store.enqueue([job("a", "before"), job("b", "after")])
+        let claimed = try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1))
+        let before = try #require(claimed.first { String(decoding: $0.payload, as: UTF8.self) == "before" })
+        let after = try #require(claimed.first { String(decoding: $0.payload, as: UTF8.self) == "after" })
+        let old = Date()
+        let seenAt = old.addingTimeInterval(-3600)  // the step back, as the new clock reads
+        try await store.settle([
+            Settlement(
+                jobId: before.id,
+                outcome: .retry(at: old.addingTimeInterval(300)),
+                attempt: AttemptRecord(at: old, status: 503, reason: "HTTP 503")
+            ),
+            Settlement(
+                jobId: after.id,
+                outcome: .retry(at: seenAt.addingTimeInterval(4)),
+                attempt: AttemptRecord(at: seenAt.addingTimeInterval(0.5), status: 503, reason: "HTTP 503")
+            ),
+        ])
+        let moved = try await store.moveSchedule(
+            destinations: ["novu"],
+            back: 3600,
+            now: seenAt.addingTimeInterval(1),
+            settledSince: seenAt
+        )
+        #expect(moved == 1)
+        #expect(try await store.claim(destination: "novu", limit: 10, now: seenAt.addingTimeInterval(2)).isEmpty)
+        let due = try #require(try await store.nextDue(destination: "novu"))
+        #expect(abs(due.timeIntervalSince(seenAt) - 4) < 0.001)  // "after" keeps its 4 s; "before" is ~300 s away
+    }
+
+    @Test("a move the store refuses is tried again at the next look; pauses move once, the schedule once in all")
+    func refusedMoveIsRetriedOnce() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = RefusingMoves(try SQLiteStore(directory: dir.path), refusals: 2)
+        let clock = SteppingClock()
+        let relay = Relay(
+            store: store,
+            destinations: [ThrottledOnce(clock: clock)],
+            logger: quietLogger(),
+            wallClock: { clock.now() }
+        )
+        _ = await relay.followClock()  // the first look
+        let pause = clock.now().addingTimeInterval(1000)
+        relay.status.update("novu") { $0.pausedUntil = pause }
+        clock.offset.withLock { $0 = -3600 }
+        for _ in 0..<4 { _ = await relay.followClock() }
+        #expect(store.calls.withLock { $0 } == 3)
+        let landed = store.landed.withLock { $0 }
+        #expect(landed.count == 1 && abs(landed[0] - 3600) < 0.5)
+        let moved = try #require(relay.status.destination("novu").pausedUntil)
+        #expect(abs(moved.timeIntervalSince(pause) + 3600) < 0.5)
+    }
+
+    @Test("at start, every destination moves by the largest skew: a queue of retries alone shows none")
+    func startMovesEveryDestination() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        _ = try await store.enqueue([
+            job("a", "fresh"),
+            NewJob(destination: "segment", orderingKey: "b", kind: "track", payload: Data("retried".utf8)),
+        ])
+        let retried = try #require(try await store.claim(destination: "segment", limit: 10, now: Date().addingTimeInterval(1)).first)
+        let old = Date()
+        try await store.settle([
+            Settlement(
+                jobId: retried.id,
+                outcome: .retry(at: old.addingTimeInterval(300)),
+                attempt: AttemptRecord(at: old, status: 503, reason: "HTTP 503")
+            )
+        ])
+        let clock = SteppingClock()
+        clock.offset.withLock { $0 = -3600 }
+        let relay = Relay(
+            store: store,
+            destinations: [ThrottledOnce(clock: clock), SegmentNamed()],
+            logger: quietLogger(),
+            wallClock: { clock.now() }
+        )
+        await relay.catchUpWithStoredSchedule()
+        let due = try #require(try await store.nextDue(destination: "segment"))
+        #expect(due.timeIntervalSince(clock.now()) < 310)  // its retry's 300 s, not an hour more
+    }
+
+    /// A destination named `segment` that is never asked to deliver here.
+    final class SegmentNamed: DeliveryDestination {
+        let name = "segment"
+        func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] { jobs.map { [$0] } }
+        func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
+            (plan(jobs), [])
+        }
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+            jobs.map { _ in AttemptReport(disposition: .success, status: 200, reason: "delivered") }
+        }
+    }
+}
