@@ -43,15 +43,8 @@ extension ClockStepTests {
         defer { dir.remove() }
         let store = try SQLiteStore(directory: dir.path)
         _ = try await store.enqueue([job("a", "held")])
-        let held = try #require(try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1)).first)
         let now = Date()
-        try await store.settle([
-            Settlement(
-                jobId: held.id,
-                outcome: .hold(until: now.addingTimeInterval(60)),
-                attempt: AttemptRecord(at: now, status: 401, reason: "HTTP 401")
-            )
-        ])
+        let held = try await attempt(store, at: now, status: 401, .hold(until: now.addingTimeInterval(60)))
         #expect(try await store.jobState(id: held.id)?.attempts == 0)
         #expect(try await store.scheduleSkew(destination: "novu", now: Date()) == nil)
     }
@@ -124,15 +117,8 @@ extension ClockStepTests {
             job("a", "fresh"),
             NewJob(destination: "segment", orderingKey: "b", kind: "track", payload: Data("retried".utf8)),
         ])
-        let retried = try #require(try await store.claim(destination: "segment", limit: 10, now: Date().addingTimeInterval(1)).first)
         let old = Date()
-        try await store.settle([
-            Settlement(
-                jobId: retried.id,
-                outcome: .retry(at: old.addingTimeInterval(300)),
-                attempt: AttemptRecord(at: old, status: 503, reason: "HTTP 503")
-            )
-        ])
+        try await attempt(store, destination: "segment", at: old, status: 503, .retry(at: old.addingTimeInterval(300)))
         let clock = SteppingClock()
         clock.offset.withLock { $0 = -3600 }
         let relay = Relay(

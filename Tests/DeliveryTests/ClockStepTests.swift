@@ -40,6 +40,23 @@ struct ClockStepTests {
         NewJob(destination: "novu", orderingKey: user, kind: "trigger", payload: Data(tag.utf8))
     }
 
+    /// Claims the first due job of `destination` and settles it with `outcome`, as attempted at `at`.
+    @discardableResult
+    func attempt(
+        _ store: SQLiteStore,
+        destination: String = "novu",
+        at: Date,
+        status: Int,
+        _ outcome: Settlement.Outcome
+    ) async throws -> ClaimedJob {
+        let claimed = try await store.claim(destination: destination, limit: 1, now: Date().addingTimeInterval(1))
+        let job = try #require(claimed.first)
+        try await store.settle([
+            Settlement(jobId: job.id, outcome: outcome, attempt: AttemptRecord(at: at, status: status, reason: "HTTP \(status)"))
+        ])
+        return job
+    }
+
     func accepted(_ results: [EnqueueResult]) -> [Int64] {
         results.map { result in
             guard case .accepted(let id) = result else { return -1 }
@@ -102,14 +119,7 @@ struct ClockStepTests {
         let queued = Date()
         // User b's head is a retry due in 300 s, user a's head was never attempted.
         _ = try await store.enqueue([job("b", "retried")])
-        let retried = try #require(try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1)).first)
-        try await store.settle([
-            Settlement(
-                jobId: retried.id,
-                outcome: .retry(at: queued.addingTimeInterval(300)),
-                attempt: AttemptRecord(at: queued, status: 503, reason: "HTTP 503")
-            )
-        ])
+        try await attempt(store, at: queued, status: 503, .retry(at: queued.addingTimeInterval(300)))
         let fresh = accepted(try await store.enqueue([job("a", "fresh")]))
         // Before the clock went back, nothing never attempted lies ahead; the retry is stepped over.
         #expect(try await store.scheduleSkew(destination: "novu", now: Date()) == nil)
