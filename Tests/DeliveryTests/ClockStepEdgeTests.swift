@@ -22,7 +22,7 @@ extension ClockStepTests {
         override func moveSchedule(
             destinations: [String],
             back seconds: TimeInterval,
-            now: Date,
+            now: @escaping @Sendable () -> Date,
             settledSince: Date?
         )
             async throws -> Int
@@ -75,7 +75,7 @@ extension ClockStepTests {
         let moved = try await store.moveSchedule(
             destinations: ["novu"],
             back: 3600,
-            now: seenAt.addingTimeInterval(1),
+            now: { seenAt.addingTimeInterval(1) },
             settledSince: seenAt
         )
         #expect(moved == 1)
@@ -106,6 +106,43 @@ extension ClockStepTests {
         #expect(landed.count == 1 && abs(landed[0] - 3600) < 0.5)
         let moved = try #require(relay.status.destination("novu").pausedUntil)
         #expect(abs(moved.timeIntervalSince(pause) + 3600) < 0.5)
+    }
+
+    @Test("while the store is down, a refused move is tried again a lane's idle wait later, not in a spin")
+    func refusedMoveDoesNotSpin() async throws {
+        /// The store is down: claims and moves fail. Records when each move was asked for.
+        final class DownStore: StubStore, @unchecked Sendable {
+            let claims = Mutex(0)
+            let moves = Mutex<[ContinuousClock.Instant]>([])
+            override func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+                claims.withLock { $0 += 1 }
+                throw StoreError("the store is not open yet")
+            }
+            override func moveSchedule(
+                destinations: [String],
+                back seconds: TimeInterval,
+                now: @escaping @Sendable () -> Date,
+                settledSince: Date?
+            )
+                async throws -> Int
+            {
+                moves.withLock { $0.append(.now) }
+                throw StoreError("the store is not open yet")
+            }
+        }
+        let store = DownStore()
+        let clock = SteppingClock()
+        let relay = Relay(store: store, destinations: [ThrottledOnce(clock: clock)], logger: quietLogger(), wallClock: { clock.now() })
+        let running = Task { try await relay.run() }
+        defer { running.cancel() }
+        try await waitUntil("the lane has looked at the clock and claimed once") { store.claims.withLock { $0 } >= 1 }
+        clock.offset.withLock { $0 = -3600 }
+        try await waitUntil("the move was tried four times") { store.moves.withLock { $0.count } >= 4 }
+        let moves = store.moves.withLock { $0 }
+        // The step itself rings every lane once, so the first two tries may follow each other at once.
+        // From then on the lane waits its idle poll (1 s) after each refused claim. Before the fix each
+        // refused move rang every lane, which then tried again at once: thousands of tries a second.
+        #expect(moves[3] - moves[1] >= .milliseconds(1500))
     }
 
     @Test("at start, every destination moves by the largest skew: a queue of retries alone shows none")

@@ -128,7 +128,7 @@ struct ClockStepTests {
         #expect(skew > 3590 && skew <= 3600)
         #expect(try await store.claim(destination: "novu", limit: 10, now: back).isEmpty)
 
-        #expect(try await store.moveSchedule(destinations: ["novu"], back: skew, now: back, settledSince: nil) == 2)
+        #expect(try await store.moveSchedule(destinations: ["novu"], back: skew, now: { back }, settledSince: nil) == 2)
         #expect(try await store.scheduleSkew(destination: "novu", now: back) == nil)
         let claimed = try await store.claim(destination: "novu", limit: 10, now: back.addingTimeInterval(1))
         #expect(claimed.map(\.id) == fresh)

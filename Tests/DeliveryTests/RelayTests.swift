@@ -230,7 +230,12 @@ class StubStore: DeliveryStore, @unchecked Sendable {
     func releaseAllClaims() async throws -> Int { 0 }
     func nextDue(destination: String) async throws -> Date? { nil }
     func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? { nil }
-    func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int { 0 }
+    func moveSchedule(
+        destinations: [String],
+        back seconds: TimeInterval,
+        now: @escaping @Sendable () -> Date,
+        settledSince: Date?
+    ) async throws -> Int { 0 }
     func correlation(transactionId: String) async throws -> Correlation? { nil }
     func probe() async throws {}
     func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}

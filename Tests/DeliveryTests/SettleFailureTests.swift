@@ -40,7 +40,12 @@ struct SettleFailureTests {
         func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
             try await inner.scheduleSkew(destination: destination, now: now)
         }
-        func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int {
+        func moveSchedule(
+            destinations: [String],
+            back seconds: TimeInterval,
+            now: @escaping @Sendable () -> Date,
+            settledSince: Date?
+        ) async throws -> Int {
             try await inner.moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
         }
         func correlation(transactionId: String) async throws -> Correlation? {

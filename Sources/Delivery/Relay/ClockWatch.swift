@@ -24,7 +24,7 @@ struct ClockWatch: Sendable {
 
     /// How far the wall clock went back since the last look, when it did by `tolerance` or more; it is
     /// then owed to the store too. A step forward only makes due times come sooner: left alone.
-    /// Both clocks should be read together, with nothing in between that could stall.
+    /// Read the continuous clock first: a stall between the two readings then looks like a step forward.
     mutating func look(wall: Date, continuous: ContinuousClock.Instant) -> TimeInterval? {
         let elapsed = continuous - reference
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

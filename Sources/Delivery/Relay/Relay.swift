@@ -224,8 +224,11 @@ public final class Relay: Service {
     /// pause set from the new time is never moved; the store's due times follow in `followClock`.
     func now() -> Date {
         let (now, step) = clockWatch.withLock { watch in
+            // The continuous clock first: a stall between the two readings then looks like a step forward,
+            // which is left alone, not like a step back.
+            let continuous = ContinuousClock.now
             let wall = wallClock()
-            let step = watch.look(wall: wall, continuous: .now)
+            let step = watch.look(wall: wall, continuous: continuous)
             if let step {
                 for destination in destinations {
                     status.update(destination.name) { $0.pausedUntil = $0.pausedUntil?.addingTimeInterval(-step) }
@@ -239,7 +242,7 @@ public final class Relay: Service {
 
     /// The time, after moving the store's due times back by any step back of the wall clock not yet
     /// followed: each lane looks before each round, and one of them moves every destination's queue in
-    /// one transaction. A refused move is tried again at the next look.
+    /// one transaction, then wakes every lane. A refused move is tried again at the next look.
     func followClock() async -> Date {
         let now = now()
         guard let owed = clockWatch.withLock({ $0.takeOwed() }) else { return now }
@@ -247,21 +250,23 @@ public final class Relay: Service {
             let moved = try await store.moveSchedule(
                 destinations: destinations.map(\.name),
                 back: owed.seconds,
-                now: now,
+                now: wallClock,
                 settledSince: owed.seenAt
             )
             logger.warning(
                 "the wall clock went back; due times of queued events and pauses moved back with it",
                 metadata: ["seconds": "\(Int(owed.seconds.rounded()))", "jobs": "\(moved)"]
             )
+            for bell in doorbells.values { bell.ring() }
         } catch {
+            // Tried again at the lane's next round, after its wait: ringing now would make the lanes spin
+            // against a store that is down.
             clockWatch.withLock { $0.giveBack(owed) }
             logger.error(
                 "the wall clock went back; the store refused to move due times, trying again",
                 metadata: ["error": "\(error)"]
             )
         }
-        for bell in doorbells.values { bell.ring() }
         return now
     }
 
@@ -280,7 +285,7 @@ public final class Relay: Service {
             let moved = try await store.moveSchedule(
                 destinations: destinations.map(\.name),
                 back: skew,
-                now: now,
+                now: wallClock,
                 settledSince: nil
             )
             logger.warning(

@@ -203,11 +203,17 @@ public protocol DeliveryStore: Sendable {
     /// that went back since can put it in the future, by at least this much.
     func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval?
 
-    /// The wall clock went back by `seconds`: moves each due time later than `now` of the waiting jobs of
+    /// The wall clock went back by `seconds`: moves each due time later than now of the waiting jobs of
     /// `destinations` back by as much, in one transaction, so none waits for the clock to catch up. A job
-    /// whose last attempt lies between `settledSince` and `now` is left alone: its due time was computed
-    /// from the clock as set back. Returns how many moved.
-    func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int
+    /// whose last attempt lies between `settledSince` and now is left alone: its due time was computed
+    /// from the clock as set back. `now` is read inside the transaction, so a settlement that commits
+    /// just before it is left alone too. Returns how many moved.
+    func moveSchedule(
+        destinations: [String],
+        back seconds: TimeInterval,
+        now: @escaping @Sendable () -> Date,
+        settledSince: Date?
+    ) async throws -> Int
 
     /// The correlation recorded for `transactionId`, if any.
     func correlation(transactionId: String) async throws -> Correlation?

@@ -63,7 +63,12 @@ public final class ResilientStore: DeliveryStore {
         try await current().scheduleSkew(destination: destination, now: now)
     }
 
-    public func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int {
+    public func moveSchedule(
+        destinations: [String],
+        back seconds: TimeInterval,
+        now: @escaping @Sendable () -> Date,
+        settledSince: Date?
+    ) async throws -> Int {
         try await current().moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
     }
 

@@ -222,11 +222,16 @@ extension SQLiteStore {
         }
     }
 
-    public func moveSchedule(destinations: [String], back seconds: TimeInterval, now: Date, settledSince: Date?) async throws -> Int {
-        let now = now.timeIntervalSince1970
-        // Nothing attempted in an empty range: without `settledSince`, every due time after `now` moves.
-        let since = settledSince?.timeIntervalSince1970 ?? now + 1
-        return try await commits.write(durable: false) { db in
+    public func moveSchedule(
+        destinations: [String],
+        back seconds: TimeInterval,
+        now: @escaping @Sendable () -> Date,
+        settledSince: Date?
+    ) async throws -> Int {
+        try await commits.write(durable: false) { db in
+            let now = now().timeIntervalSince1970
+            // Nothing attempted in an empty range: without `settledSince`, every due time after `now` moves.
+            let since = settledSince?.timeIntervalSince1970 ?? now + 1
             // Only heads are scheduled: a job behind one that was never attempted is due from the moment it
             // becomes the head (see `advance`).
             var moved = 0
