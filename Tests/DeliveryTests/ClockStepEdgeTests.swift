@@ -37,6 +37,26 @@ extension ClockStepTests {
         }
     }
 
+    @Test("a dead letter replayed behind a head in flight is due when it becomes the head, after the clock went back")
+    func replayedIsDueWhenPromoted() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        _ = try await store.enqueue([job("a", "first")])
+        let first = try await attempt(store, at: Date(), status: 422, .deadLetter(reason: "HTTP 422"))
+        _ = try await store.enqueue([job("a", "second")])
+        let back = Date().addingTimeInterval(-3600)
+        // "second" is in flight while "first" is replayed: the replayed job waits behind it, not as the head.
+        let replayed = Mutex(0)
+        try await attempt(store, at: back, status: 201, .delivered) {
+            let count = try await store.replayDeadLetters(DeadLetterFilter(ids: [first.id]))
+            replayed.withLock { $0 = count }
+        }
+        #expect(replayed.withLock { $0 } == 1)
+        let next = try await store.claim(destination: "novu", limit: 10, now: back.addingTimeInterval(1))
+        #expect(next.map(\.id) == [first.id])
+    }
+
     @Test("a held job (a hold counts no attempt) is not taken for a clock set back")
     func holdIsNoSkew() async throws {
         let dir = try TemporaryDirectory()

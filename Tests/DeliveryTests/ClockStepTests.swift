@@ -40,17 +40,20 @@ struct ClockStepTests {
         NewJob(destination: "novu", orderingKey: user, kind: "trigger", payload: Data(tag.utf8))
     }
 
-    /// Claims the first due job of `destination` and settles it with `outcome`, as attempted at `at`.
+    /// Claims the first due job of `destination`, runs `whileClaimed`, and settles the job with `outcome`,
+    /// as attempted at `at`.
     @discardableResult
     func attempt(
         _ store: SQLiteStore,
         destination: String = "novu",
         at: Date,
         status: Int,
-        _ outcome: Settlement.Outcome
+        _ outcome: Settlement.Outcome,
+        whileClaimed: () async throws -> Void = {}
     ) async throws -> ClaimedJob {
         let claimed = try await store.claim(destination: destination, limit: 1, now: Date().addingTimeInterval(1))
         let job = try #require(claimed.first)
+        try await whileClaimed()
         try await store.settle([
             Settlement(jobId: job.id, outcome: outcome, attempt: AttemptRecord(at: at, status: status, reason: "HTTP \(status)"))
         ])

@@ -59,13 +59,15 @@ extension SQLiteStore: DeadLetterQueue {
         let (condition, arguments) = Self.whereClause(filter)
         let now = Date().timeIntervalSince1970
         // Attempts and the last status stay: the next attempt then sends a fresh idempotency key, so Novu
-        // does not answer with the error it cached for the old one. The give-up age starts again.
+        // does not answer with the error it cached for the old one. The give-up age starts again, and the
+        // job counts as not attempted since: due from the moment it is its user's head, whatever the wall
+        // clock did meanwhile (see `SettleStatements.advance`).
         return try await commits.write { db in
             let replayed = try Row.fetchAll(
                 db,
                 sql: """
                     UPDATE job SET state = 'pending', next_attempt_at = ?, claimed_by = NULL, reason = NULL,
-                                   settled_at = NULL, first_attempt_at = NULL, is_head = 0
+                                   settled_at = NULL, first_attempt_at = NULL, last_attempt_at = NULL, is_head = 0
                     WHERE id IN (SELECT id FROM job WHERE \(condition) ORDER BY id \(filter.limit.map { "LIMIT \($0)" } ?? ""))
                     RETURNING destination, ordering_key
                     """,
