@@ -55,6 +55,16 @@ public struct SvixSignature: Sendable {
     /// `true` when at least one secret is configured.
     public var isConfigured: Bool { !keyed.macs.isEmpty }
 
+    /// The checks that need no body: the headers are there and the timestamp is fresh; `nil` when they pass.
+    /// The route runs them before it reads the body, so a request that cannot pass holds no body budget.
+    public func checkHeaders(id: String?, timestamp: String?, signatures: String?, now: Date) -> Failure? {
+        guard let id, !id.isEmpty, let timestamp, signatures != nil else { return .missingHeaders }
+        let digits = timestamp.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+        guard let seconds = Int64(String(decoding: digits.reversed(), as: UTF8.self)) else { return .badTimestamp }
+        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.tolerance else { return .staleTimestamp }
+        return nil
+    }
+
     /// Checks one request; `nil` when it passes. Verification runs over the raw bytes, before any parsing.
     public func verify(
         id: String?,
@@ -63,10 +73,8 @@ public struct SvixSignature: Sendable {
         body: [UInt8],
         now: Date
     ) -> Failure? {
-        guard let id, !id.isEmpty, let timestamp, let signatures else { return .missingHeaders }
-        let digits = timestamp.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
-        guard let seconds = Int64(String(decoding: digits.reversed(), as: UTF8.self)) else { return .badTimestamp }
-        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= Self.tolerance else { return .staleTimestamp }
+        if let failure = checkHeaders(id: id, timestamp: timestamp, signatures: signatures, now: now) { return failure }
+        guard let id, let timestamp, let signatures else { return .missingHeaders }
         let offered = signatures.split(separator: " ").compactMap { entry -> Data? in
             let parts = entry.split(separator: ",", maxSplits: 1)
             guard parts.count == 2, parts[0] == "v1" else { return nil }

@@ -52,7 +52,32 @@ public struct NovuIngest: Sendable {
         self.logger = logger
     }
 
+    /// The answer to a request its headers alone condemn (no signature headers, a stale timestamp, no
+    /// secret set and unsigned webhooks not accepted); `nil` when only its body can tell.
+    public func refusal(headers: Headers, now: Date = Date()) -> Answer? {
+        if configuration.signature.isConfigured {
+            let verdict = configuration.signature.checkHeaders(
+                id: headers.id,
+                timestamp: headers.timestamp,
+                signatures: headers.signature,
+                now: now
+            )
+            guard let failure = verdict else { return nil }
+            count("unauthorized", type: "unknown")
+            return .error(401, "Unauthorized", failure.description)
+        }
+        guard !configuration.acceptUnsigned else { return nil }
+        count("unauthorized", type: "unknown")
+        return .error(
+            401,
+            "Unauthorized",
+            "NOVU_WEBHOOK_SECRET is not set: set it to the signing secret (whsec_…) of the Novu webhook endpoint, "
+                + "or BRIDGE_ACCEPT_UNSIGNED=1 for local testing"
+        )
+    }
+
     public func handle(body: [UInt8], headers: Headers, now: Date = Date()) async -> Answer {
+        if let refused = refusal(headers: headers, now: now) { return refused }
         if configuration.signature.isConfigured {
             let verdict = configuration.signature.verify(
                 id: headers.id,
@@ -65,14 +90,6 @@ public struct NovuIngest: Sendable {
                 count("unauthorized", type: "unknown")
                 return .error(401, "Unauthorized", failure.description)
             }
-        } else if !configuration.acceptUnsigned {
-            count("unauthorized", type: "unknown")
-            return .error(
-                401,
-                "Unauthorized",
-                "NOVU_WEBHOOK_SECRET is not set: set it to the signing secret (whsec_…) of the Novu webhook endpoint, "
-                    + "or BRIDGE_ACCEPT_UNSIGNED=1 for local testing"
-            )
         }
         guard let json = try? JSONValue.parse(body) else { return .error(400, "InvalidJSON", "the body is not valid JSON") }
         guard let webhook = NovuWebhook(json: json) else {

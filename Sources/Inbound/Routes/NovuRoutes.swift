@@ -20,6 +20,14 @@ public struct NovuRoutes: Sendable {
     }
 
     func handle(_ request: Request) async -> Response {
+        let headers = NovuIngest.Headers(
+            id: header(request, "webhook-id") ?? header(request, "svix-id"),
+            timestamp: header(request, "webhook-timestamp") ?? header(request, "svix-timestamp"),
+            signature: header(request, "webhook-signature") ?? header(request, "svix-signature")
+        )
+        // Before the body is read: the port is public, and a request that cannot be signed must not hold
+        // any of the budget the webhooks Novu sends need.
+        if let refused = ingest.refusal(headers: headers) { return Self.response(refused) }
         let limit = ingest.configuration.bodyLimit
         let need = BodyBudget.need(contentLength: request.headers[.contentLength], compressed: false, limit: limit)
         guard bodies.reserve(need) else {
@@ -32,11 +40,6 @@ public struct NovuRoutes: Sendable {
         } catch {
             return Self.response(.error(413, "PayloadTooLarge", "the body is larger than \(limit) bytes"))
         }
-        let headers = NovuIngest.Headers(
-            id: header(request, "webhook-id") ?? header(request, "svix-id"),
-            timestamp: header(request, "webhook-timestamp") ?? header(request, "svix-timestamp"),
-            signature: header(request, "webhook-signature") ?? header(request, "svix-signature")
-        )
         return Self.response(await ingest.handle(body: Array(buffer.readableBytesView), headers: headers))
     }
 
