@@ -46,4 +46,25 @@ struct BodyBudgetTests {
             return { routes.bodies.reserved }
         }
     }
+
+    @Test("a webhook without X-Signature, while SEGMENT_SHARED_SECRET is set, is refused before its body is read")
+    func unsignedRefusedBeforeBody() async throws {
+        var configuration = SegmentIngest.Configuration(sharedSecret: "s3cret")
+        configuration.bodyLimit = 1000
+        configuration.bodiesInFlightLimit = 1000
+        try await withBudgetHeld(path: "/", budget: 1000, headers: "X-Signature: 00\r\n") { intake, router in
+            let ingest = SegmentIngest(configuration: configuration, mapper: SegmentMapper(), intake: intake, logger: quietLogger("budget"))
+            let routes = SegmentRoutes(ingest: ingest)
+            routes.register(on: router)
+            return { routes.bodies.reserved }
+        } _: { post in
+            let event: JSONValue = ["type": "identify", "messageId": "budget-2", "userId": "u1"]
+            // Before the fix it waited for the budget like any request: 503, which Segment retries.
+            let unsigned = try await post([], event.encoded())
+            #expect(unsigned.status == 401)
+            #expect(String(decoding: unsigned.body, as: UTF8.self).contains("X-Signature"))
+            // A signature can only be judged against the body: such a request waits for the budget.
+            #expect(try await post([("X-Signature", "00")], event.encoded()).status == 503)
+        }
+    }
 }

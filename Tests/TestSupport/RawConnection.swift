@@ -68,3 +68,40 @@ public func checkBusyWhileHeld(
     RawConnection.send(slow, String(repeating: " ", count: announced - 3))
     try await waitUntil("requests are taken again") { try await post() != 503 }
 }
+
+/// Starts a server with the routes `register` adds, then a slow client whose body, announced as `budget`
+/// bytes and sent with `headers` (raw header lines), holds the port's whole body budget; runs `check`
+/// with a function that posts to `path` meanwhile. `register` returns how much of the budget is taken.
+public func withBudgetHeld(
+    path: String,
+    budget: Int,
+    headers: String,
+    register: (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int,
+    _ check: (_ post: @Sendable ([(String, String)], Data) async throws -> HTTPClientResponse) async throws -> Void
+) async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let router = Router()
+    let reserved = register(Intake(store: try SQLiteStore(directory: dir.path)), router)
+    let server = try await RunningServer.start(router: router)
+    defer { server.stop() }
+    let slow = try RawConnection.open(
+        server.port,
+        sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(budget)\r\n"
+            + headers + "\r\n{  "
+    )
+    defer { close(slow) }
+    try await waitUntil("the slow body holds the budget") { reserved() == budget }
+    let client = CurlHTTPClient(threads: 1)
+    try await check { headers, body in
+        try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: server.baseURL + path,
+                headers: [("Content-Type", "application/json")] + headers,
+                body: body
+            )
+        )
+    }
+    #expect(reserved() == budget)
+}

@@ -22,10 +22,15 @@ extension SegmentIngest {
         }
     }
 
-    /// A `/v1/*` request whose `Authorization` header names a write key that is not accepted, refused
-    /// before its body is read: the header's key decides, whatever the body holds, so a client without a
-    /// key gets no decompression or parsing done for it.
-    public func refusalBeforeBody(route: Route, authorization: String?) -> Answer? {
+    /// What the headers alone condemn, refused before the body is read or any body budget is reserved, so
+    /// a client without credentials gets no decompression or parsing done for it: a `/v1/*` request whose
+    /// `Authorization` header names a write key that is not accepted (the header's key decides, whatever
+    /// the body holds), or a webhook without `X-Signature` while `SEGMENT_SHARED_SECRET` is set.
+    public func refusalBeforeBody(route: Route, authorization: String?, signature: String?) -> Answer? {
+        if route == .webhook, configuration.sharedSecret != nil, (signature ?? "").isEmpty {
+            count("unauthorized", type: "unknown")
+            return .error(401, "Unauthorized", "X-Signature is missing or does not match SEGMENT_SHARED_SECRET")
+        }
         guard route != .webhook, !configuration.writeKeys.isEmpty, let key = WriteKey.fromAuthorization(authorization),
             !configuration.writeKeys.contains(key)
         else { return nil }

@@ -30,7 +30,12 @@ public struct SegmentRoutes: Sendable {
     }
 
     func handle(_ request: Request, route: SegmentIngest.Route) async -> Response {
-        if let refused = ingest.refusalBeforeBody(route: route, authorization: request.headers[.authorization]) {
+        let refused = ingest.refusalBeforeBody(
+            route: route,
+            authorization: request.headers[.authorization],
+            signature: request.headers[Self.signatureHeader]
+        )
+        if let refused {
             return Self.response(refused)
         }
         if let type = request.headers[.contentType], !Self.isJSONMediaType(type) {
