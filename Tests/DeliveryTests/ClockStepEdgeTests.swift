@@ -7,11 +7,12 @@ import Testing
 
 /// The edges of following a wall clock set back: what must not move, and what must move only once.
 extension ClockStepTests {
-    /// The real store, whose first `refusals` moves of the schedule fail; records the moves that land.
-    final class RefusingMoves: StubStore, @unchecked Sendable {
+    /// The real store, whose first `refusals` moves of the schedule fail; records when each move was asked
+    /// for, and the moves that land.
+    class RefusingMoves: StubStore, @unchecked Sendable {
         let inner: SQLiteStore
         let refusals: Int
-        let calls = Mutex(0)
+        let asked = Mutex<[ContinuousClock.Instant]>([])
         let landed = Mutex<[TimeInterval]>([])
 
         init(_ inner: SQLiteStore, refusals: Int) {
@@ -27,9 +28,9 @@ extension ClockStepTests {
         )
             async throws -> Int
         {
-            let call = calls.withLock { count in
-                count += 1
-                return count
+            let call = asked.withLock { asked in
+                asked.append(.now)
+                return asked.count
             }
             if call <= refusals { throw StoreError("database is locked") }
             landed.withLock { $0.append(seconds) }
@@ -121,7 +122,7 @@ extension ClockStepTests {
         relay.status.update("novu") { $0.pausedUntil = pause }
         clock.offset.withLock { $0 = -3600 }
         for _ in 0..<4 { _ = await relay.followClock() }
-        #expect(store.calls.withLock { $0 } == 3)
+        #expect(store.asked.withLock { $0.count } == 3)
         let landed = store.landed.withLock { $0 }
         #expect(landed.count == 1 && abs(landed[0] - 3600) < 0.5)
         let moved = try #require(relay.status.destination("novu").pausedUntil)
@@ -130,35 +131,25 @@ extension ClockStepTests {
 
     @Test("while the store is down, a refused move is tried again a lane's idle wait later, not in a spin")
     func refusedMoveDoesNotSpin() async throws {
-        /// The store is down: claims and moves fail. Records when each move was asked for.
-        final class DownStore: StubStore, @unchecked Sendable {
+        /// The store is down: claims and moves fail.
+        final class DownStore: RefusingMoves, @unchecked Sendable {
             let claims = Mutex(0)
-            let moves = Mutex<[ContinuousClock.Instant]>([])
             override func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
                 claims.withLock { $0 += 1 }
                 throw StoreError("the store is not open yet")
             }
-            override func moveSchedule(
-                destinations: [String],
-                back seconds: TimeInterval,
-                now: @escaping @Sendable () -> Date,
-                settledSince: Date?
-            )
-                async throws -> Int
-            {
-                moves.withLock { $0.append(.now) }
-                throw StoreError("the store is not open yet")
-            }
         }
-        let store = DownStore()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = DownStore(try SQLiteStore(directory: dir.path), refusals: .max)
         let clock = SteppingClock()
         let relay = Relay(store: store, destinations: [ThrottledOnce(clock: clock)], logger: quietLogger(), wallClock: { clock.now() })
         let running = Task { try await relay.run() }
         defer { running.cancel() }
         try await waitUntil("the lane has looked at the clock and claimed once") { store.claims.withLock { $0 } >= 1 }
         clock.offset.withLock { $0 = -3600 }
-        try await waitUntil("the move was tried four times") { store.moves.withLock { $0.count } >= 4 }
-        let moves = store.moves.withLock { $0 }
+        try await waitUntil("the move was tried four times") { store.asked.withLock { $0.count } >= 4 }
+        let moves = store.asked.withLock { $0 }
         // The step itself rings every lane once, so the first two tries may follow each other at once.
         // From then on the lane waits its idle poll (1 s) after each refused claim. Before the fix each
         // refused move rang every lane, which then tried again at once: thousands of tries a second.

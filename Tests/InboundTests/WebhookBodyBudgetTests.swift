@@ -35,12 +35,12 @@ struct WebhookBodyBudgetTests {
         }
         // Signature headers that pass the checks a body is not needed for: this body holds the whole budget.
         let held = svix("msg_1", timestamp).map { "\($0.0): \($0.1)\r\n" }.joined()
-        try await withBudgetHeld(path: "/webhooks/novu", budget: 1000, headers: held) { intake, router in
+        try await withBudgetHeld(path: "/webhooks/novu", holding: 1000, headers: held) { intake, router in
             let ingest = NovuIngest(configuration: configuration, names: FeedbackNames(), intake: intake, logger: quietLogger("budget"))
             let routes = NovuRoutes(ingest: ingest)
             routes.register(on: router)
             return { routes.bodies.reserved }
-        } _: { post in
+        } _: { post, _ in
             let body = Data(#"{"type":"message.sent"}"#.utf8)
             // Before the fix both waited for the budget like any webhook: 503, which senders retry forever.
             let unsigned = try await post([], body)

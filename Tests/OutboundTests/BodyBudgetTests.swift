@@ -52,12 +52,12 @@ struct BodyBudgetTests {
         var configuration = SegmentIngest.Configuration(sharedSecret: "s3cret")
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
-        try await withBudgetHeld(path: "/", budget: 1000, headers: "X-Signature: 00\r\n") { intake, router in
+        try await withBudgetHeld(path: "/", holding: 1000, headers: "X-Signature: 00\r\n") { intake, router in
             let ingest = SegmentIngest(configuration: configuration, mapper: SegmentMapper(), intake: intake, logger: quietLogger("budget"))
             let routes = SegmentRoutes(ingest: ingest)
             routes.register(on: router)
             return { routes.bodies.reserved }
-        } _: { post in
+        } _: { post, _ in
             let event: JSONValue = ["type": "identify", "messageId": "budget-2", "userId": "u1"]
             // Before the fix it waited for the budget like any request: 503, which Segment retries.
             let unsigned = try await post([], event.encoded())

@@ -34,50 +34,33 @@ public enum RawConnection {
     }
 }
 
-/// A port whose bodies in flight may take `budget` bytes, its routes added by `register` (given the intake
-/// of a fresh store; it returns the bytes the port's budget holds): a slow client announces `budget - 20`
-/// bytes and sends a few; once the port holds them, requests posting `body` (over 20 bytes) to `path`
-/// must get 503 until the slow body ends, and be taken (any other status) after.
+/// While a slow client's body holds a port's budget (`budget` bytes, less a little), a POST of `body` to
+/// `path` must get 503 until the slow body ends, and be taken (any other status) after.
 public func checkBusyWhileHeld(
     path: String,
     budget: Int,
     body: Data,
     register: (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int
 ) async throws {
-    let dir = try TemporaryDirectory()
-    defer { dir.remove() }
-    let router = Router()
-    let reserved = register(Intake(store: try SQLiteStore(directory: dir.path)), router)
-    let server = try await RunningServer.start(router: router)
-    defer { server.stop() }
-    let client = CurlHTTPClient(threads: 1)
-    @Sendable func post() async throws -> Int {
-        try await client.execute(
-            HTTPClientRequest(method: "POST", url: server.baseURL + path, headers: [("Content-Type", "application/json")], body: body)
-        ).status
-    }
     let announced = budget - 20
-    let slow = try RawConnection.open(
-        server.port,
-        sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(announced)\r\n\r\n{  "
-    )
-    defer { close(slow) }
-    try await waitUntil("the slow body holds its bytes") { reserved() == announced }
-    #expect(try await post() == 503)
-    // The slow body ends (as invalid JSON); its bytes are given back.
-    RawConnection.send(slow, String(repeating: " ", count: announced - 3))
-    try await waitUntil("requests are taken again") { try await post() != 503 }
+    try await withBudgetHeld(path: path, holding: announced, register: register) { post, slow in
+        #expect(try await post([], body).status == 503)
+        // The slow body ends (as invalid JSON); its bytes are given back.
+        RawConnection.send(slow, String(repeating: " ", count: announced - 3))
+        try await waitUntil("requests are taken again") { try await post([], body).status != 503 }
+    }
 }
 
-/// Starts a server with the routes `register` adds, then a slow client whose body, announced as `budget`
-/// bytes and sent with `headers` (raw header lines), holds the port's whole body budget; runs `check`
-/// with a function that posts to `path` meanwhile. `register` returns how much of the budget is taken.
+/// Starts a server with the routes `register` adds, then a slow client whose body, announced as `holding`
+/// bytes and sent with `headers` (raw header lines), holds that much of the port's body budget; runs
+/// `check` with a function that posts to `path` meanwhile, and the slow client's socket.
+/// `register` returns how much of the budget is taken.
 public func withBudgetHeld(
     path: String,
-    budget: Int,
-    headers: String,
+    holding announced: Int,
+    headers: String = "",
     register: (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int,
-    _ check: (_ post: @Sendable ([(String, String)], Data) async throws -> HTTPClientResponse) async throws -> Void
+    _ check: (_ post: @Sendable ([(String, String)], Data) async throws -> HTTPClientResponse, _ slow: Int32) async throws -> Void
 ) async throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
@@ -87,21 +70,23 @@ public func withBudgetHeld(
     defer { server.stop() }
     let slow = try RawConnection.open(
         server.port,
-        sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(budget)\r\n"
+        sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(announced)\r\n"
             + headers + "\r\n{  "
     )
     defer { close(slow) }
-    try await waitUntil("the slow body holds the budget") { reserved() == budget }
+    try await waitUntil("the slow body holds its bytes") { reserved() == announced }
     let client = CurlHTTPClient(threads: 1)
-    try await check { headers, body in
-        try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: server.baseURL + path,
-                headers: [("Content-Type", "application/json")] + headers,
-                body: body
+    try await check(
+        { headers, body in
+            try await client.execute(
+                HTTPClientRequest(
+                    method: "POST",
+                    url: server.baseURL + path,
+                    headers: [("Content-Type", "application/json")] + headers,
+                    body: body
+                )
             )
-        )
-    }
-    #expect(reserved() == budget)
+        },
+        slow
+    )
 }
