@@ -9,6 +9,17 @@ import Testing
 /// How much request body a port holds at once: bounded in total, not only per request.
 @Suite("Bodies in flight")
 struct BodyBudgetTests {
+    /// Adds the segment port's routes, served with `configuration`, to a test server; returns what they
+    /// have reserved.
+    func routes(_ configuration: SegmentIngest.Configuration) -> (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int {
+        { intake, router in
+            let ingest = SegmentIngest(configuration: configuration, mapper: SegmentMapper(), intake: intake, logger: quietLogger("budget"))
+            let routes = SegmentRoutes(ingest: ingest)
+            routes.register(on: router)
+            return { routes.bodies.reserved }
+        }
+    }
+
     @Test("reservations add up to the capacity, no further; a release gives the bytes back")
     func budget() {
         let budget = BodyBudget(capacity: 1000)
@@ -39,12 +50,7 @@ struct BodyBudgetTests {
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
         let event: JSONValue = ["type": "identify", "messageId": "budget-1", "userId": "u1", "traits": ["email": "a@example.com"]]
-        try await checkBusyWhileHeld(path: "/", budget: 1000, body: event.encoded()) { intake, router in
-            let ingest = SegmentIngest(configuration: configuration, mapper: SegmentMapper(), intake: intake, logger: quietLogger("budget"))
-            let routes = SegmentRoutes(ingest: ingest)
-            routes.register(on: router)
-            return { routes.bodies.reserved }
-        }
+        try await checkBusyWhileHeld(path: "/", budget: 1000, body: event.encoded(), register: routes(configuration))
     }
 
     @Test("a webhook without X-Signature, while SEGMENT_SHARED_SECRET is set, is refused before its body is read")
@@ -52,12 +58,9 @@ struct BodyBudgetTests {
         var configuration = SegmentIngest.Configuration(sharedSecret: "s3cret")
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
-        try await withBudgetHeld(path: "/", holding: 1000, headers: "X-Signature: 00\r\n") { intake, router in
-            let ingest = SegmentIngest(configuration: configuration, mapper: SegmentMapper(), intake: intake, logger: quietLogger("budget"))
-            let routes = SegmentRoutes(ingest: ingest)
-            routes.register(on: router)
-            return { routes.bodies.reserved }
-        } _: { post, _ in
+        try await withBudgetHeld(path: "/", holding: 1000, headers: "X-Signature: 00\r\n", register: routes(configuration)) {
+            post,
+            _ in
             let event: JSONValue = ["type": "identify", "messageId": "budget-2", "userId": "u1"]
             // Before the fix it waited for the budget like any request: 503, which Segment retries.
             let unsigned = try await post([], event.encoded())
