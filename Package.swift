@@ -45,9 +45,22 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "Outbound",
+            name: "FrontDoor",
             dependencies: [
                 "Delivery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Outbound",
+            dependencies: [
+                "Delivery", "FrontDoor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -61,7 +74,7 @@ let package = Package(
         .target(
             name: "Inbound",
             dependencies: [
-                "Delivery",
+                "Delivery", "FrontDoor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -74,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "bridge",
             dependencies: [
-                "Delivery", "Outbound", "Inbound",
+                "Delivery", "FrontDoor", "Outbound", "Inbound",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,7 +120,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Delivery",
+                "Delivery", "FrontDoor",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "OutboundTests",
             dependencies: [
-                "Outbound", "Delivery", "TestSupport",
+                "FrontDoor", "Outbound", "Delivery", "TestSupport",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -141,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "InboundTests",
             dependencies: [
-                "Inbound", "Delivery", "TestSupport",
+                "FrontDoor", "Inbound", "Delivery", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -151,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "bridge", "Delivery", "Outbound", "Inbound", "TestSupport",
+                "bridge", "Delivery", "FrontDoor", "Outbound", "Inbound", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,10 +13,23 @@ public struct Intake: Sendable {
     public func submit(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         guard !jobs.isEmpty else { return [] }
         let results = try await store.enqueue(jobs)
+        wakeLanes(jobs, results)
+        return results
+    }
+
+    private func wakeLanes(_ jobs: [NewJob], _ results: [EnqueueResult]) {
         var woken = Set<String>()
         for (job, result) in zip(jobs, results) where job.deadLetterReason == nil {
             if case .accepted = result, woken.insert(job.destination).inserted { wake(job.destination) }
         }
+    }
+
+    /// Commits `jobs` with `binding` in one transaction (see `DeliveryStore.enqueue(_:binding:)`), even
+    /// when there are no jobs, and wakes their destinations' lanes.
+    public func submit(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
+        guard let binding else { return try await submit(jobs) }
+        let results = try await store.enqueue(jobs, binding: binding)
+        wakeLanes(jobs, results)
         return results
     }
 

@@ -45,7 +45,7 @@ struct ConfigurationTests {
         #expect(config.novuWebhookSecrets == ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2Vjb25k"])
         #expect(config.segmentWriteKey == "sk")
         #expect(config.segmentAPIURL == "https://events.eu1.segmentapis.com")
-        #expect(config.segmentSharedSecret == "ss")
+        #expect(config.segmentSharedSecrets == ["ss"])
         #expect(config.writeKeys == ["a", "b"])
         #expect(config.environment == "production")
         #expect(config.host == "127.0.0.1")

@@ -225,6 +225,7 @@ struct RelayTests {
 /// test needs; it has no state of its own, and subclasses keep theirs behind a `Mutex`.
 class StubStore: DeliveryStore, @unchecked Sendable {
     func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
+    func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] { [] }
     func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] { [] }
     func settle(_ settlements: [Settlement]) async throws {}
     func releaseAllClaims() async throws -> Int { 0 }

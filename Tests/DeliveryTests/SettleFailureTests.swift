@@ -32,6 +32,9 @@ struct SettleFailureTests {
         }
 
         func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await inner.enqueue(jobs) }
+        func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
+            try await inner.enqueue(jobs, binding: binding)
+        }
         func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
             try await inner.claim(destination: destination, limit: limit, now: now)
         }

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import FrontDoor
 import GRDB
 import Hummingbird
 import Inbound
@@ -17,12 +18,14 @@ final class InboundHarness: Sendable {
     let segment: FakeServer
     let server: RunningServer
     let client = CurlHTTPClient(threads: 4)
+    let relay: Relay
     private let relayTask: Task<Void, any Error>
 
     init(
         secrets: [String] = [InboundHarness.secret],
         acceptUnsigned: Bool = false,
         writeKey: String? = InboundHarness.writeKey,
+        dryRun: Bool = false,
         names: FeedbackNames = FeedbackNames(),
         segmentResponder: @escaping FakeServer.Responder = { _ in FakeResponse(status: 200, json: ["success": true]) }
     ) async throws {
@@ -37,7 +40,7 @@ final class InboundHarness: Sendable {
             store: store,
             destinations: [
                 SegmentDestination(
-                    configuration: .init(writeKey: writeKey, baseURL: segment.baseURL),
+                    configuration: .init(writeKey: writeKey, baseURL: segment.baseURL, dryRun: dryRun),
                     client: client,
                     logger: logger
                 )
@@ -51,9 +54,10 @@ final class InboundHarness: Sendable {
             intake: Intake(store: store, wake: { relay.wake($0) }),
             logger: logger
         )
-        let router = Router()
+        let router = Router(context: BridgeRequestContext.self)
         NovuRoutes(ingest: ingest).register(on: router)
         server = try await RunningServer.start(router: router)
+        self.relay = relay
         relayTask = Task { try await relay.run() }
     }
 

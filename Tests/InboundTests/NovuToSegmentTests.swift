@@ -149,9 +149,20 @@ struct NovuToSegmentTests {
         #expect(try await harness.store.stateCounts() == ["delivered": 10])
     }
 
-    @Test("with SEGMENT_WRITE_KEY unset nothing is sent; events settle as dry run")
-    func dryRun() async throws {
+    @Test("with SEGMENT_WRITE_KEY unset and no dry run, queued events are held, not settled: none is lost")
+    func missingKeyHolds() async throws {
         let harness = try await InboundHarness(writeKey: nil)
+        defer { harness.stop() }
+        #expect(try await harness.post(json: messageWebhook(type: "message.sent", channel: "email")).status == 200)
+        try await waitUntil("the Segment lane is held") { !harness.relay.status.held.isEmpty }
+        #expect(harness.relay.status.held.first?.reason.contains("SEGMENT_WRITE_KEY is not set") == true)
+        #expect(try await harness.store.stateCounts() == ["pending": 1])
+        #expect(harness.segment.requests.isEmpty)
+    }
+
+    @Test("in a dry run nothing is sent; events settle as dry run")
+    func dryRun() async throws {
+        let harness = try await InboundHarness(writeKey: nil, dryRun: true)
         defer { harness.stop() }
         #expect(try await harness.post(json: messageWebhook(type: "message.sent", channel: "email")).status == 200)
         try await harness.drained()

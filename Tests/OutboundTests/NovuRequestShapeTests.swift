@@ -52,18 +52,23 @@ struct NovuRequestShapeTests {
         try expectMatches(topic.json, schema: "CreateTopicSubscriptionsRequestDto")
     }
 
-    @Test("a trigger over 512 KB is dead-lettered unsent; bulk requests are cut at 512 KB")
+    @Test("a trigger over Novu's 512 KB is refused at ingest, not acknowledged; bulk requests are cut at 512 KB")
     func bodyLimit() async throws {
         var options = OutboundHarness.Options()
         options.bulkThreshold = 2
         let harness = try await OutboundHarness(options: options, novuResponder: novuProcessesAll)
         defer { harness.stop() }
         let huge = String(repeating: "x", count: 600 * 1024)
-        #expect(try await harness.post(json: Self.track("big-1", user: "u1", extra: huge)).status == 200)
+        let refused = try await harness.post(json: Self.track("big-1", user: "u1", extra: huge))
+        #expect(refused.status == 400)
+        #expect(refused.json["message"]?.stringValue?.contains("Novu takes at most 524288 (512 KB)") == true)
+        #expect(try await harness.store.stateCounts().isEmpty)
+        // Inside an array it is a rejection of that item alone.
+        let mixed = try await harness.post(json: [
+            Self.track("big-1b", user: "u1", extra: huge), Self.track("small", user: "u1", extra: ""),
+        ])
+        #expect(counts(mixed.json) == (1, 0, 0, 1))
         try await harness.drained()
-        #expect(harness.novu.requests.isEmpty)
-        let dead = try await harness.store.deadLetters(DeadLetterFilter())
-        #expect(dead.map(\.reason) == ["request body over 512 KB"])
 
         // Three events of 200 KB: together over the limit, each alone under it. The plan cuts the bulk
         // request at the limit: two events in it, the third alone (below the threshold of 2).
@@ -74,7 +79,7 @@ struct NovuRequestShapeTests {
         let bulk = harness.novuRequests("/v1/events/trigger/bulk")
         #expect(bulk.map { $0.json["events"]?.arrayValue?.count } == [2])
         #expect(bulk.allSatisfy { $0.body.count <= NovuDestination.maxBodyBytes })
-        #expect(harness.novuRequests("/v1/events/trigger").count == 1)
-        #expect(try await harness.store.stateCounts() == ["delivered": 3, "dead": 1])
+        #expect(harness.novuRequests("/v1/events/trigger").count == 2)
+        #expect(try await harness.store.stateCounts() == ["delivered": 4])
     }
 }

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import FrontDoor
 import Hummingbird
 import Logging
 import Outbound
@@ -21,6 +22,7 @@ final class OutboundHarness: Sendable {
         var writeKeys: Set<String> = []
         var rules = MappingRules()
         var apiKey: String? = "test-novu-key"
+        var dryRun = false
         var bodyLimit = 8 * 1024 * 1024
         var bulkThreshold = 100
         var relay: Relay.Configuration = {
@@ -40,7 +42,7 @@ final class OutboundHarness: Sendable {
         store = try SQLiteStore(directory: directory.path)
         novu = try await FakeServer.start(responder: novuResponder)
         let logger = quietLogger("outbound-test")
-        var novuConfiguration = NovuDestination.Configuration(apiKey: options.apiKey, baseURL: novu.baseURL)
+        var novuConfiguration = NovuDestination.Configuration(apiKey: options.apiKey, baseURL: novu.baseURL, dryRun: options.dryRun)
         novuConfiguration.bulkThreshold = options.bulkThreshold
         let relay = Relay(
             store: store,
@@ -57,7 +59,7 @@ final class OutboundHarness: Sendable {
             intake: Intake(store: store, wake: { relay.wake($0) }),
             logger: logger
         )
-        let router = Router()
+        let router = Router(context: BridgeRequestContext.self)
         SegmentRoutes(ingest: ingest).register(on: router)
         server = try await RunningServer.start(router: router)
         relayTask = Task { try await relay.run() }

@@ -149,10 +149,13 @@ struct SegmentToNovuTests {
         defer { harness.stop() }
         let answer = try await harness.post(body: try Shared.fixture("segment-webhooks-batch.json"))
         #expect(answer.status == 200)
-        #expect(counts(answer.json) == (4, 0, 0, 0))
-        let requests = try await harness.novu.waitForRequests(4)
-        let user1001 = requests.filter { $0.path != "/v2/subscribers/user-0999" }.map(\.path)
-        #expect(user1001 == ["/v2/subscribers", "/v1/events/trigger", "/v2/topics/acme-inc/subscriptions"])
+        // The fixture ends with a delete inside the array: Segment signs only an array's first element,
+        // so a delete is taken only alone (DESIGN §9).
+        #expect(counts(answer.json) == (3, 0, 0, 1))
+        #expect(answer.json["rejected"]?.arrayValue?.first?["index"] == 3)
+        let requests = try await harness.novu.waitForRequests(3)
+        try await harness.drained()
+        #expect(requests.map(\.path) == ["/v2/subscribers", "/v1/events/trigger", "/v2/topics/acme-inc/subscriptions"])
     }
 
     @Test("the same messageId posted twice reaches Novu once")
@@ -234,10 +237,24 @@ struct SegmentToNovuTests {
         #expect(harness.novu.requests.count == 1)
     }
 
-    @Test("with NOVU_API_KEY unset nothing is sent and the job settles as dry run")
+    @Test("with NOVU_API_KEY unset and no dry run, queued events are held, not settled: none is lost")
+    func missingKeyHolds() async throws {
+        var options = OutboundHarness.Options()
+        options.apiKey = nil
+        let harness = try await OutboundHarness(options: options)
+        defer { harness.stop() }
+        #expect(try await harness.post(body: try Shared.fixture("segment-seed-track.json")).status == 200)
+        try await waitUntil("the Novu lane is held") { !harness.relay.status.held.isEmpty }
+        #expect(harness.relay.status.held.first?.reason.contains("NOVU_API_KEY is not set") == true)
+        #expect(try await harness.store.stateCounts() == ["pending": 1])
+        #expect(harness.novu.requests.isEmpty)
+    }
+
+    @Test("in a dry run nothing is sent and the job settles as dry run")
     func dryRun() async throws {
         var options = OutboundHarness.Options()
         options.apiKey = nil
+        options.dryRun = true
         let harness = try await OutboundHarness(options: options)
         defer { harness.stop() }
         #expect(try await harness.post(body: try Shared.fixture("segment-seed-track.json")).status == 200)

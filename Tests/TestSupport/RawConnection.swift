@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import FrontDoor
 import Hummingbird
 import Testing
 
@@ -34,47 +35,40 @@ public enum RawConnection {
     }
 }
 
-/// While a slow client's body holds a port's budget (`budget` bytes, less a little), a POST of `body` to
-/// `path` must get 503 until the slow body ends, and be taken (any other status) after.
-public func checkBusyWhileHeld(
+/// Starts a server with the routes `register` adds, then `clients` slow clients that each announce a
+/// body of `announced` bytes and send `sent` of them with `headers` (raw header lines); runs `check` with
+/// a function that posts to `path` meanwhile, the slow clients' sockets, and what the port's budget holds.
+public func withSlowBody(
     path: String,
-    budget: Int,
-    body: Data,
-    register: (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int
-) async throws {
-    let announced = budget - 20
-    try await withBudgetHeld(path: path, holding: announced, register: register) { post, slow in
-        #expect(try await post([], body).status == 503)
-        // The slow body ends (as invalid JSON); its bytes are given back.
-        RawConnection.send(slow, String(repeating: " ", count: announced - 3))
-        try await waitUntil("requests are taken again") { try await post([], body).status != 503 }
-    }
-}
-
-/// Starts a server with the routes `register` adds, then a slow client whose body, announced as `holding`
-/// bytes and sent with `headers` (raw header lines), holds that much of the port's body budget; runs
-/// `check` with a function that posts to `path` meanwhile, and the slow client's socket.
-/// `register` returns how much of the budget is taken.
-public func withBudgetHeld(
-    path: String,
-    holding announced: Int,
+    announced: Int,
+    sent: Int = 3,
+    clients: Int = 1,
     headers: String = "",
-    register: (Intake, Router<BasicRequestContext>) -> @Sendable () -> Int,
-    _ check: (_ post: @Sendable ([(String, String)], Data) async throws -> HTTPClientResponse, _ slow: Int32) async throws -> Void
+    register: (Intake, Router<BridgeRequestContext>) -> @Sendable () -> Int,
+    _ check: (
+        _ post: @Sendable ([(String, String)], Data) async throws -> HTTPClientResponse,
+        _ slow: [Int32],
+        _ held: @Sendable () -> Int
+    ) async throws -> Void
 ) async throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
-    let router = Router()
-    let reserved = register(Intake(store: try SQLiteStore(directory: dir.path)), router)
+    let router = Router(context: BridgeRequestContext.self)
+    let held = register(Intake(store: try SQLiteStore(directory: dir.path)), router)
     let server = try await RunningServer.start(router: router)
     defer { server.stop() }
-    let slow = try RawConnection.open(
-        server.port,
-        sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(announced)\r\n"
-            + headers + "\r\n{  "
-    )
-    defer { close(slow) }
-    try await waitUntil("the slow body holds its bytes") { reserved() == announced }
+    var slow: [Int32] = []
+    defer { for fd in slow { close(fd) } }
+    for _ in 0..<clients {
+        slow.append(
+            try RawConnection.open(
+                server.port,
+                sending: "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(announced)\r\n"
+                    + headers + "\r\n{" + String(repeating: " ", count: max(sent - 1, 0))
+            )
+        )
+    }
+    if sent > 0 { try await waitUntil("the slow bodies' bytes are held") { held() == sent * clients } }
     let client = CurlHTTPClient(threads: 1)
     try await check(
         { headers, body in
@@ -87,6 +81,31 @@ public func withBudgetHeld(
                 )
             )
         },
-        slow
+        slow,
+        held
     )
+}
+
+extension RawConnection {
+    /// Reads what the server sends on `fd` until it closes the connection or `timeout` passes; `closed`
+    /// tells which. The blocking reads run on a thread of their own: on the tasks' shared pool they
+    /// would hold one of its few threads, which the server under test needs to answer.
+    public static func readUntilClosed(_ fd: Int32, timeout: Duration) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: blockingRead(fd, timeout: timeout)) }
+        }
+    }
+
+    private static func blockingRead(_ fd: Int32, timeout: Duration) -> (text: String, closed: Bool) {
+        var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count < 0 { return (String(decoding: received, as: UTF8.self), false) }
+            received += chunk[0..<count]
+        }
+    }
 }

@@ -10,13 +10,14 @@ public struct RunningServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `router` on 127.0.0.1, port 0.
-    public static func start(router: Router<BasicRequestContext>) async throws -> RunningServer {
+    public static func start<Context: RequestContext>(router: Router<Context>) async throws -> RunningServer
+    where Context.Source == ApplicationRequestContextSource {
         try await start(responder: router.buildResponder())
     }
 
     /// Starts `responder` on 127.0.0.1, port 0.
     public static func start<Responder: HTTPResponder>(responder: Responder) async throws -> RunningServer
-    where Responder.Context == BasicRequestContext {
+    where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = quietLogger("test-server")
         let app = Application(

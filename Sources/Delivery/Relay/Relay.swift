@@ -140,8 +140,10 @@ public final class Relay: Service {
             if let answered = report.status, (400..<500).contains(answered) { liftHold(destination) }
         case .hold:
             let until = now.addingTimeInterval(configuration.holdProbeInterval.timeInterval)
+            // A hold with no answer was decided here (a credential is not set), and its report says why.
             let reason =
-                "\(destination) refused the credentials (\(report.status.map(String.init) ?? "no answer")): events held, not dropped"
+                report.status.map { "\(destination) refused the credentials (\($0)): events held, not dropped" }
+                ?? "\(destination): \(report.reason)"
             let before = status.update(destination) {
                 $0.held = true
                 $0.holdReason = reason

@@ -51,6 +51,26 @@ public enum EnqueueResult: Sendable, Equatable {
     case duplicate
 }
 
+/// A record committed beside a request's jobs: `key` is ever committed with one `value` only.
+///
+/// The segment port binds a webhook signature to the digest of the body it signed: Segment signs only the
+/// first element of an array body, so the same signature arriving with other bytes is a forgery.
+public struct KeyBinding: Sendable, Equatable {
+    public var key: String
+    public var value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// `binding.key` was committed before with another value; nothing of the request was committed.
+public struct BindingConflict: Error, Sendable, Equatable {
+    public var key: String
+    public init(key: String) { self.key = key }
+}
+
 /// Links a notification transaction to the Segment event that caused it.
 public struct Correlation: Sendable, Equatable, Codable {
     public var transactionId: String
@@ -184,6 +204,11 @@ public protocol DeliveryStore: Sendable {
     /// Commits `jobs` (skipping duplicates) and returns only once they are durable. Concurrent
     /// callers share one transaction and one flush.
     func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult]
+
+    /// Commits `jobs` like `enqueue(_:)` and records `binding` in the same transaction (also when `jobs`
+    /// is empty); throws `BindingConflict`, committing nothing, when its key is bound to another value.
+    /// A binding lives as long as a dedupe key (`BRIDGE_RETENTION`).
+    func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult]
 
     /// Claims up to `limit` due jobs of `destination`, at most one per ordering key and only the oldest
     /// open job of each key, so a user's jobs go out in order.

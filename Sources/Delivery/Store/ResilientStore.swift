@@ -49,6 +49,10 @@ public final class ResilientStore: DeliveryStore {
 
     public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await current().enqueue(jobs) }
 
+    public func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
+        try await current().enqueue(jobs, binding: binding)
+    }
+
     public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
         try await current().claim(destination: destination, limit: limit, now: now)
     }

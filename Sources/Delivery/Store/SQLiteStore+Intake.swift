@@ -11,6 +11,34 @@ extension SQLiteStore {
         }
     }
 
+    public func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
+        let now = Date().timeIntervalSince1970
+        return try await commits.write { db in
+            try Self.bind(binding, now: now, db: db)
+            var insert = try Insert(db)
+            return try jobs.map { job in try insert.run(job, now: now, db: db) }
+        }
+    }
+
+    /// Records `binding` in the dedupe table as `key=value`, or throws `BindingConflict` when `key=` is
+    /// there with another value. Kept with the dedupe keys, it is pruned with them.
+    private static func bind(_ binding: KeyBinding, now: Double, db: Database) throws {
+        let prefix = binding.key + "="
+        // Every key starting with `prefix` sorts from it up to (not including) the same text ending in `>`,
+        // the character after `=`: one index range, whatever the value.
+        let upper = binding.key + ">"
+        let bound = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT key FROM dedupe WHERE key >= ? AND key < ? LIMIT 1"),
+            arguments: [prefix, upper]
+        )
+        let wanted = prefix + binding.value
+        if let bound {
+            guard bound == wanted else { throw BindingConflict(key: binding.key) }
+            return
+        }
+        try db.execute(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)", arguments: [wanted, now])
+    }
+
     public func enqueue<Note: Sendable>(
         correlating transactionId: String?,
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)

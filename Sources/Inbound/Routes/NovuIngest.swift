@@ -14,6 +14,13 @@ public struct NovuIngest: Sendable {
         public var bodyLimit = 1024 * 1024
         /// Largest total of the bodies of all webhooks in flight on the port (see `BodyBudget`).
         public var bodiesInFlightLimit = 64 * 1024 * 1024
+        /// How long a body may take to arrive (`BRIDGE_BODY_TIMEOUT`).
+        public var bodyTimeout: Duration = .seconds(10)
+        /// `BRIDGE_ALLOW_UNAUTHENTICATED=1`: with unsigned webhooks accepted, take them from anyone.
+        public var allowUnauthenticated = false
+        /// Set when Segment is not configured (no `SEGMENT_WRITE_KEY`, no dry run): every webhook is
+        /// answered `503 NotConfigured` with this sentence, so Novu keeps it and retries.
+        public var notConfigured: String?
         /// Announced in `context.library.version`.
         public var libraryVersion = "0.1.0"
 
@@ -98,20 +105,31 @@ public struct NovuIngest: Sendable {
         let label = Self.typeLabel(webhook.type)
         count("received", type: label)
         // The cause is looked up in the transaction that queues the event: one trip to the store.
-        let decided: (note: FeedbackEvent.Outcome, result: EnqueueResult?)
+        let decided: (note: (outcome: FeedbackEvent.Outcome, oversize: Int?), result: EnqueueResult?)
         do {
             decided = try await intake.submit(correlating: webhook.message("transactionId")) {
                 [names, libraryVersion = configuration.libraryVersion] cause in
                 let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
-                return (Self.job(for: outcome, webhookId: headers.id, body: body), outcome)
+                let job = Self.job(for: outcome, webhookId: headers.id, body: body)
+                // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
+                if let job, job.payload.count > BatchPacker.maxEventBytes { return (nil, (outcome, job.payload.count)) }
+                return (job, (outcome, nil))
             }
         } catch {
             return storeUnavailable(error)
         }
+        if let size = decided.note.oversize {
+            count("rejected", type: label)
+            return .error(
+                413,
+                "EventTooLarge",
+                "the Segment event this webhook makes is \(size) bytes; Segment takes at most \(BatchPacker.maxEventBytes) per event"
+            )
+        }
         guard let result = decided.result else {
             // Only an ignored outcome makes no job.
             count("ignored", type: label)
-            if case .ignored(let reason) = decided.note {
+            if case .ignored(let reason) = decided.note.outcome {
                 CounterCache.ignored.increment([
                     ("port", "novu"), ("type", label),
                     ("reason", reason.hasPrefix("unsupported type") ? "unsupported type" : reason),
@@ -124,7 +142,7 @@ public struct NovuIngest: Sendable {
             count("duplicate", type: label)
             return Self.ok("duplicate")
         }
-        if case .undeliverable(_, _, let reason) = decided.note {
+        if case .undeliverable(_, _, let reason) = decided.note.outcome {
             count("dead_lettered", type: label)
             logger.warning(
                 "webhook dead-lettered",
@@ -195,7 +213,7 @@ public struct NovuIngest: Sendable {
         return "other"
     }
 
-    private func count(_ outcome: String, type: String) {
+    func count(_ outcome: String, type: String) {
         CounterCache.events.increment([("port", "novu"), ("type", type), ("outcome", outcome)])
     }
 }

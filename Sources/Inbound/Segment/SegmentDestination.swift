@@ -5,16 +5,19 @@ import Logging
 /// Sends feedback events to Segment's Tracking API in packed `/v1/batch` requests.
 public struct SegmentDestination: DeliveryDestination {
     public struct Configuration: Sendable {
-        /// `SEGMENT_WRITE_KEY`; `nil` runs dry: batches are logged, not sent.
+        /// `SEGMENT_WRITE_KEY`. Without it (and without `dryRun`) jobs are held, never dropped.
         public var writeKey: String?
+        /// `BRIDGE_DRY_RUN=1`: batches are logged, not sent, and the jobs settle as `dry_run`.
+        public var dryRun = false
         /// `https://api.segment.io` or `https://events.eu1.segmentapis.com`.
         public var baseURL: String = "https://api.segment.io"
         public var timeout: Duration = .seconds(30)
         public var userAgent: String = "novu-segment-bridge"
 
-        public init(writeKey: String? = nil, baseURL: String = "https://api.segment.io") {
+        public init(writeKey: String? = nil, baseURL: String = "https://api.segment.io", dryRun: Bool = false) {
             self.writeKey = writeKey
             self.baseURL = baseURL
+            self.dryRun = dryRun
         }
     }
 
@@ -57,12 +60,17 @@ public struct SegmentDestination: DeliveryDestination {
             return [AttemptReport(disposition: .permanent, reason: "no subscriber")]
         }
         let request = makeRequest(jobs)
-        guard configuration.writeKey != nil else {
+        switch NotSending.decide(credential: configuration.writeKey, dryRun: configuration.dryRun) {
+        case .dryRun?:
             logger.info(
-                "dry run: SEGMENT_WRITE_KEY is not set, so this batch was logged instead of sent",
+                "dry run: this batch was logged instead of sent",
                 metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(redacted(request))"]
             )
             return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
+        case .missingCredential?:
+            return jobs.map { _ in NotSending.held(missing: "SEGMENT_WRITE_KEY") }
+        case nil:
+            break
         }
         do {
             let response = try await client.execute(request)

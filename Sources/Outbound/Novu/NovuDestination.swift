@@ -6,8 +6,11 @@ import Logging
 public struct NovuDestination: DeliveryDestination {
     /// Where and how to reach Novu.
     public struct Configuration: Sendable {
-        /// Novu secret key; `nil` runs dry: requests are logged, not sent.
+        /// Novu secret key. Without it (and without `dryRun`) jobs are held, never dropped: ingest refuses
+        /// new events while it is missing, and jobs queued before wait for it.
         public var apiKey: String?
+        /// `BRIDGE_DRY_RUN=1`: requests are logged, not sent, and the jobs settle as `dry_run`.
+        public var dryRun = false
         /// API base, `https://api.novu.co` or `https://eu.api.novu.co`.
         public var baseURL: String = "https://api.novu.co"
         /// Triggers due together are sent as one bulk request only when at least this many (≤ 100)
@@ -18,10 +21,13 @@ public struct NovuDestination: DeliveryDestination {
         /// Sent as `User-Agent`.
         public var userAgent: String = "novu-segment-bridge"
 
-        public init(apiKey: String? = nil, baseURL: String = "https://api.novu.co") {
+        public init(apiKey: String? = nil, baseURL: String = "https://api.novu.co", dryRun: Bool = false) {
             self.apiKey = apiKey
             self.baseURL = baseURL
+            self.dryRun = dryRun
         }
+
+        var notSending: NotSending? { NotSending.decide(credential: apiKey, dryRun: dryRun) }
     }
 
     /// Novu takes at most this many events in one bulk request.
@@ -124,9 +130,14 @@ public struct NovuDestination: DeliveryDestination {
                 request: NovuRequest.redacted(request)
             )
         }
-        guard configuration.apiKey != nil else {
+        switch configuration.notSending {
+        case .dryRun?:
             logDryRun(request, job: job)
             return AttemptReport(disposition: .success, reason: "dry run", attemptKey: key, dryRun: true)
+        case .missingCredential?:
+            return NotSending.held(missing: "NOVU_API_KEY")
+        case nil:
+            break
         }
         do {
             let response = try await client.execute(request)
@@ -157,9 +168,14 @@ public struct NovuDestination: DeliveryDestination {
         let request = NovuRequest.makeBulk(calls, configuration: configuration)
         // Too big together; each alone may fit.
         if request.body.count > Self.maxBodyBytes { return await deliverEach(jobs, calls) }
-        guard configuration.apiKey != nil else {
+        switch configuration.notSending {
+        case .dryRun?:
             logDryRun(request, job: jobs[0])
             return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
+        case .missingCredential?:
+            return jobs.map { _ in NotSending.held(missing: "NOVU_API_KEY") }
+        case nil:
+            break
         }
         do {
             let response = try await client.execute(request)
@@ -231,7 +247,7 @@ public struct NovuDestination: DeliveryDestination {
 
     private func logDryRun(_ request: HTTPClientRequest, job: ClaimedJob) {
         logger.info(
-            "dry run: NOVU_API_KEY is not set, so this request was logged instead of sent",
+            "dry run: this request was logged instead of sent",
             metadata: [
                 "destination": "novu",
                 "job.id": "\(job.id)",

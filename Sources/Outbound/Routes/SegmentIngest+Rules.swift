@@ -8,10 +8,15 @@ extension SegmentIngest {
     /// route takes `delete`: those routes are authenticated by a write key, which ships inside every
     /// browser and app that uses it, so anyone could have deleted any Novu subscriber. Segment's tracking
     /// API has no `delete` either; deletions come from the Webhooks destination, on `/` and `/segment`.
-    static func refusal(of type: String?, on route: Route) -> String? {
+    ///
+    /// On `/` and `/segment`, `delete` comes alone: Segment signs only the first element of an array, so
+    /// a `delete` appended to a signed one could not be told from a forged one.
+    static func refusal(of type: String?, on route: Route, single: Bool) -> String? {
         switch route {
         case .webhook:
-            return nil
+            guard type == "delete", !single else { return nil }
+            return "type delete is taken only as a single event, not inside an array: Segment signs only an array's "
+                + "first element"
         case .single(let routeType):
             guard let type, type != routeType else { return nil }
             return "type is \(type), but /v1/\(routeType) takes \(routeType) events"
@@ -20,22 +25,6 @@ extension SegmentIngest {
             return "type delete is not taken on /v1/*: a write key is public; deletions come from the Segment "
                 + "Webhooks destination (POST /)"
         }
-    }
-
-    /// What the headers alone condemn, refused before the body is read or any body budget is reserved, so
-    /// a client without credentials gets no decompression or parsing done for it: a `/v1/*` request whose
-    /// `Authorization` header names a write key that is not accepted (the header's key decides, whatever
-    /// the body holds), or a webhook without `X-Signature` while `SEGMENT_SHARED_SECRET` is set.
-    public func refusalBeforeBody(route: Route, authorization: String?, signature: String?) -> Answer? {
-        if route == .webhook, configuration.sharedSecret != nil, (signature ?? "").isEmpty {
-            count("unauthorized", type: "unknown")
-            return .error(401, "Unauthorized", "X-Signature is missing or does not match SEGMENT_SHARED_SECRET")
-        }
-        guard route != .webhook, !configuration.writeKeys.isEmpty, let key = WriteKey.fromAuthorization(authorization),
-            !configuration.writeKeys.contains(key)
-        else { return nil }
-        count("unauthorized", type: "unknown")
-        return .error(401, "Unauthorized", "unknown write key")
     }
 
     /// The most rejections an answer lists (with `rejectedTotal` when there were more): an 8 KB gzip body of

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import FrontDoor
 import Logging
 import Metrics
 
@@ -17,19 +18,30 @@ public struct SegmentIngest: Sendable {
 
     /// Settings of the segment port.
     public struct Configuration: Sendable {
-        /// `SEGMENT_SHARED_SECRET`: when set, webhook bodies must carry a valid `X-Signature`.
-        public var sharedSecret: String?
+        /// `SEGMENT_SHARED_SECRET` (several for rotation): when set, webhook bodies must carry a valid
+        /// `X-Signature` under one of them.
+        public var sharedSecrets: [String] = []
+        /// `SEGMENT_AUTH_TOKEN` (several for rotation): when set, webhook requests must carry
+        /// `Authorization: Bearer <token>`, checked before the body is read.
+        public var authTokens: [String] = []
         /// `BRIDGE_WRITE_KEYS`: when not empty, `/v1/*` requests must carry one of them.
         public var writeKeys: Set<String> = []
+        /// `BRIDGE_ALLOW_UNAUTHENTICATED=1`: routes without authentication take requests from anyone.
+        public var allowUnauthenticated = false
+        /// Set when Novu is not configured (no `NOVU_API_KEY`, no dry run): every event request is
+        /// answered `503 NotConfigured` with this sentence, so Segment keeps it and retries.
+        public var notConfigured: String?
         /// Largest accepted body, after decompression.
         public var bodyLimit = 8 * 1024 * 1024
         /// Largest total of the bodies of all requests in flight on the port (see `BodyBudget`).
         public var bodiesInFlightLimit = 128 * 1024 * 1024
+        /// How long a body may take to arrive (`BRIDGE_BODY_TIMEOUT`).
+        public var bodyTimeout: Duration = .seconds(10)
         /// Events whose `context.library.name` is this came from the bridge itself and are ignored.
         public var libraryName = "novu-segment-bridge"
 
         public init(sharedSecret: String? = nil, writeKeys: Set<String> = []) {
-            self.sharedSecret = sharedSecret
+            self.sharedSecrets = sharedSecret.map { [$0] } ?? []
             self.writeKeys = writeKeys
         }
     }
@@ -37,6 +49,8 @@ public struct SegmentIngest: Sendable {
     public typealias Answer = IngestAnswer
 
     let configuration: Configuration
+    /// `writeKeys`, compared in constant time.
+    let writeKeyList: Credentials
     let mapper: SegmentMapper
     let intake: Intake
     let logger: Logger
@@ -45,6 +59,7 @@ public struct SegmentIngest: Sendable {
 
     public init(configuration: Configuration, mapper: SegmentMapper, intake: Intake, logger: Logger) {
         self.configuration = configuration
+        self.writeKeyList = Credentials(configuration.writeKeys)
         self.mapper = mapper
         self.intake = intake
         self.logger = logger
@@ -54,11 +69,15 @@ public struct SegmentIngest: Sendable {
 
     /// Handles one request body. `signature` is `X-Signature`, `authorization` the `Authorization` header.
     public func handle(route: Route, body: [UInt8], signature: String?, authorization: String?) async -> Answer {
-        if route == .webhook, let secret = configuration.sharedSecret {
-            guard SegmentSignature.isValid(body: body, signature: signature, secret: secret) else {
-                count("unauthorized", type: "unknown")
-                return .error(401, "Unauthorized", "X-Signature is missing or does not match SEGMENT_SHARED_SECRET")
-            }
+        // What the headers could tell was checked before the body was read (`gate(for:)`); what only
+        // the body can tell is checked here, before the body is parsed into a tree.
+        var binding: KeyBinding?
+        switch authenticate(route: route, body: body, signature: signature, authorization: authorization) {
+        case .refused(let refused):
+            count("unauthorized", type: "unknown")
+            return refused
+        case .passed(let bound):
+            binding = bound
         }
         let document: JSONValue
         let ranges: [Range<Int>]?
@@ -72,13 +91,6 @@ public struct SegmentIngest: Sendable {
                 return .error(415, "UnsupportedMediaType", "the body is not JSON: send one Segment event object or an array of them")
             }
             return .error(400, "InvalidJSON", "the body is not valid JSON")
-        }
-        if route != .webhook, !configuration.writeKeys.isEmpty {
-            let key = WriteKey.fromAuthorization(authorization) ?? document["writeKey"]?.stringValue
-            guard let key, configuration.writeKeys.contains(key) else {
-                count("unauthorized", type: "unknown")
-                return .error(401, "Unauthorized", key == nil ? "a write key is required" : "unknown write key")
-            }
         }
         let (items, single): ([JSONValue], Bool)
         // The bytes of each event as sent, kept with its job for the dead-letter queue; nil where the
@@ -105,10 +117,16 @@ public struct SegmentIngest: Sendable {
                     ? "the body must be an event object or an array of events" : "the body must be an event object"
             )
         }
-        return await ingest(items, raw: raw, route: route, single: single)
+        return await ingest(items, raw: raw, route: route, single: single, binding: binding)
     }
 
-    private func ingest(_ items: [JSONValue], raw: [ArraySlice<UInt8>?], route: Route, single: Bool) async -> Answer {
+    private func ingest(
+        _ items: [JSONValue],
+        raw: [ArraySlice<UInt8>?],
+        route: Route,
+        single: Bool,
+        binding: KeyBinding?
+    ) async -> Answer {
         var jobs: [NewJob] = []
         var jobTypes: [String] = []
         var ignored = 0
@@ -141,7 +159,7 @@ public struct SegmentIngest: Sendable {
             let event = SegmentEvent(json: fields)
             let type = Self.typeLabel(event.type)
             tally.add("received", type: type)
-            if let refusal = Self.refusal(of: event.type, on: route) {
+            if let refusal = Self.refusal(of: event.type, on: route, single: single) {
                 tally.add("rejected", type: type)
                 if single { return .error(400, "InvalidEventPayload", refusal) }
                 rejectedTotal += 1
@@ -171,21 +189,32 @@ public struct SegmentIngest: Sendable {
                 tally.add("ignored", type: type, reason: reason)
                 logger.debug("event ignored", metadata: ["event.id": "\(event.messageId ?? "")", "reason": "\(reason)"])
             case .send(let call, let orderingKey, let correlation):
-                jobs.append(
-                    Self.job(
-                        call,
-                        orderingKey: orderingKey,
-                        correlation: correlation,
-                        event: original.map { Data($0) } ?? event.encoded,
-                        messageId: event.messageId ?? ""
-                    )
+                let job = Self.job(
+                    call,
+                    orderingKey: orderingKey,
+                    correlation: correlation,
+                    event: original.map { Data($0) } ?? event.encoded,
+                    messageId: event.messageId ?? ""
                 )
+                if let tooLarge = Self.oversize(job) {
+                    tally.add("rejected", type: type)
+                    if single { return .error(400, "InvalidEventPayload", tooLarge) }
+                    rejectedTotal += 1
+                    if rejected.count < Self.listedRejections {
+                        rejected.append(["index": .int(Int64(index)), "error": .string(tooLarge)])
+                    }
+                    continue
+                }
+                jobs.append(job)
                 jobTypes.append(type)
             }
         }
         let results: [EnqueueResult]
         do {
-            results = try await intake.submit(jobs)
+            results = try await intake.submit(jobs, binding: binding)
+        } catch is BindingConflict {
+            count("unauthorized", type: "unknown")
+            return Self.signatureReplayed
         } catch {
             if let held = storeFailures.admit() {
                 logger.error(

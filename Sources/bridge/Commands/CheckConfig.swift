@@ -18,13 +18,26 @@ struct CheckConfig: AsyncParsableCommand {
         let config = loaded.configuration
         var problems = loaded.problems
         let rows: [(String, String)] = [
-            ("NOVU_API_KEY", secret(config.novuAPIKey, unset: "unset (Novu runs dry: requests are logged, not sent)")),
+            (
+                "NOVU_API_KEY",
+                secret(config.novuAPIKey, unset: config.dryRun ? "unset" : "unset (not configured: the segment port answers 503)")
+            ),
             ("NOVU_API_URL", config.novuAPIURL),
             ("NOVU_WEBHOOK_SECRET", secrets(config.novuWebhookSecrets, unset: "unset (the novu port refuses webhooks)")),
-            ("SEGMENT_WRITE_KEY", secret(config.segmentWriteKey, unset: "unset (Segment runs dry: batches are logged, not sent)")),
+            (
+                "SEGMENT_WRITE_KEY",
+                secret(config.segmentWriteKey, unset: config.dryRun ? "unset" : "unset (not configured: the novu port answers 503)")
+            ),
             ("SEGMENT_API_URL", config.segmentAPIURL),
-            ("SEGMENT_SHARED_SECRET", secret(config.segmentSharedSecret, unset: "unset (X-Signature not checked)")),
-            ("BRIDGE_WRITE_KEYS", secrets(config.writeKeys.sorted(), unset: "unset (any write key accepted on /v1/*)")),
+            ("SEGMENT_SHARED_SECRET", secrets(config.segmentSharedSecrets, unset: "unset (X-Signature not checked)")),
+            ("SEGMENT_AUTH_TOKEN", secrets(config.segmentAuthTokens, unset: "unset (Authorization not checked on POST /)")),
+            ("BRIDGE_WRITE_KEYS", secrets(config.writeKeys.sorted(), unset: "unset (no write key checked on /v1/*)")),
+            ("BRIDGE_ADMIN_TOKEN", secret(config.adminToken, unset: "unset (the admin surface answers this machine only)")),
+            ("BRIDGE_DRY_RUN", config.dryRun ? "1 (requests are logged, not sent)" : "0"),
+            ("BRIDGE_ALLOW_UNAUTHENTICATED", config.allowUnauthenticated ? "1 (routes without authentication answer anyone)" : "0"),
+            ("BRIDGE_BODY_TIMEOUT", DurationText.format(config.bodyTimeout)),
+            ("BRIDGE_DLQ_RETENTION", DurationText.format(config.deadLetterRetention)),
+            ("BRIDGE_MAX_STORE_BYTES", config.maxStoreBytes.map(ByteSizeText.format) ?? "unset (no limit)"),
             ("BRIDGE_ENVIRONMENT", config.environment),
             ("BRIDGE_HOST", config.host),
             ("BRIDGE_SEGMENT_PORT", String(config.segmentPort)),
@@ -53,6 +66,16 @@ struct CheckConfig: AsyncParsableCommand {
             print("mapping file: \(mapping.rules.rules.count) rule(s), fallback \(mapping.rules.fallback.rawValue)")
         }
         if let problem = Self.writableProblem(config.dataDir) { problems.append(problem) }
+        for note in [config.novuNotConfigured, config.segmentNotConfigured, config.signatureOnlyAdvice].compactMap({ $0 }) {
+            print("note: \(note)")
+        }
+        for (routes, variable) in config.unauthenticatedRoutes {
+            print(
+                config.allowUnauthenticated
+                    ? "note: \(routes) answer anyone (BRIDGE_ALLOW_UNAUTHENTICATED=1): set \(variable)"
+                    : "note: \(routes) have no authentication: protected mode, this machine only; set \(variable)"
+            )
+        }
         if problems.isEmpty {
             print("configuration OK")
             return

@@ -51,19 +51,36 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "version": "\(BridgeVersion.current)",
                 "data_dir": "\(configuration.dataDir)",
-                "novu": "\(configuration.novuAPIKey == nil ? "dry run (NOVU_API_KEY unset)" : configuration.novuAPIURL)",
-                "segment": "\(configuration.segmentWriteKey == nil ? "dry run (SEGMENT_WRITE_KEY unset)" : configuration.segmentAPIURL)",
+                "novu": "\(Self.destination(configuration.novuAPIURL, credential: configuration.novuAPIKey, configuration))",
+                "segment": "\(Self.destination(configuration.segmentAPIURL, credential: configuration.segmentWriteKey, configuration))",
                 "environment": "\(configuration.environment)",
             ]
         )
-        for (routes, variable) in Self.openRoutes(configuration) {
-            logger.warning(
-                "\(routes) accept requests from anyone: set \(variable) when the port can be reached by others",
-                metadata: ["variable": "\(variable)"]
-            )
+        for (routes, variable) in configuration.unauthenticatedRoutes {
+            if configuration.allowUnauthenticated {
+                logger.warning(
+                    "\(routes) accept requests from anyone (BRIDGE_ALLOW_UNAUTHENTICATED=1): set \(variable)",
+                    metadata: ["variable": "\(variable)"]
+                )
+            } else {
+                logger.notice(
+                    "\(routes) have no authentication, so they take requests from this machine only (protected mode): set \(variable) to take them from others",
+                    metadata: ["variable": "\(variable)"]
+                )
+            }
         }
-        for (message, variable) in Self.dryRuns(configuration) {
-            logger.warning("\(message)", metadata: ["variable": "\(variable)"])
+        if let advice = configuration.signatureOnlyAdvice {
+            logger.warning("\(advice)", metadata: ["variable": "SEGMENT_AUTH_TOKEN"])
+        }
+        if configuration.dryRun {
+            logger.warning("dry run (BRIDGE_DRY_RUN=1): requests to Novu and Segment are logged, not sent, and settle as dry_run")
+        }
+        for (message, variable) in [
+            (configuration.novuNotConfigured, "NOVU_API_KEY"), (configuration.segmentNotConfigured, "SEGMENT_WRITE_KEY"),
+        ] {
+            if let message {
+                logger.warning("not configured: \(message); its port answers 503 NotConfigured", metadata: ["variable": "\(variable)"])
+            }
         }
         if configuration.novuWebhookSecrets.isEmpty, !configuration.acceptUnsigned {
             // Not a warning: a bridge used for the Segment → Novu direction only needs no secret.
@@ -81,33 +98,9 @@ struct Serve: AsyncParsableCommand {
         logger.notice("stopped")
     }
 
-    /// The destinations that run dry, and what that means for what they are sent: a dry-run settlement is
-    /// final, so events queued meanwhile are not sent once the key is set.
-    static func dryRuns(_ configuration: BridgeConfiguration) -> [(message: String, variable: String)] {
-        var dry: [(String, String)] = []
-        if configuration.novuAPIKey == nil {
-            dry.append(("dry run: NOVU_API_KEY is unset, so Novu requests are logged, not sent (and not sent later)", "NOVU_API_KEY"))
-        }
-        if configuration.segmentWriteKey == nil, !configuration.novuWebhookSecrets.isEmpty || configuration.acceptUnsigned {
-            dry.append(
-                (
-                    "dry run: SEGMENT_WRITE_KEY is unset, so feedback events are logged, not sent to Segment (and not sent later)",
-                    "SEGMENT_WRITE_KEY"
-                )
-            )
-        }
-        return dry
-    }
-
-    /// The routes no credential guards, with the variable that would: an operator who set one often
-    /// believes the other routes are guarded too.
-    static func openRoutes(_ configuration: BridgeConfiguration) -> [(routes: String, variable: String)] {
-        var open: [(String, String)] = []
-        if configuration.segmentSharedSecret == nil { open.append(("POST / and /segment", "SEGMENT_SHARED_SECRET")) }
-        if configuration.writeKeys.isEmpty { open.append(("POST /v1/*", "BRIDGE_WRITE_KEYS")) }
-        if configuration.acceptUnsigned && configuration.novuWebhookSecrets.isEmpty {
-            open.append(("POST /webhooks/novu (BRIDGE_ACCEPT_UNSIGNED=1)", "NOVU_WEBHOOK_SECRET"))
-        }
-        return open
+    /// Where a destination's requests go, as the start-up line shows it.
+    static func destination(_ url: String, credential: String?, _ configuration: BridgeConfiguration) -> String {
+        if configuration.dryRun { return "dry run" }
+        return credential == nil ? "not configured" : url
     }
 }

@@ -16,6 +16,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Shutdown grace period, e.g. 10s (BRIDGE_SHUTDOWN_TIMEOUT).") var shutdownTimeout: String?
     @Option(help: "Log level (BRIDGE_LOG_LEVEL).") var logLevel: String?
     @Option(help: "text or json (BRIDGE_LOG_FORMAT).") var logFormat: String?
+    @Flag(help: "Log the requests that would be sent instead of sending them (BRIDGE_DRY_RUN=1).") var dryRun = false
 
     /// The flags given, as (variable, flag, value).
     private var given: [(variable: String, flag: String, value: String)] {
@@ -29,6 +30,7 @@ struct ServeOptions: ParsableArguments {
             ("BRIDGE_LOG_FORMAT", "--log-format", logFormat),
         ]
         return all.compactMap { variable, flag, value in value.map { (variable, flag, $0) } }
+            + (dryRun ? [("BRIDGE_DRY_RUN", "--dry-run", "1")] : [])
     }
 
     /// Flags as the variables they override.

@@ -11,7 +11,23 @@ struct BridgeConfiguration: Sendable, Equatable {
     var novuWebhookSecrets: [String] = []
     var segmentWriteKey: String?
     var segmentAPIURL = "https://api.segment.io"
-    var segmentSharedSecret: String?
+    /// `SEGMENT_SHARED_SECRET`, several for rotation.
+    var segmentSharedSecrets: [String] = []
+    /// `SEGMENT_AUTH_TOKEN`, several for rotation.
+    var segmentAuthTokens: [String] = []
+    /// `BRIDGE_ADMIN_TOKEN`: what remote peers show to see `/metrics` and the detail of `/readyz`.
+    var adminToken: String?
+    /// `BRIDGE_DRY_RUN=1` (or `serve --dry-run`): requests are logged, not sent. Never implied by a
+    /// missing credential: that direction is not configured instead, and its ingest answers 503.
+    var dryRun = false
+    /// `BRIDGE_ALLOW_UNAUTHENTICATED=1`: routes without authentication take requests from anyone.
+    var allowUnauthenticated = false
+    /// How long a request body may take to arrive.
+    var bodyTimeout: Duration = .seconds(10)
+    /// How long dead letters are kept.
+    var deadLetterRetention: Duration = .seconds(30 * 86400)
+    /// Above this many bytes of store, ingest answers 503 `StoreFull`; `nil`: no limit.
+    var maxStoreBytes: Int64?
     var writeKeys: Set<String> = []
     var environment = "development"
     var host = "0.0.0.0"
@@ -63,7 +79,14 @@ struct BridgeConfiguration: Sendable, Equatable {
         }
         config.segmentWriteKey = reader.string("SEGMENT_WRITE_KEY")
         config.segmentAPIURL = reader.url("SEGMENT_API_URL") ?? config.segmentAPIURL
-        config.segmentSharedSecret = reader.string("SEGMENT_SHARED_SECRET")
+        config.segmentSharedSecrets = reader.list("SEGMENT_SHARED_SECRET")
+        config.segmentAuthTokens = reader.list("SEGMENT_AUTH_TOKEN")
+        config.adminToken = reader.string("BRIDGE_ADMIN_TOKEN")
+        config.dryRun = reader.flag("BRIDGE_DRY_RUN") ?? false
+        config.allowUnauthenticated = reader.flag("BRIDGE_ALLOW_UNAUTHENTICATED") ?? false
+        config.bodyTimeout = reader.duration("BRIDGE_BODY_TIMEOUT", atLeast: .milliseconds(100)) ?? config.bodyTimeout
+        config.deadLetterRetention = reader.duration("BRIDGE_DLQ_RETENTION", atLeast: .seconds(1)) ?? config.deadLetterRetention
+        config.maxStoreBytes = reader.bytes("BRIDGE_MAX_STORE_BYTES")
         config.writeKeys = Set(reader.list("BRIDGE_WRITE_KEYS"))
         config.environment = reader.string("BRIDGE_ENVIRONMENT") ?? config.environment
         config.host = reader.host("BRIDGE_HOST") ?? config.host
@@ -145,6 +168,16 @@ private struct Reader {
     /// What to show of a bad value: never a secret.
     private func shown(_ name: String, _ value: String) -> String {
         BridgeConfiguration.secretVariables.contains(name) ? "" : ", got '\(value)'"
+    }
+
+    /// A size such as `500MB`, `10GB`, `2GiB` or a number of bytes; at least 1 MB.
+    mutating func bytes(_ name: String) -> Int64? {
+        guard let value = string(name) else { return nil }
+        guard let bytes = ByteSizeText.parse(value), bytes >= 1_000_000 else {
+            problem(name, "expected a size of at least 1MB, such as 500MB, 10GB or 2GiB\(shown(name, value))")
+            return nil
+        }
+        return bytes
     }
 
     mutating func port(_ name: String) -> Int? {
@@ -286,5 +319,30 @@ enum DurationText {
         let milliseconds = number * (unit?.seconds ?? 1) * 1000
         guard milliseconds.isFinite, milliseconds <= Double(longest.components.seconds) * 1000 else { return nil }
         return .milliseconds(Int64(milliseconds.rounded()))
+    }
+}
+
+/// Sizes as operators write them: `500MB`, `10GB`, `2GiB`, `64KiB`, or a bare number of bytes.
+enum ByteSizeText {
+    static func parse(_ text: String) -> Int64? {
+        let units: [(suffix: String, bytes: Double)] = [
+            ("kib", 1024), ("mib", 1024 * 1024), ("gib", 1024 * 1024 * 1024), ("tib", 1024 * 1024 * 1024 * 1024),
+            ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12), ("b", 1),
+        ]
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let unit = units.first { trimmed.hasSuffix($0.suffix) }
+        let number = unit.map { trimmed.dropLast($0.suffix.count) } ?? Substring(trimmed)
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value >= 0 else { return nil }
+        let bytes = value * (unit?.bytes ?? 1)
+        guard bytes.isFinite, bytes < 9e18 else { return nil }
+        return Int64(bytes.rounded())
+    }
+
+    /// `1.5 GB`-style text for messages.
+    static func format(_ bytes: Int64) -> String {
+        for (suffix, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)] where Double(bytes) >= size {
+            return String(format: "%.1f %@", Double(bytes) / size, suffix)
+        }
+        return "\(bytes) B"
     }
 }

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import FrontDoor
 import Hummingbird
 import Inbound
 import Logging
@@ -40,7 +41,11 @@ struct Bridge: Sendable {
         // every thread, so feedback for Segment waited behind it.
         let novuClient = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
         let segmentClient = client ?? CurlHTTPClient(threads: max(4, configuration.novuConcurrency))
-        var novu = NovuDestination.Configuration(apiKey: configuration.novuAPIKey, baseURL: configuration.novuAPIURL)
+        var novu = NovuDestination.Configuration(
+            apiKey: configuration.novuAPIKey,
+            baseURL: configuration.novuAPIURL,
+            dryRun: configuration.dryRun
+        )
         novu.bulkThreshold = configuration.bulkThreshold
         novu.userAgent = "novu-segment-bridge/\(BridgeVersion.current)"
         var relayConfiguration = Relay.Configuration()
@@ -52,7 +57,11 @@ struct Bridge: Sendable {
         relayConfiguration.maxRequestsPerSecond["segment"] = configuration.segmentMaxRPS
         relayConfiguration.gatherWindow["novu"] = configuration.novuBulkWait
         relayConfiguration.gatherWindow["segment"] = configuration.segmentBatchWait
-        var segment = SegmentDestination.Configuration(writeKey: configuration.segmentWriteKey, baseURL: configuration.segmentAPIURL)
+        var segment = SegmentDestination.Configuration(
+            writeKey: configuration.segmentWriteKey,
+            baseURL: configuration.segmentAPIURL,
+            dryRun: configuration.dryRun
+        )
         segment.userAgent = novu.userAgent
         relay = Relay(
             store: store,
@@ -69,10 +78,12 @@ struct Bridge: Sendable {
     func run() async throws {
         let relay = relay
         let intake = Intake(store: store, wake: { relay.wake($0) })
-        var ingestConfiguration = SegmentIngest.Configuration(
-            sharedSecret: configuration.segmentSharedSecret,
-            writeKeys: configuration.writeKeys
-        )
+        var ingestConfiguration = SegmentIngest.Configuration(writeKeys: configuration.writeKeys)
+        ingestConfiguration.sharedSecrets = configuration.segmentSharedSecrets
+        ingestConfiguration.authTokens = configuration.segmentAuthTokens
+        ingestConfiguration.allowUnauthenticated = configuration.allowUnauthenticated
+        ingestConfiguration.notConfigured = configuration.novuNotConfigured
+        ingestConfiguration.bodyTimeout = configuration.bodyTimeout
         ingestConfiguration.libraryName = "novu-segment-bridge"
         let ingest = SegmentIngest(
             configuration: ingestConfiguration,
@@ -80,10 +91,17 @@ struct Bridge: Sendable {
             intake: intake,
             logger: logger
         )
-        let health = HealthRoutes(store: store, status: relay.status)
+        let admin = AdminAccess(tokens: Credentials([configuration.adminToken].compactMap { $0 }))
+        let health = HealthRoutes(
+            store: store,
+            status: relay.status,
+            admin: admin,
+            notConfigured: [configuration.novuNotConfigured, configuration.segmentNotConfigured].compactMap { $0 }
+        )
 
-        let segmentRouter = Router()
+        let segmentRouter = Router(context: BridgeRequestContext.self)
         segmentRouter.add(middleware: HTTPMetrics(port: "segment"))
+        segmentRouter.add(middleware: AdminGuard(access: admin, paths: HealthRoutes.adminPaths))
         health.register(on: segmentRouter)
         SegmentRoutes(ingest: ingest).register(on: segmentRouter)
         var novuIngestConfiguration = NovuIngest.Configuration(
@@ -91,14 +109,18 @@ struct Bridge: Sendable {
             acceptUnsigned: configuration.acceptUnsigned
         )
         novuIngestConfiguration.libraryVersion = BridgeVersion.current
+        novuIngestConfiguration.allowUnauthenticated = configuration.allowUnauthenticated
+        novuIngestConfiguration.notConfigured = configuration.segmentNotConfigured
+        novuIngestConfiguration.bodyTimeout = configuration.bodyTimeout
         let novuIngest = NovuIngest(
             configuration: novuIngestConfiguration,
             names: mapping?.feedback ?? FeedbackNames(),
             intake: intake,
             logger: logger
         )
-        let novuRouter = Router()
+        let novuRouter = Router(context: BridgeRequestContext.self)
         novuRouter.add(middleware: HTTPMetrics(port: "novu"))
+        novuRouter.add(middleware: AdminGuard(access: admin, paths: HealthRoutes.adminPaths))
         health.register(on: novuRouter)
         NovuRoutes(ingest: novuIngest).register(on: novuRouter)
 
@@ -133,7 +155,7 @@ struct Bridge: Sendable {
         try await ServiceGroup(configuration: group).run()
     }
 
-    private func application(_ name: String, router: Router<BasicRequestContext>, port: Int) -> some Service {
+    private func application(_ name: String, router: Router<BridgeRequestContext>, port: Int) -> some Service {
         let ports = boundPorts
         let logger = logger
         let idle = configuration.idleTimeout.components

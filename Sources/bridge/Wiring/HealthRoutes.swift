@@ -1,17 +1,30 @@
 import Delivery
 import Foundation
+import FrontDoor
 import Hummingbird
 import NIOCore
 import Prometheus
 
 /// `/healthz`, `/readyz` and `/metrics`, on both ports.
+///
+/// `/metrics` is admin surface (`AdminGuard` refuses it to remote peers without the token); `/readyz`
+/// answers everyone with its status code, and its detail (what is wrong, which may name paths and
+/// errors) only to whom `AdminAccess` allows.
 struct HealthRoutes: Sendable {
     let store: any DeliveryStore
     let status: RelayStatus
+    let admin: AdminAccess
+    /// Directions whose credential is missing (`BridgeConfiguration.novuNotConfigured`, …).
+    let notConfigured: [String]
 
-    func register<Context: RequestContext>(on router: Router<Context>) {
+    /// The routes `AdminGuard` guards.
+    static let adminPaths: Set<String> = ["/metrics", "/report", "/dashboard"]
+
+    func register<Context: PeerRequestContext>(on router: Router<Context>) {
         router.get("/healthz") { _, _ in Self.json(200, ["status": "ok"]) }
-        router.get("/readyz") { _, _ in await readiness() }
+        router.get("/readyz") { request, context in
+            await readiness(detailed: admin.allows(request, peer: context.peer(of: request)))
+        }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,
@@ -21,8 +34,9 @@ struct HealthRoutes: Sendable {
         }
     }
 
-    /// Ready when the store takes writes and no destination is on hold.
-    private func readiness() async -> Response {
+    /// Ready when the store takes writes and no destination is on hold. A direction that is not
+    /// configured is listed but does not make the bridge unready: the other direction still works.
+    private func readiness(detailed: Bool) async -> Response {
         var problems: [JSONValue] = []
         do {
             try await store.probe()
@@ -30,8 +44,12 @@ struct HealthRoutes: Sendable {
             problems.append(.string("store cannot commit: \(error)"))
         }
         for held in status.held { problems.append(.string(held.reason)) }
-        if problems.isEmpty { return Self.json(200, ["status": "ready"]) }
-        return Self.json(503, ["status": "not ready", "problems": .array(problems)])
+        let ready = problems.isEmpty
+        guard detailed else { return Self.json(ready ? 200 : 503, ["ready": .bool(ready)]) }
+        var body: [String: JSONValue] = ["status": ready ? "ready" : "not ready", "ready": .bool(ready)]
+        if !problems.isEmpty { body["problems"] = .array(problems) }
+        if !notConfigured.isEmpty { body["not_configured"] = .array(notConfigured.map { .string($0) }) }
+        return Self.json(ready ? 200 : 503, .object(body))
     }
 
     static func json(_ status: Int, _ body: JSONValue) -> Response {

@@ -1,0 +1,47 @@
+import Delivery
+import Hummingbird
+
+/// Who may see the admin surface (`/metrics`, `/report`, `/dashboard`, the detail of `/readyz`): a
+/// local peer, or a remote one with `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`.
+public struct AdminAccess: Sendable {
+    let tokens: Credentials
+
+    public init(tokens: Credentials) {
+        self.tokens = tokens
+    }
+
+    /// Whether `request`, from `peer`, may see the admin surface.
+    public func allows(_ request: Request, peer: Peer) -> Bool {
+        peer == .local || tokens.acceptsBearer(request.headers[.authorization])
+    }
+
+    /// The answer to a remote request without the token.
+    var refusal: IngestAnswer {
+        tokens.isEmpty
+            ? .error(
+                403,
+                "ProtectedMode",
+                "the admin surface takes requests from this machine only: set BRIDGE_ADMIN_TOKEN and send it as "
+                    + "Authorization: Bearer <token>"
+            )
+            : .error(401, "Unauthorized", "Authorization: Bearer <token> is missing or is not BRIDGE_ADMIN_TOKEN")
+    }
+}
+
+/// Refuses the admin routes in `paths` to requests `AdminAccess` does not allow.
+public struct AdminGuard<Context: PeerRequestContext>: RouterMiddleware {
+    let access: AdminAccess
+    let paths: Set<String>
+
+    public init(access: AdminAccess, paths: Set<String>) {
+        self.access = access
+        self.paths = paths
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard paths.contains(request.uri.path), !access.allows(request, peer: context.peer(of: request)) else {
+            return try await next(request, context)
+        }
+        return access.refusal.response
+    }
+}

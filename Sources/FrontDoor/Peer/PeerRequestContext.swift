@@ -1,0 +1,30 @@
+import Hummingbird
+import NIOCore
+
+/// A request context that knows the connection's peer, for protected mode and the admin surface.
+public protocol PeerRequestContext: RequestContext {
+    /// The peer's address as the socket sees it; `nil` when unknown (then the peer counts as remote).
+    var peerAddress: SocketAddress? { get }
+    /// The connection, where there is one (not in a router test).
+    var connection: (any Channel)? { get }
+}
+
+extension PeerRequestContext {
+    /// The peer of `request` on this connection.
+    public func peer(of request: Request) -> Peer {
+        Peer.classify(address: peerAddress, headers: request.headers)
+    }
+}
+
+/// The bridge's request context: Hummingbird's basic context plus the connection's peer.
+public struct BridgeRequestContext: PeerRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let peerAddress: SocketAddress?
+    public let connection: (any Channel)?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress
+        connection = source.channel
+    }
+}
