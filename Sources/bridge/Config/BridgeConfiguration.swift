@@ -2,6 +2,12 @@ import Foundation
 import Inbound
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything `bridge serve` reads from its environment (DESIGN §6), validated.
 struct BridgeConfiguration: Sendable, Equatable {
     enum LogFormat: String, Sendable { case text, json }
@@ -39,9 +45,12 @@ struct BridgeConfiguration: Sendable, Equatable {
     var segmentMaxRPS: Double?
     var retention: Duration = .seconds(7 * 86400)
 
-    /// Variables whose values are secrets: never printed, never echoed in an error.
+    /// Variables whose values are secrets: never printed, never echoed in an error. Each may instead be
+    /// read from the file its `_FILE` twin names (`NOVU_API_KEY_FILE=/run/secrets/novu`), as containers
+    /// mount secrets.
     static let secretVariables: Set<String> = [
         "NOVU_API_KEY", "NOVU_WEBHOOK_SECRET", "SEGMENT_WRITE_KEY", "SEGMENT_SHARED_SECRET", "BRIDGE_WRITE_KEYS",
+        "SEGMENT_AUTH_TOKEN", "BRIDGE_ADMIN_TOKEN", "BRIDGE_DATABASE_URL",
     ]
 
     /// A bad setting: the variable and what was expected.
@@ -123,22 +132,62 @@ struct BridgeConfiguration: Sendable, Equatable {
 }
 
 /// Reads typed values out of the environment, collecting problems instead of stopping at the first.
-private struct Reader {
+/// Not private so that tests read a variable exactly as `load` does, including those `load` reads next.
+struct Reader {
     let environment: [String: String]
     var problems: [BridgeConfiguration.Problem] = []
 
     mutating func problem(_ variable: String, _ message: String) {
-        problems.append(.init(variable: variable, message: message))
+        let problem = BridgeConfiguration.Problem(variable: variable, message: message)
+        // A value is read again to show it in a later problem; what is wrong with reading it is said once.
+        guard !problems.contains(problem) else { return }
+        problems.append(problem)
     }
 
-    /// The value, or `nil` when unset or blank.
-    func string(_ name: String) -> String? {
-        guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+    /// The value, trimmed of surrounding whitespace and line breaks, or `nil` when unset or blank. A secret
+    /// comes from `NAME` or from the file `NAME_FILE` names, never both. A value still holding a control
+    /// character is a problem: it would end up in a header line or a log line.
+    mutating func string(_ name: String) -> String? {
+        let variable: String
+        let value: String
+        let twin = BridgeConfiguration.fileVariable(name)
+        let direct = environment[name].map(BridgeConfiguration.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+        if let path = BridgeConfiguration.secretFile(name, in: environment) {
+            guard direct == nil else {
+                problem(name, "both \(name) and \(twin) are set; set one of them")
+                return nil
+            }
+            guard BridgeConfiguration.controlCharacter(in: path) == nil else {
+                problem(twin, "expected a file path without control characters")
+                return nil
+            }
+            switch SecretFile.contents(of: path) {
+            case .failure(let failure):
+                // The reason only: a file that is not what it should be may still hold part of a secret.
+                problem(twin, "cannot read \(path): \(failure.reason)")
+                return nil
+            case .success(let content):
+                let text = BridgeConfiguration.trimmed(content)
+                guard !text.isEmpty else {
+                    problem(twin, "\(path) is empty")
+                    return nil
+                }
+                (variable, value) = (twin, text)
+            }
+        } else {
+            guard let direct else { return nil }
+            (variable, value) = (name, direct)
+        }
+        if let scalar = BridgeConfiguration.controlCharacter(in: value) {
+            let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            problem(variable, "contains the control character \(code), which no value may hold")
+            return nil
+        }
         return value
     }
 
     /// Values separated by commas or spaces.
-    func list(_ name: String) -> [String] {
+    mutating func list(_ name: String) -> [String] {
         (string(name) ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
     }
 
@@ -259,6 +308,70 @@ private struct Reader {
             problem(name, "expected 1 or 0 (or true/false, yes/no, on/off)\(shown(name, value))")
             return nil
         }
+    }
+}
+
+extension BridgeConfiguration {
+    /// The variable naming the file a secret may be read from: `NOVU_API_KEY_FILE` for `NOVU_API_KEY`.
+    static func fileVariable(_ name: String) -> String { name + "_FILE" }
+
+    /// The file a secret variable is read from, when its `_FILE` twin is set (not blank); `nil` for a
+    /// variable that is not a secret, whose `_FILE` twin means nothing.
+    static func secretFile(_ name: String, in environment: [String: String]) -> String? {
+        guard secretVariables.contains(name), let path = environment[fileVariable(name)].map(trimmed), !path.isEmpty else {
+            return nil
+        }
+        return path
+    }
+
+    /// `value` without surrounding whitespace, CR and LF: a key file usually ends in a newline, which
+    /// went into the request's header line.
+    static func trimmed(_ value: String) -> String {
+        value.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The first C0 control character or DEL in `value`, if any.
+    static func controlCharacter(in value: String) -> Unicode.Scalar? {
+        value.unicodeScalars.first { $0.value < 0x20 || $0.value == 0x7F }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
+
+/// Reads a secret file whole, as text. Its content never appears in a failure.
+enum SecretFile {
+    /// Why a file could not be read.
+    struct Failure: Error, Equatable {
+        var reason: String
+    }
+
+    /// More than a key, a token list or a database URL ever needs: a path to `/dev/zero` must not hang.
+    static let largest = 64 * 1024
+
+    static func contents(of path: String) -> Result<String, Failure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(Failure(reason: String(cString: strerror(errno)))) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(Failure(reason: String(cString: strerror(errno))))
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[..<count])
+            guard bytes.count <= largest else { return .failure(Failure(reason: "larger than \(largest / 1024) KiB")) }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .failure(Failure(reason: "not UTF-8 text"))
+        }
+        return .success(text)
     }
 }
 
