@@ -1,3 +1,4 @@
+import Delivery
 import Logging
 import Testing
 
@@ -29,10 +30,44 @@ struct TextLogTests {
         #expect(escaped.metadata?["plain"] == "kept")
     }
 
+    /// Control characters a client can put in a value it chooses (a userId, an event name), escaped.
+    static let controls: [(raw: String, escaped: String)] = [
+        ("a\u{1B}[2J\u{1B}[31mred", #"a\u{1B}[2J\u{1B}[31mred"#),  // clears the reader's screen, turns it red
+        ("a\u{0}b", #"a\u{0}b"#), ("a\u{7F}b", #"a\u{7F}b"#), ("tab\there", #"tab\there"#),
+        ("bell\u{7}", #"bell\u{7}"#), ("back\u{8}space", #"back\u{8}space"#), ("csi\u{9B}31m", #"csi\u{9B}31m"#),
+        ("line\u{2028}sep", #"line\u{2028}sep"#), ("cr\ronly", #"cr\ronly"#), ("é ü 東京", "é ü 東京"),
+    ]
+
+    @Test("every control character in the message and in metadata values is escaped", arguments: controls)
+    func controlsEscaped(raw: String, escaped: String) {
+        let entry = TextLogHandler.oneLine(
+            event(
+                "\(raw)",
+                ["value": .string(raw), "described": .stringConvertible(raw), "nested": .dictionary([raw: .array([.string(raw)])])]
+            )
+        )
+        #expect("\(entry.message)" == escaped)
+        #expect(entry.metadata?["value"] == .string(escaped))
+        #expect(entry.metadata?["described"] == (raw == escaped ? .stringConvertible(raw) : .string(escaped)))
+        #expect(entry.metadata?["nested"] == .dictionary([escaped: .array([.string(escaped)])]))
+    }
+
     @Test("an entry without line breaks is written as it is")
     func untouched() {
         let plain = TextLogHandler.oneLine(event("listening", ["port": "8081"]))
         #expect("\(plain.message)" == "listening")
         #expect(plain.metadata == ["port": "8081"])
+    }
+
+    @Test("a JSON log line holds no control character as it is, and reads back as written", arguments: controls)
+    func jsonEscaped(raw: String, escaped: String) throws {
+        let handler = JSONLogHandler(label: "bridge")
+        let line = try #require(handler.line(for: event("\(raw)", ["value": .string(raw)])))
+        #expect(line.last == 0x0A)
+        let text = String(decoding: line.dropLast(), as: UTF8.self)
+        #expect(!text.unicodeScalars.contains(where: TextLogHandler.isControl), "\(text.debugDescription)")
+        let object = try JSONValue.parse(line.dropLast())
+        #expect(object["message"]?.stringValue == raw)
+        #expect(object["value"]?.stringValue == raw)
     }
 }

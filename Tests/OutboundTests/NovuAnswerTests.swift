@@ -53,9 +53,51 @@ struct NovuAnswerTests {
         #expect(NovuAnswer.judge(.subscriberUpsert, status: 201, body: Data()).disposition == .success)
     }
 
-    @Test("deleting a subscriber that is gone counts as done")
-    func deleteNotFound() {
-        #expect(NovuAnswer.judge(.subscriberDelete, status: 404, body: Data()).disposition == .success)
+    /// 404 answers to `DELETE /v2/subscribers/{id}`: Novu's word that the subscriber is gone, and the
+    /// 404s of everything else that can stand between the bridge and Novu.
+    static let deleteAnswers: [(label: String, body: String, done: Bool)] = [
+        (
+            "Novu: was not found",
+            #"{"statusCode":404,"timestamp":"2026-12-06T15:00:00.000Z","path":"/v2/subscribers/u1","message":"Subscriber: u1 was not found"}"#,
+            true
+        ),
+        ("Novu: not found for id", #"{"statusCode":404,"path":"/v2/subscribers/u1","message":"Subscriber not found for id u1"}"#, true),
+        ("Novu: could not be found", #"{"statusCode":404,"message":"Subscriber with ID u1 could not be found"}"#, true),
+        ("statusCode as a number with a fraction", #"{"statusCode":404.0,"message":"Subscriber u1 not found"}"#, true),
+        (
+            "a wrong base URL (Nest's route miss)",
+            #"{"message":"Cannot DELETE /v2/v2/subscribers/u1","error":"Not Found","statusCode":404}"#, false
+        ),
+        ("a route miss naming a subscriber", #"{"statusCode":404,"message":"Cannot DELETE /subscriber/not found"}"#, false),
+        ("a proxy's HTML page", "<html><head><title>404 Not Found</title></head><body>nginx</body></html>", false),
+        ("plain text", "404 page not found", false),
+        ("an empty body", "", false),
+        ("JSON without statusCode", #"{"message":"Subscriber u1 was not found"}"#, false),
+        ("another statusCode", #"{"statusCode":400,"message":"Subscriber u1 was not found"}"#, false),
+        ("another thing not found", #"{"statusCode":404,"message":"Workflow not found"}"#, false),
+        ("a message that is not a string", #"{"statusCode":404,"message":["Subscriber not found"]}"#, false),
+    ]
+
+    @Test("a delete answered 404 is done only when Novu says the subscriber was not found", arguments: deleteAnswers)
+    func deleteNotFound(label: String, body: String, done: Bool) {
+        let verdict = NovuAnswer.judge(.subscriberDelete, status: 404, body: Data(body.utf8))
+        if done {
+            #expect(verdict == (.success, "already deleted"), "\(label)")
+        } else {
+            #expect(verdict.disposition == .permanent, "\(label)")
+            #expect(verdict.reason.hasPrefix("HTTP 404 not from Novu's subscriber lookup: "), "\(label)")
+        }
+    }
+
+    @Test("the reason of a foreign 404 holds the body's start on one line")
+    func deleteNotFoundReason() {
+        let page = "<html>\r\n  <body>\tnginx\u{1B}[31m</body>\n</html>\n"
+        let verdict = NovuAnswer.judge(.subscriberDelete, status: 404, body: Data(page.utf8))
+        #expect(verdict.reason == "HTTP 404 not from Novu's subscriber lookup: <html> <body> nginx [31m</body> </html>")
+        let long = NovuAnswer.judge(.subscriberDelete, status: 404, body: Data(String(repeating: "x", count: 500).utf8))
+        #expect(long.reason.hasSuffix(String(repeating: "x", count: 200) + "…"))
+        #expect(NovuAnswer.judge(.subscriberDelete, status: 404, body: Data()).reason.hasSuffix(": (empty body)"))
+        // Other operations never read a 404 as done.
         #expect(NovuAnswer.judge(.subscriberUpsert, status: 404, body: Data()).disposition == .permanent)
     }
 

@@ -86,9 +86,17 @@ struct SegmentToNovuTests {
         #expect(request.json == ["subscriptions": ["user-1001"]])
     }
 
-    @Test("delete removes the subscriber, and a 404 counts as done")
+    @Test("delete removes the subscriber, and Novu's 404 for a subscriber it does not know counts as done")
     func delete() async throws {
-        let harness = try await OutboundHarness { _ in FakeResponse(status: 404, json: ["message": "not found"]) }
+        let harness = try await OutboundHarness { _ in
+            FakeResponse(
+                status: 404,
+                json: [
+                    "statusCode": 404, "timestamp": "2026-12-06T15:00:00.000Z", "path": "/v2/subscribers/user-0999",
+                    "message": "Subscriber: user-0999 was not found",
+                ]
+            )
+        }
         defer { harness.stop() }
         let batch = try JSONValue.parse(try Shared.fixture("segment-webhooks-batch.json"))
         #expect(try await harness.post(json: try #require(batch.arrayValue?[3])).status == 200)
@@ -97,6 +105,20 @@ struct SegmentToNovuTests {
         #expect(request.path == "/v2/subscribers/user-0999")
         try await harness.drained()
         #expect(try await harness.store.stateCounts() == ["delivered": 1])
+    }
+
+    @Test("a delete answered 404 by something else than Novu (a proxy's page) is a dead letter with the body as reason")
+    func deleteAnsweredByProxy() async throws {
+        let harness = try await OutboundHarness { _ in
+            FakeResponse(status: 404, headers: ["content-type": "text/html"], body: Data("<html><h1>404 Not Found</h1></html>\n".utf8))
+        }
+        defer { harness.stop() }
+        let batch = try JSONValue.parse(try Shared.fixture("segment-webhooks-batch.json"))
+        #expect(try await harness.post(json: try #require(batch.arrayValue?[3])).status == 200)
+        try await harness.drained()
+        #expect(try await harness.store.stateCounts() == ["dead": 1])
+        let dead = try await harness.store.deadLetters(DeadLetterFilter())
+        #expect(dead.first?.reason == "HTTP 404 not from Novu's subscriber lookup: <html><h1>404 Not Found</h1></html>")
     }
 
     @Test("a track matching a rule triggers the rule's workflow")

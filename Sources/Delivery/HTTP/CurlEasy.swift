@@ -38,68 +38,7 @@ final class CurlEasy {
             sink.reset(cancel: nil)
         }
 
-        setLong(CURLOPT_NOSIGNAL, 1)
-        setLong(CURLOPT_SSL_VERIFYPEER, 1)
-        setLong(CURLOPT_SSL_VERIFYHOST, 2)
-        setLong(CURLOPT_TCP_NODELAY, 1)
-        setLong(CURLOPT_TCP_KEEPALIVE, 1)
-        setLong(CURLOPT_FOLLOWLOCATION, 0)
-        _ = ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-        let timeout = request.timeout.milliseconds
-        setLong(CURLOPT_TIMEOUT_MS, max(1, timeout))
-        setLong(CURLOPT_CONNECTTIMEOUT_MS, max(1, min(timeout, 10_000)))
-        _ = ccurl_setopt_string(handle, CURLOPT_URL, request.url)
-
-        switch request.method {
-        case "GET":
-            setLong(CURLOPT_HTTPGET, 1)
-        default:
-            _ = ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
-            if !request.body.isEmpty || request.method == "POST" {
-                _ = ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
-                request.body.withUnsafeBytes { raw in
-                    _ = ccurl_setopt_pointer(
-                        handle,
-                        CURLOPT_COPYPOSTFIELDS,
-                        UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)
-                    )
-                }
-            }
-        }
-
-        // "Expect:" switches off curl's 100-continue wait for larger bodies.
-        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
-            headerList = curl_slist_append(headerList, line)
-        }
-        _ = ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-
-        let context = Unmanaged.passUnretained(sink).toOpaque()
-        _ = ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, userdata in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            // A destination's answer is read whole into memory: past the limit the transfer stops (curl
-            // takes a short count as an error) rather than growing the process by whatever is sent.
-            guard sink.body.count + length <= CurlEasy.longestAnswer else {
-                sink.tooLong = true
-                return 0
-            }
-            if let buffer { sink.body.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: length) }
-            return length
-        }
-        _ = ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-        _ = ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, userdata in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            if let buffer { sink.headerLine(UnsafeRawBufferPointer(start: buffer, count: length)) }
-            return length
-        }
-        _ = ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
-        setLong(CURLOPT_NOPROGRESS, 0)
-        _ = ccurl_setopt_progress(handle) { userdata, _, _, _, _ in
-            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
-            return sink.cancel?.isCancelled == true ? 1 : 0
-        }
-        _ = ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
+        if let failure = setUp(request, headerList: &headerList) { return (.failure(failure), 0) }
 
         let code = curl_easy_perform(handle)
         var connects = 0
@@ -119,8 +58,113 @@ final class CurlEasy {
     /// The largest answer body read (Novu's bulk answer for 100 events is ~10 KB).
     static let longestAnswer = 1 << 20
 
-    private func setLong(_ option: CURLoption, _ value: Int) {
-        _ = ccurl_setopt_long(handle, option, value)
+    /// The only protocols a transfer may use, redirects aside (none are followed).
+    static let protocols = "http,https"
+
+    /// Sets the options every transfer starts with, whatever its request: certificate checks, the
+    /// protocol restriction, no signals, no redirects. Returns the first option libcurl refused.
+    func setFixedOptions(protocols: String = CurlEasy.protocols) -> HTTPClientError? {
+        var options = OptionResults()
+        options.check("CURLOPT_NOSIGNAL", ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        options.check("CURLOPT_SSL_VERIFYPEER", ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
+        options.check("CURLOPT_SSL_VERIFYHOST", ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+        options.check("CURLOPT_TCP_NODELAY", ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1))
+        options.check("CURLOPT_TCP_KEEPALIVE", ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
+        options.check("CURLOPT_FOLLOWLOCATION", ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+        options.check("CURLOPT_PROTOCOLS_STR", ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, protocols))
+        return options.failure
+    }
+
+    /// Sets every option of `request`'s transfer. Returns the first option libcurl refused: a transfer
+    /// set up in part (without its protocol restriction, its URL or its body) must not run.
+    private func setUp(_ request: HTTPClientRequest, headerList: inout UnsafeMutablePointer<curl_slist>?) -> HTTPClientError? {
+        if let failure = setFixedOptions() { return failure }
+        var options = OptionResults()
+        let timeout = request.timeout.milliseconds
+        options.check("CURLOPT_TIMEOUT_MS", ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeout)))
+        options.check("CURLOPT_CONNECTTIMEOUT_MS", ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(timeout, 10_000))))
+        options.check("CURLOPT_URL", ccurl_setopt_string(handle, CURLOPT_URL, request.url))
+
+        switch request.method {
+        case "GET":
+            options.check("CURLOPT_HTTPGET", ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1))
+        default:
+            options.check("CURLOPT_CUSTOMREQUEST", ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
+            if !request.body.isEmpty || request.method == "POST" {
+                options.check(
+                    "CURLOPT_POSTFIELDSIZE_LARGE",
+                    ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+                )
+                request.body.withUnsafeBytes { raw in
+                    options.check(
+                        "CURLOPT_COPYPOSTFIELDS",
+                        ccurl_setopt_pointer(
+                            handle,
+                            CURLOPT_COPYPOSTFIELDS,
+                            UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)
+                        )
+                    )
+                }
+            }
+        }
+
+        // "Expect:" switches off curl's 100-continue wait for larger bodies.
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            guard let longer = curl_slist_append(headerList, line) else {
+                return HTTPClientError("libcurl could not add a header line (out of memory)")
+            }
+            headerList = longer
+        }
+        options.check("CURLOPT_HTTPHEADER", ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        let write = ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { buffer, size, count, userdata in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
+            let length = size * count
+            // A destination's answer is read whole into memory: past the limit the transfer stops (curl
+            // takes a short count as an error) rather than growing the process by whatever is sent.
+            guard sink.body.count + length <= CurlEasy.longestAnswer else {
+                sink.tooLong = true
+                return 0
+            }
+            if let buffer { sink.body.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: length) }
+            return length
+        }
+        options.check("CURLOPT_WRITEFUNCTION", write)
+        options.check("CURLOPT_WRITEDATA", ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
+        let header = ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { buffer, size, count, userdata in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
+            let length = size * count
+            if let buffer { sink.headerLine(UnsafeRawBufferPointer(start: buffer, count: length)) }
+            return length
+        }
+        options.check("CURLOPT_HEADERFUNCTION", header)
+        options.check("CURLOPT_HEADERDATA", ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
+        options.check("CURLOPT_NOPROGRESS", ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0))
+        let progress = ccurl_setopt_progress(handle) { userdata, _, _, _, _ in
+            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata!).takeUnretainedValue()
+            return sink.cancel?.isCancelled == true ? 1 : 0
+        }
+        options.check("CURLOPT_XFERINFOFUNCTION", progress)
+        options.check("CURLOPT_XFERINFODATA", ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context))
+        return options.failure
+    }
+
+    /// The error for a `curl_easy_setopt` of `option` that returned `code` (a `CURLcode`), or `nil` for
+    /// `CURLE_OK`. Taken as a number so that tests need not see curl's types.
+    static func optionError(_ option: String, code: UInt32) -> HTTPClientError? {
+        guard code != CURLE_OK.rawValue else { return nil }
+        let reason = String(cString: curl_easy_strerror(CURLcode(rawValue: code)))
+        return HTTPClientError("libcurl refused \(option): \(reason) (CURLcode \(code))")
+    }
+}
+
+/// The first option libcurl refused while a transfer was set up.
+private struct OptionResults {
+    var failure: HTTPClientError?
+
+    mutating func check(_ option: String, _ code: CURLcode) {
+        if failure == nil { failure = CurlEasy.optionError(option, code: code.rawValue) }
     }
 }
 

@@ -11,9 +11,10 @@ public final class CurlHTTPClient: HTTPClient {
     private let work: WorkQueue
     private let connections = Atomic<Int>(0)
 
-    /// Starts `threads` worker threads; that many transfers can run at once.
+    /// Starts `threads` worker threads; that many transfers can run at once. Call `check()` once at
+    /// start: a libcurl that refuses an option fails every request made here, each with that reason.
     public init(threads: Int = 8) {
-        Self.globalInit
+        _ = Self.globalInit
         let count = max(1, threads)
         let work = WorkQueue(threads: count)
         self.work = work
@@ -44,9 +45,25 @@ public final class CurlHTTPClient: HTTPClient {
         return try outcome.result.get()
     }
 
-    private static let globalInit: Void = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    /// Whether this process's libcurl can make the bridge's transfers: it initialised, and takes the
+    /// options every transfer sets, the restriction to http and https (`CURLOPT_PROTOCOLS_STR`, libcurl
+    /// 7.85 or later) above all. Throws the first refusal, naming the option; a startup error, since
+    /// every request would fail the same way.
+    public static func check() throws(HTTPClientError) {
+        try check(protocols: CurlEasy.protocols)
+    }
+
+    /// `check()` with another protocol list, so a test can make libcurl refuse one.
+    static func check(protocols: String) throws(HTTPClientError) {
+        if let failure = CurlEasy.optionError("curl_global_init", code: globalInit) { throw failure }
+        if let failure = CurlEasy().setFixedOptions(protocols: protocols) { throw failure }
+    }
+
+    /// `curl_global_init`'s result (a `CURLcode`), run once per process.
+    private static let globalInit: UInt32 = {
+        let code = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         ccurl_ignore_sigpipe()
+        return code.rawValue
     }()
 
     private static func workerLoop(_ work: WorkQueue) {

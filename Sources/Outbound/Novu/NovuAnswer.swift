@@ -10,13 +10,45 @@ public enum NovuAnswer {
         status: Int?,
         body: Data
     ) -> (disposition: DeliveryDisposition, reason: String) {
-        if operation == .subscriberDelete, status == 404 { return (.success, "already deleted") }
+        if operation == .subscriberDelete, status == 404 { return judgeDeleteNotFound(body) }
         let disposition = RetryPolicy.classify(status: status)
         guard disposition == .success else { return (disposition, status.map { "HTTP \($0)" } ?? "no answer") }
         if operation == .topicSubscribe { return judgeSubscriptions(body) }
         guard operation == .trigger else { return (.success, "delivered") }
         let data = (try? JSONValue.parse(body))?["data"]
         return judgeTrigger(data)
+    }
+
+    /// A 404 to `DELETE /v2/subscribers/{id}` means the subscriber is already gone only when Novu says
+    /// so: its error body (`ErrorDto`) with `statusCode` 404 and a message that a subscriber was not
+    /// found ("Subscriber: u1 was not found", "Subscriber not found for id u1"). Any other 404 — an HTML
+    /// page from a proxy, `Cannot DELETE /v2/...` from a wrong base URL — deleted nothing, so it is a
+    /// dead letter with the body as reason, not a deletion counted as done.
+    static func judgeDeleteNotFound(_ body: Data) -> (disposition: DeliveryDisposition, reason: String) {
+        let answer = try? JSONValue.parse(body)
+        let statusCode: Int64? =
+            switch answer?["statusCode"] {
+            case .int(let code): code
+            case .double(let code): Int64(exactly: code)
+            case .string(let code): Int64(code)
+            default: nil
+            }
+        let message = answer?["message"]?.stringValue?.lowercased() ?? ""
+        let saysNotFound = message.contains("not found") || message.contains("could not be found")
+        if statusCode == 404, message.contains("subscriber"), saysNotFound, !message.hasPrefix("cannot ") {
+            return (.success, "already deleted")
+        }
+        return (.permanent, "HTTP 404 not from Novu's subscriber lookup: \(excerpt(body))")
+    }
+
+    /// The start of `body` on one line, for a reason: whitespace runs become one space, at most 200
+    /// characters.
+    static func excerpt(_ body: Data) -> String {
+        let text = String(decoding: body.prefix(4096), as: UTF8.self)
+        let words = text.split(whereSeparator: { $0.isWhitespace || $0.unicodeScalars.allSatisfy { $0.value < 0x20 || $0.value == 0x7F } })
+        let line = words.joined(separator: " ")
+        guard !line.isEmpty else { return "(empty body)" }
+        return line.count > 200 ? String(line.prefix(200)) + "…" : line
     }
 
     /// A topic subscription answers 2xx even when it subscribed nobody: the failures are listed in

@@ -20,19 +20,38 @@ struct CheckConfig: AsyncParsableCommand {
         let rows: [(String, String)] = [
             (
                 "NOVU_API_KEY",
-                secret(config.novuAPIKey, unset: config.dryRun ? "unset" : "unset (not configured: the segment port answers 503)")
+                secret("NOVU_API_KEY", config.novuAPIKey, unset: config.dryRun ? "unset" : "unset (not configured: the segment port answers 503)")
             ),
             ("NOVU_API_URL", config.novuAPIURL),
-            ("NOVU_WEBHOOK_SECRET", secrets(config.novuWebhookSecrets, unset: "unset (the novu port refuses webhooks)")),
+            (
+                "NOVU_WEBHOOK_SECRET",
+                secrets("NOVU_WEBHOOK_SECRET", config.novuWebhookSecrets, unset: "unset (the novu port refuses webhooks)")
+            ),
             (
                 "SEGMENT_WRITE_KEY",
-                secret(config.segmentWriteKey, unset: config.dryRun ? "unset" : "unset (not configured: the novu port answers 503)")
+                secret(
+                    "SEGMENT_WRITE_KEY",
+                    config.segmentWriteKey,
+                    unset: config.dryRun ? "unset" : "unset (not configured: the novu port answers 503)"
+                )
             ),
             ("SEGMENT_API_URL", config.segmentAPIURL),
-            ("SEGMENT_SHARED_SECRET", secrets(config.segmentSharedSecrets, unset: "unset (X-Signature not checked)")),
-            ("SEGMENT_AUTH_TOKEN", secrets(config.segmentAuthTokens, unset: "unset (Authorization not checked on POST /)")),
-            ("BRIDGE_WRITE_KEYS", secrets(config.writeKeys.sorted(), unset: "unset (no write key checked on /v1/*)")),
-            ("BRIDGE_ADMIN_TOKEN", secret(config.adminToken, unset: "unset (the admin surface answers this machine only)")),
+            (
+                "SEGMENT_SHARED_SECRET",
+                secrets("SEGMENT_SHARED_SECRET", config.segmentSharedSecrets, unset: "unset (X-Signature not checked)")
+            ),
+            (
+                "SEGMENT_AUTH_TOKEN",
+                secrets("SEGMENT_AUTH_TOKEN", config.segmentAuthTokens, unset: "unset (Authorization not checked on POST /)")
+            ),
+            (
+                "BRIDGE_WRITE_KEYS",
+                secrets("BRIDGE_WRITE_KEYS", config.writeKeys.sorted(), unset: "unset (no write key checked on /v1/*)")
+            ),
+            (
+                "BRIDGE_ADMIN_TOKEN",
+                secret("BRIDGE_ADMIN_TOKEN", config.adminToken, unset: "unset (the admin surface answers this machine only)")
+            ),
             ("BRIDGE_DRY_RUN", config.dryRun ? "1 (requests are logged, not sent)" : "0"),
             ("BRIDGE_ALLOW_UNAUTHENTICATED", config.allowUnauthenticated ? "1 (routes without authentication answer anyone)" : "0"),
             ("BRIDGE_BODY_TIMEOUT", DurationText.format(config.bodyTimeout)),
@@ -87,18 +106,26 @@ struct CheckConfig: AsyncParsableCommand {
 
     /// `set (sha256 1a2b3c4d)`: the first 8 hex digits of the secret's SHA-256, enough to tell which key
     /// is set (compare with `printf %s "$KEY" | sha256sum`), and no character of the secret itself.
-    private func secret(_ value: String?, unset: String) -> String {
+    /// `from NAME_FILE (path)` follows when the secret was read from a file.
+    private func secret(_ name: String, _ value: String?, unset: String) -> String {
         guard let value, !value.isEmpty else { return unset }
-        return "set (sha256 \(Self.fingerprint(value)))"
+        return "set (sha256 \(Self.fingerprint(value)))" + source(name)
     }
 
     static func fingerprint(_ value: String) -> String {
         SHA256.hash(data: Data(value.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
     }
 
-    private func secrets(_ values: [String], unset: String) -> String {
+    private func secrets(_ name: String, _ values: [String], unset: String) -> String {
         guard !values.isEmpty else { return unset }
-        return values.map { secret($0, unset: "") }.joined(separator: ", ")
+        return values.map { "set (sha256 \(Self.fingerprint($0)))" }.joined(separator: ", ") + source(name)
+    }
+
+    /// ` from NAME_FILE (path)` for a secret read from a file, else nothing.
+    private func source(_ name: String) -> String {
+        BridgeConfiguration.secretFile(name, in: options.effectiveEnvironment).map {
+            " from \(BridgeConfiguration.fileVariable(name)) (\($0))"
+        } ?? ""
     }
 
     /// The data directory must exist or be creatable, and take a file. One created here is created as

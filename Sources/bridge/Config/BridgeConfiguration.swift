@@ -55,9 +55,12 @@ struct BridgeConfiguration: Sendable, Equatable {
     var segmentMaxRPS: Double?
     var retention: Duration = .seconds(7 * 86400)
 
-    /// Variables whose values are secrets: never printed, never echoed in an error.
+    /// Variables whose values are secrets: never printed, never echoed in an error. Each may instead be
+    /// read from the file its `_FILE` twin names (`NOVU_API_KEY_FILE=/run/secrets/novu`), as containers
+    /// mount secrets.
     static let secretVariables: Set<String> = [
         "NOVU_API_KEY", "NOVU_WEBHOOK_SECRET", "SEGMENT_WRITE_KEY", "SEGMENT_SHARED_SECRET", "BRIDGE_WRITE_KEYS",
+        "SEGMENT_AUTH_TOKEN", "BRIDGE_ADMIN_TOKEN", "BRIDGE_DATABASE_URL",
     ]
 
     /// A bad setting: the variable and what was expected.
@@ -146,22 +149,62 @@ struct BridgeConfiguration: Sendable, Equatable {
 }
 
 /// Reads typed values out of the environment, collecting problems instead of stopping at the first.
-private struct Reader {
+/// Not private so that tests read a variable exactly as `load` does, including those `load` reads next.
+struct Reader {
     let environment: [String: String]
     var problems: [BridgeConfiguration.Problem] = []
 
     mutating func problem(_ variable: String, _ message: String) {
-        problems.append(.init(variable: variable, message: message))
+        let problem = BridgeConfiguration.Problem(variable: variable, message: message)
+        // A value is read again to show it in a later problem; what is wrong with reading it is said once.
+        guard !problems.contains(problem) else { return }
+        problems.append(problem)
     }
 
-    /// The value, or `nil` when unset or blank.
-    func string(_ name: String) -> String? {
-        guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+    /// The value, trimmed of surrounding whitespace and line breaks, or `nil` when unset or blank. A secret
+    /// comes from `NAME` or from the file `NAME_FILE` names, never both. A value still holding a control
+    /// character is a problem: it would end up in a header line or a log line.
+    mutating func string(_ name: String) -> String? {
+        let variable: String
+        let value: String
+        let twin = BridgeConfiguration.fileVariable(name)
+        let direct = environment[name].map(BridgeConfiguration.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+        if let path = BridgeConfiguration.secretFile(name, in: environment) {
+            guard direct == nil else {
+                problem(name, "both \(name) and \(twin) are set; set one of them")
+                return nil
+            }
+            guard BridgeConfiguration.controlCharacter(in: path) == nil else {
+                problem(twin, "expected a file path without control characters")
+                return nil
+            }
+            switch SecretFile.contents(of: path) {
+            case .failure(let failure):
+                // The reason only: a file that is not what it should be may still hold part of a secret.
+                problem(twin, "cannot read \(path): \(failure.reason)")
+                return nil
+            case .success(let content):
+                let text = BridgeConfiguration.trimmed(content)
+                guard !text.isEmpty else {
+                    problem(twin, "\(path) is empty")
+                    return nil
+                }
+                (variable, value) = (twin, text)
+            }
+        } else {
+            guard let direct else { return nil }
+            (variable, value) = (name, direct)
+        }
+        if let scalar = BridgeConfiguration.controlCharacter(in: value) {
+            let code = String(format: "U+%04X", scalar.value)
+            problem(variable, "contains the control character \(code), which no value may hold")
+            return nil
+        }
         return value
     }
 
     /// Values separated by commas or spaces.
-    func list(_ name: String) -> [String] {
+    mutating func list(_ name: String) -> [String] {
         (string(name) ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
     }
 
