@@ -33,6 +33,8 @@ final class GroupCommit: Sendable {
     private let state = Mutex(State())
     /// The writer connection's current `synchronous` setting; only touched on the writer queue.
     private let synchronousFull = Mutex(true)
+    /// What the latest batch told about the disk, for readiness (`StoreHealth`).
+    private let outcome = Mutex(CommitOutcome.none)
 
     /// `writer`'s connection must already run with `synchronous=FULL`.
     init(writer: any DatabaseWriter) {
@@ -65,6 +67,9 @@ final class GroupCommit: Sendable {
     /// How many callers wait for the next batch (for tests).
     var waiting: Int { state.withLock { $0.pending.count } }
 
+    /// What the latest batch that told anything about the disk told.
+    var lastOutcome: CommitOutcome { outcome.withLock { $0 } }
+
     /// Commits batches until nothing is pending. Runs on the writer queue; only one drain runs at a time.
     private func drain(_ db: Database) {
         while true {
@@ -76,6 +81,9 @@ final class GroupCommit: Sendable {
             }
             if batch.isEmpty { return }
             let results = commit(batch, db: db)
+            // One clock read and one lock per batch: readiness costs the hot path no more.
+            let now = ContinuousClock.now
+            outcome.withLock { $0 = $0.after(results, at: now) }
             for (item, result) in zip(batch, results) { item.finish(result) }
         }
     }
