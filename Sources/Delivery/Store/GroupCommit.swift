@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// A batch first runs every caller's work straight in one transaction. Only if some work throws is the
 /// transaction rolled back and the batch run again with a savepoint per caller, so one caller's error
-/// fails only that caller; the common case pays no savepoint statements.
+/// fails only that caller; the common case pays no savepoint statements. A storage failure (a full disk,
+/// an I/O error) fails every caller of the batch with that error.
 ///
 /// Only work that must survive power loss (queued events, operator actions) asks for a durable commit;
 /// a batch holding any such work commits with `synchronous=FULL`, others (claims, settlements) with
@@ -99,13 +100,15 @@ final class GroupCommit: Sendable {
                     return .commit
                 }
                 if let straight { return straight }
-            } catch  where straight == nil && batch.count > 1 {
+            } catch  where straight == nil && batch.count > 1 && !CommitOutcome.isStorageFailure(error) {
                 // Some caller's work threw and the transaction was rolled back: run the batch again with
-                // a savepoint per caller, so only that caller fails.
+                // a savepoint per caller, so only that caller fails. Not after a storage failure (a full
+                // disk): that is no caller's fault, and SQLite may have rolled back the whole transaction,
+                // so the savepoints after it would fail as "aborted" and hide the cause.
             }
             var results: [Result<any Sendable, any Error>] = []
             try db.inTransaction {
-                results = batch.map { item -> Result<any Sendable, any Error> in
+                for item in batch {
                     var result: Result<any Sendable, any Error> = .failure(StoreError("not run"))
                     do {
                         try db.inSavepoint {
@@ -113,9 +116,11 @@ final class GroupCommit: Sendable {
                             return .commit
                         }
                     } catch {
+                        // A storage failure fails the whole batch (see above).
+                        if CommitOutcome.isStorageFailure(error) { throw error }
                         result = .failure(error)
                     }
-                    return result
+                    results.append(result)
                 }
                 return .commit
             }
