@@ -1,17 +1,24 @@
 /// The front door of the store for the HTTP routes: commits jobs, then wakes the lanes that have
 /// new work, so a committed job is claimed at once instead of at the next poll.
+///
+/// With a `capacity`, both `submit`s throw `StoreFull` while the store is above `BRIDGE_MAX_STORE_BYTES`,
+/// before touching the store (the route answers `503`).
 public struct Intake: Sendable {
     public let store: any DeliveryStore
+    /// The store's size cap; `nil`: no cap.
+    public let capacity: StoreCapacity?
     private let wake: @Sendable (String) -> Void
 
-    public init(store: any DeliveryStore, wake: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(store: any DeliveryStore, capacity: StoreCapacity? = nil, wake: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
+        self.capacity = capacity
         self.wake = wake
     }
 
     /// Commits `jobs` durably (see `DeliveryStore.enqueue`) and wakes their destinations' lanes.
     public func submit(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         guard !jobs.isEmpty else { return [] }
+        try await capacity?.admit()
         let results = try await store.enqueue(jobs)
         wakeLanes(jobs, results)
         return results
@@ -39,6 +46,7 @@ public struct Intake: Sendable {
         correlating transactionId: String?,
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {
+        try await capacity?.admit()
         // The destination is known only once `decide` has run; it comes back beside the note.
         let (decided, result) = try await store.enqueue(correlating: transactionId) { cause in
             let (job, note) = decide(cause)

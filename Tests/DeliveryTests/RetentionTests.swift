@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -81,5 +82,59 @@ struct RetentionTests {
         // After the first rounds the freed pages are reused: no growth from round 3 to round 8.
         #expect(sizes[7] <= sizes[2], "file pages per round: \(sizes)")
         #expect(try await store.stateCounts().isEmpty)
+    }
+
+    @Test("dead letters go after their own retention, counted from when they were dead-lettered, with their attempts")
+    func prunesDeadLetters() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        // Three dead-lettered by the relay after a failed attempt (so each has an attempt row), one refused at
+        // ingest, and one still pending.
+        _ = try await store.enqueue(
+            (0..<3).map { NewJob(destination: "novu", orderingKey: "u\($0)", kind: "trigger", payload: Data()) }
+        )
+        let claimed = try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1))
+        try await store.settle(
+            claimed.map {
+                Settlement(
+                    jobId: $0.id,
+                    outcome: .deadLetter(reason: "HTTP 422"),
+                    attempt: AttemptRecord(at: Date(), status: 422, reason: "HTTP 422")
+                )
+            }
+        )
+        var refused = NewJob(destination: "novu", orderingKey: "d", kind: "trigger", payload: Data())
+        refused.deadLetterReason = "no subscriber"
+        _ = try await store.enqueue([refused, NewJob(destination: "novu", orderingKey: "p", kind: "trigger", payload: Data())])
+        let attempts = {
+            try DatabaseQueue(path: dir.file(SQLiteStore.fileName)).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM attempt") }
+        }
+        #expect(try attempts() == 3)
+
+        let later = Date().addingTimeInterval(10)
+        let kept = try await store.prune(
+            now: later,
+            retention: .seconds(1),
+            correlationRetention: .seconds(1),
+            deadLetterRetention: .seconds(60)
+        )
+        #expect(kept.deadLetters == 0)
+        #expect(try await store.deadLetterCount() == 4)
+        let pruned = try await store.prune(
+            now: later,
+            retention: .seconds(1),
+            correlationRetention: .seconds(1),
+            deadLetterRetention: .seconds(1),
+            batchSize: 3
+        )
+        #expect(pruned.deadLetters == 4)
+        #expect(try await store.stateCounts() == ["pending": 1])
+        #expect(try attempts() == 0)
+    }
+
+    @Test("dead letters are kept 30 days unless configured otherwise")
+    func deadLetterRetentionDefault() {
+        #expect(Retention.Configuration().deadLetterRetention == .seconds(30 * 86400))
     }
 }

@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// A batch first runs every caller's work straight in one transaction. Only if some work throws is the
 /// transaction rolled back and the batch run again with a savepoint per caller, so one caller's error
-/// fails only that caller; the common case pays no savepoint statements.
+/// fails only that caller; the common case pays no savepoint statements. A storage failure (a full disk,
+/// an I/O error) fails every caller of the batch with that error.
 ///
 /// Only work that must survive power loss (queued events, operator actions) asks for a durable commit;
 /// a batch holding any such work commits with `synchronous=FULL`, others (claims, settlements) with
@@ -33,6 +34,8 @@ final class GroupCommit: Sendable {
     private let state = Mutex(State())
     /// The writer connection's current `synchronous` setting; only touched on the writer queue.
     private let synchronousFull = Mutex(true)
+    /// What the latest batch told about the disk, for readiness (`StoreHealth`).
+    private let outcome = Mutex(CommitOutcome.none)
 
     /// `writer`'s connection must already run with `synchronous=FULL`.
     init(writer: any DatabaseWriter) {
@@ -65,6 +68,9 @@ final class GroupCommit: Sendable {
     /// How many callers wait for the next batch (for tests).
     var waiting: Int { state.withLock { $0.pending.count } }
 
+    /// What the latest batch that told anything about the disk told.
+    var lastOutcome: CommitOutcome { outcome.withLock { $0 } }
+
     /// Commits batches until nothing is pending. Runs on the writer queue; only one drain runs at a time.
     private func drain(_ db: Database) {
         while true {
@@ -76,6 +82,9 @@ final class GroupCommit: Sendable {
             }
             if batch.isEmpty { return }
             let results = commit(batch, db: db)
+            // One clock read and one lock per batch: readiness costs the hot path no more.
+            let now = ContinuousClock.now
+            outcome.withLock { $0 = $0.after(results, at: now) }
             for (item, result) in zip(batch, results) { item.finish(result) }
         }
     }
@@ -91,13 +100,15 @@ final class GroupCommit: Sendable {
                     return .commit
                 }
                 if let straight { return straight }
-            } catch  where straight == nil && batch.count > 1 {
+            } catch  where straight == nil && batch.count > 1 && !CommitOutcome.isStorageFailure(error) {
                 // Some caller's work threw and the transaction was rolled back: run the batch again with
-                // a savepoint per caller, so only that caller fails.
+                // a savepoint per caller, so only that caller fails. Not after a storage failure (a full
+                // disk): that is no caller's fault, and SQLite may have rolled back the whole transaction,
+                // so the savepoints after it would fail as "aborted" and hide the cause.
             }
             var results: [Result<any Sendable, any Error>] = []
             try db.inTransaction {
-                results = batch.map { item -> Result<any Sendable, any Error> in
+                for item in batch {
                     var result: Result<any Sendable, any Error> = .failure(StoreError("not run"))
                     do {
                         try db.inSavepoint {
@@ -105,9 +116,11 @@ final class GroupCommit: Sendable {
                             return .commit
                         }
                     } catch {
+                        // A storage failure fails the whole batch (see above).
+                        if CommitOutcome.isStorageFailure(error) { throw error }
                         result = .failure(error)
                     }
-                    return result
+                    results.append(result)
                 }
                 return .commit
             }

@@ -47,6 +47,20 @@ public final class ResilientStore: DeliveryStore {
         }
     }
 
+    /// The store's condition for readiness, without opening it or touching its files: not open (with
+    /// the open error), or open with its latest commit outcome.
+    public var condition: StoreCondition {
+        state.withLock { state in
+            guard let store = state.store else { return .unopened(problem: state.lastError ?? "the store is not open yet") }
+            return .open(store.lastCommit)
+        }
+    }
+
+    /// The open store's `lowDiskProblem()`; `nil` while it is not open.
+    public func lowDiskProblem() -> String? {
+        state.withLock { $0.store }?.lowDiskProblem()
+    }
+
     public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await current().enqueue(jobs) }
 
     public func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {

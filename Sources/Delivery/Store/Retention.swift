@@ -3,11 +3,14 @@ import Logging
 import ServiceLifecycle
 
 /// Prunes the store on a schedule (`BRIDGE_RETENTION`): delivered jobs and dedupe keys after the
-/// retention, correlations after 30 days. Runs beside the relay in the service group.
+/// retention, dead letters after `BRIDGE_DLQ_RETENTION` (30 days), correlations after 30 days. Runs beside
+/// the relay in the service group.
 public struct Retention: Service {
     public struct Configuration: Sendable {
         public var retention: Duration = .seconds(7 * 86400)
         public var correlationRetention: Duration = .seconds(30 * 86400)
+        /// How long a dead letter is kept after it was dead-lettered (`BRIDGE_DLQ_RETENTION`), with its attempts.
+        public var deadLetterRetention: Duration = .seconds(30 * 86400)
         /// Time between passes.
         public var interval: Duration = .seconds(300)
 
@@ -30,13 +33,15 @@ public struct Retention: Service {
                 let pruned = try await store.current().prune(
                     now: Date(),
                     retention: configuration.retention,
-                    correlationRetention: configuration.correlationRetention
+                    correlationRetention: configuration.correlationRetention,
+                    deadLetterRetention: configuration.deadLetterRetention
                 )
                 if pruned != SQLiteStore.PruneResult() {
                     logger.info(
                         "pruned the store",
                         metadata: [
                             "jobs": "\(pruned.jobs)", "dedupe_keys": "\(pruned.dedupeKeys)", "correlations": "\(pruned.correlations)",
+                            "dead_letters": "\(pruned.deadLetters)",
                         ]
                     )
                 }

@@ -7,19 +7,23 @@ extension SQLiteStore {
         public var jobs = 0
         public var dedupeKeys = 0
         public var correlations = 0
+        /// Dead-lettered jobs (their attempts go with them).
+        public var deadLetters = 0
 
         public init() {}
     }
 
-    /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, and correlations
+    /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, dead letters
+    /// dead-lettered more than `deadLetterRetention` ago (`BRIDGE_DLQ_RETENTION`), and correlations
     /// older than `correlationRetention` (or `retention` when that is longer), in batches of `batchSize`
     /// rows: each batch is its own short transaction in the group commit, so ingest never waits behind a
-    /// long delete. Pending and dead-lettered jobs are never pruned. SQLite reuses the freed pages, so the
-    /// file stops growing under steady traffic.
+    /// long delete. A job's attempts go with it (`ON DELETE CASCADE`). Pending jobs are never pruned.
+    /// SQLite reuses the freed pages, so the file stops growing under steady traffic.
     public func prune(
         now: Date,
         retention: Duration,
         correlationRetention: Duration,
+        deadLetterRetention: Duration = Retention.Configuration().deadLetterRetention,
         batchSize: Int = 1000
     ) async throws -> PruneResult {
         var result = PruneResult()
@@ -40,6 +44,23 @@ extension SQLiteStore {
                 return db.changesCount
             }
             result.jobs += deleted
+            if deleted < batchSize { break }
+        }
+        let deadCutoff = now.timeIntervalSince1970 - deadLetterRetention.timeInterval
+        while true {
+            // By the time it was dead-lettered (`settled_at`), not queued: an operator gets the whole
+            // retention to look at a letter, however long it was retried before.
+            let deleted = try await commits.write(durable: false) { db in
+                try db.execute(
+                    sql: """
+                        DELETE FROM job WHERE id IN (
+                            SELECT id FROM job INDEXED BY job_dead WHERE state = 'dead' AND settled_at < ? LIMIT ?)
+                        """,
+                    arguments: [deadCutoff, batchSize]
+                )
+                return db.changesCount
+            }
+            result.deadLetters += deleted
             if deleted < batchSize { break }
         }
         while true {

@@ -106,13 +106,25 @@ public final class SQLiteStore: DeliveryStore {
     /// fails a commit only once the disk is full, and an operator wants the warning before that.
     public static let minimumFreeBytes: Int64 = 8 * 1024 * 1024
 
+    /// Throws unless the disk has room and a write commits now. Writes; `StoreHealth` calls it only when
+    /// the store has been idle, so `/readyz` need not.
     public func probe() async throws {
+        if let problem = lowDiskProblem() { throw StoreError(problem) }
+        try await probeCommit()
+    }
+
+    /// Why the disk holding the store is about to fill (below `minimumFreeBytes` free), or `nil`. One
+    /// `statfs`; writes nothing.
+    public func lowDiskProblem() -> String? {
         let directory = (pool.path as NSString).deletingLastPathComponent
-        if let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? Int64,
+        guard let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? Int64,
             free < Self.minimumFreeBytes
-        {
-            throw StoreError("the disk holding \(directory) is almost full (\(free / 1024) KiB free)")
-        }
+        else { return nil }
+        return "the disk holding \(directory) is almost full (\(free / 1024) KiB free)"
+    }
+
+    /// Commits one small write, so the write path records whether the store can commit.
+    public func probeCommit() async throws {
         try await commits.write(durable: false) { db in
             try db.execute(
                 sql: """
@@ -120,6 +132,23 @@ public final class SQLiteStore: DeliveryStore {
                     ON CONFLICT(key) DO UPDATE SET created_at = excluded.created_at
                     """
             )
+        }
+    }
+
+    /// What the latest commit told about the disk; reads no disk.
+    public var lastCommit: CommitOutcome { commits.lastOutcome }
+
+    /// Closes the store's connections; every later call fails. For tests that reopen a store from its files.
+    package func close() throws {
+        try pool.close()
+    }
+
+    /// Caps the database at `pages` pages (`PRAGMA max_page_count` on the writer), so a test can make
+    /// SQLite run out of space as on a full disk (`SQLITE_FULL`) and raise the cap again. For tests only.
+    @discardableResult
+    package func limitPages(_ pages: Int) async throws -> Int {
+        try await pool.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)") ?? 0
         }
     }
 }
