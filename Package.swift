@@ -143,6 +143,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "FrontDoorTests",
+            dependencies: [
+                "FrontDoor", "Delivery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "OutboundTests",
             dependencies: [
                 "FrontDoor", "Outbound", "Delivery", "TestSupport",

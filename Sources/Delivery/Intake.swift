@@ -35,6 +35,7 @@ public struct Intake: Sendable {
     /// when there are no jobs, and wakes their destinations' lanes.
     public func submit(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
         guard let binding else { return try await submit(jobs) }
+        try await capacity?.admit()
         let results = try await store.enqueue(jobs, binding: binding)
         wakeLanes(jobs, results)
         return results

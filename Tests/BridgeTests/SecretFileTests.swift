@@ -58,7 +58,7 @@ struct SecretFileTests {
         #expect(config.segmentWriteKey == "sk-from-file")
         #expect(config.writeKeys == ["a", "b", "c"])
         #expect(config.novuWebhookSecrets == ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
-        #expect(config.segmentSharedSecret == "ss")
+        #expect(config.segmentSharedSecrets == ["ss"])
     }
 
     @Test("values from the environment lose surrounding CR and LF too", arguments: ["NOVU_API_KEY", "BRIDGE_ENVIRONMENT"])

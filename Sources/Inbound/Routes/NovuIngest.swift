@@ -187,6 +187,7 @@ public struct NovuIngest: Sendable {
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
 
     private func storeUnavailable(_ error: any Error) -> Answer {
+        if let full = error as? StoreFull { return .error(503, "StoreFull", full.description) }
         if let held = storeFailures.admit() {
             logger.error(
                 "store did not commit; answering 503 so Novu retries",

@@ -215,6 +215,8 @@ public struct SegmentIngest: Sendable {
         } catch is BindingConflict {
             count("unauthorized", type: "unknown")
             return Self.signatureReplayed
+        } catch let full as StoreFull {
+            return .error(503, "StoreFull", full.description)
         } catch {
             if let held = storeFailures.admit() {
                 logger.error(

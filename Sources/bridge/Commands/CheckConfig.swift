@@ -20,7 +20,11 @@ struct CheckConfig: AsyncParsableCommand {
         let rows: [(String, String)] = [
             (
                 "NOVU_API_KEY",
-                secret("NOVU_API_KEY", config.novuAPIKey, unset: config.dryRun ? "unset" : "unset (not configured: the segment port answers 503)")
+                secret(
+                    "NOVU_API_KEY",
+                    config.novuAPIKey,
+                    unset: config.dryRun ? "unset" : "unset (not configured: the segment port answers 503)"
+                )
             ),
             ("NOVU_API_URL", config.novuAPIURL),
             (

@@ -39,6 +39,14 @@ struct Serve: AsyncParsableCommand {
             logger.error("cannot lock the data directory", metadata: ["error": "\(error)"])
         }
         defer { lock.release() }
+        do {
+            // A libcurl that refuses the protocol restriction (or any option every request sets) would send
+            // requests the bridge did not mean to send: stop before taking any event.
+            try CurlHTTPClient.check()
+        } catch {
+            logger.critical("libcurl cannot be set up", metadata: ["error": "\(error)"])
+            throw ExitCode(70)  // EX_SOFTWARE
+        }
         let bridge = try Bridge(configuration: configuration, mapping: mapping, lock: lock, logger: logger)
         do {
             _ = try bridge.store.current()

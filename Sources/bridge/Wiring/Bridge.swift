@@ -77,7 +77,9 @@ struct Bridge: Sendable {
     /// Runs until SIGTERM/SIGINT (or cancellation), then shuts down gracefully.
     func run() async throws {
         let relay = relay
-        let intake = Intake(store: store, wake: { relay.wake($0) })
+        let capacity = StoreCapacity(limit: configuration.maxStoreBytes, store: store, logger: logger)
+        let storeHealth = StoreHealth(store: store, logger: logger)
+        let intake = Intake(store: store, capacity: capacity, wake: { relay.wake($0) })
         var ingestConfiguration = SegmentIngest.Configuration(writeKeys: configuration.writeKeys)
         ingestConfiguration.sharedSecrets = configuration.segmentSharedSecrets
         ingestConfiguration.authTokens = configuration.segmentAuthTokens
@@ -93,7 +95,8 @@ struct Bridge: Sendable {
         )
         let admin = AdminAccess(tokens: Credentials([configuration.adminToken].compactMap { $0 }))
         let health = HealthRoutes(
-            store: store,
+            storeHealth: storeHealth,
+            capacity: capacity,
             status: relay.status,
             admin: admin,
             notConfigured: [configuration.novuNotConfigured, configuration.segmentNotConfigured].compactMap { $0 }
@@ -138,10 +141,12 @@ struct Bridge: Sendable {
         // the relay finishes in-flight sends.
         var retention = Retention.Configuration()
         retention.retention = configuration.retention
+        retention.deadLetterRetention = configuration.deadLetterRetention
         let pruning = Retention(store: store, configuration: retention, logger: logger)
         var group = ServiceGroupConfiguration(
             services: [
-                pruning, QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
+                pruning, capacity, storeHealth,
+                QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
                 relay, novuApp, segmentApp,
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -11,7 +11,9 @@ import Prometheus
 /// answers everyone with its status code, and its detail (what is wrong, which may name paths and
 /// errors) only to whom `AdminAccess` allows.
 struct HealthRoutes: Sendable {
-    let store: any DeliveryStore
+    /// The store's last commit and background probe: read without touching the disk, so anyone may ask.
+    let storeHealth: StoreHealth
+    let capacity: StoreCapacity
     let status: RelayStatus
     let admin: AdminAccess
     /// Directions whose credential is missing (`BridgeConfiguration.novuNotConfigured`, …).
@@ -34,15 +36,13 @@ struct HealthRoutes: Sendable {
         }
     }
 
-    /// Ready when the store takes writes and no destination is on hold. A direction that is not
+    /// Ready when the store takes writes, is not over its size cap, and no destination is on hold. A direction that is not
     /// configured is listed but does not make the bridge unready: the other direction still works.
     private func readiness(detailed: Bool) async -> Response {
         var problems: [JSONValue] = []
-        do {
-            try await store.probe()
-        } catch {
-            problems.append(.string("store cannot commit: \(error)"))
-        }
+        let store = storeHealth.current
+        if let problem = store.problem { problems.append(.string(problem)) }
+        if let full = capacity.status.problem { problems.append(.string(full)) }
         for held in status.held { problems.append(.string(held.reason)) }
         let ready = problems.isEmpty
         guard detailed else { return Self.json(ready ? 200 : 503, ["ready": .bool(ready)]) }
