@@ -20,7 +20,8 @@ final class BridgeProcess: Sendable {
         return Shared.packageRoot.appendingPathComponent(".build/debug/bridge")
     }
 
-    /// Starts `bridge serve` on free ports with `environment` added to a clean one.
+    /// Starts `bridge serve` on free ports with `environment` added to a clean one. With neither
+    /// credential in `environment` (nor `BRIDGE_DRY_RUN`), it runs dry, as `make run` does.
     init(dataDir: String, environment: [String: String] = [:], arguments: [String] = ["serve"]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw TestFailure("\(Self.executable.path) is missing: run `swift build` before the tests (make test does)")
@@ -34,6 +35,9 @@ final class BridgeProcess: Sendable {
             "BRIDGE_DATA_DIR": dataDir, "BRIDGE_HOST": "127.0.0.1",
             "BRIDGE_SEGMENT_PORT": "0", "BRIDGE_NOVU_PORT": "0", "BRIDGE_LOG_FORMAT": "json",
         ]
+        if ["NOVU_API_KEY", "SEGMENT_WRITE_KEY", "BRIDGE_DRY_RUN"].allSatisfy({ environment[$0] == nil }) {
+            env["BRIDGE_DRY_RUN"] = "1"
+        }
         env.merge(environment) { _, new in new }
         process.environment = env
         let pipe = Pipe()

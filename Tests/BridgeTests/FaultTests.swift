@@ -159,7 +159,8 @@ struct FaultTests {
         for index in 1...3 { #expect(try await SegmentPort.post(port, SegmentPort.trigger("ro-\(index)"), client: client) == 503) }
         let ready = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/readyz"))
         #expect(ready.status == 503)
-        #expect(String(decoding: ready.body, as: UTF8.self).contains("store cannot commit"))
+        #expect(String(decoding: ready.body, as: UTF8.self).contains(#""ready":false"#))
+        #expect(String(decoding: ready.body, as: UTF8.self).contains("cannot open"))
 
         try shell("mount -o remount,rw \(mountPoint)")
         try await waitUntil("ingest works again", timeout: .seconds(20)) {

@@ -13,7 +13,7 @@ struct MetricsTests {
         return (text, try PrometheusText.parse(text))
     }
 
-    @Test("deliveries by outcome (delivered, retried, dead_lettered, dry_run), queue gauges, request durations")
+    @Test("deliveries by outcome (delivered, retried, dead_lettered), queue gauges, request durations")
     func designSeries() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -33,10 +33,14 @@ struct MetricsTests {
             }
         }
         defer { novu.stop() }
-        // Novu is reachable; Segment runs dry (no SEGMENT_WRITE_KEY), so feedback settles as dry_run.
+        let segmentAPI = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        defer { segmentAPI.stop() }
         let bridge = try BridgeProcess(
             dataDir: dir.path,
-            environment: ["NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1"]
+            environment: [
+                "NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1",
+                "SEGMENT_WRITE_KEY": "sk", "SEGMENT_API_URL": segmentAPI.baseURL,
+            ]
         )
         let segment = try await bridge.port("segment")
         let novuPort = try await bridge.port("novu")
@@ -51,7 +55,7 @@ struct MetricsTests {
             #"bridge_deliveries_total{destination="novu",outcome="delivered"}"#,
             #"bridge_deliveries_total{destination="novu",outcome="retried"}"#,
             #"bridge_deliveries_total{destination="novu",outcome="dead_lettered"}"#,
-            #"bridge_deliveries_total{destination="segment",outcome="dry_run"}"#,
+            #"bridge_deliveries_total{destination="segment",outcome="delivered"}"#,
             #"bridge_queue_depth{destination="novu"}"#,
             #"bridge_queue_oldest_age_seconds{destination="segment"}"#,
         ]
@@ -66,7 +70,7 @@ struct MetricsTests {
         let samples = scraped.value
         #expect(samples[#"bridge_deliveries_total{destination="novu",outcome="retried"}"#] == 1)
         #expect(samples[#"bridge_deliveries_total{destination="novu",outcome="dead_lettered"}"#] == 1)
-        #expect(samples[#"bridge_deliveries_total{destination="segment",outcome="dry_run"}"#] == 1)
+        #expect(samples[#"bridge_deliveries_total{destination="segment",outcome="delivered"}"#] == 1)
         #expect(samples.keys.contains { $0.hasPrefix("bridge_http_request_duration_seconds") && $0.contains(#"port="segment""#) })
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)

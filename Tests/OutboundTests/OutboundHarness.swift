@@ -19,6 +19,7 @@ final class OutboundHarness: Sendable {
 
     struct Options: Sendable {
         var sharedSecret: String?
+        var authTokens: [String] = []
         var writeKeys: Set<String> = []
         var rules = MappingRules()
         var apiKey: String? = "test-novu-key"
@@ -52,6 +53,7 @@ final class OutboundHarness: Sendable {
         )
         self.relay = relay
         var ingestConfiguration = SegmentIngest.Configuration(sharedSecret: options.sharedSecret, writeKeys: options.writeKeys)
+        ingestConfiguration.authTokens = options.authTokens
         ingestConfiguration.bodyLimit = options.bodyLimit
         let ingest = SegmentIngest(
             configuration: ingestConfiguration,

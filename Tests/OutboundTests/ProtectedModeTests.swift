@@ -1,0 +1,116 @@
+import Delivery
+import Foundation
+import FrontDoor
+import Hummingbird
+import Outbound
+import TestSupport
+import Testing
+
+/// A route without authentication takes requests from this machine only (DESIGN §9).
+@Suite("Protected mode, segment port")
+struct ProtectedModeTests {
+    /// The segment port's routes served as if every client were on another machine.
+    func remoteServer(_ configuration: SegmentIngest.Configuration, store: SQLiteStore) async throws -> RunningServer {
+        let ingest = SegmentIngest(
+            configuration: configuration,
+            mapper: SegmentMapper(),
+            intake: Intake(store: store),
+            logger: quietLogger("protected")
+        )
+        let router = Router(context: RemotePeerContext.self)
+        SegmentRoutes(ingest: ingest).register(on: router)
+        return try await RunningServer.start(router: router)
+    }
+
+    static let event = Data(#"{"type":"identify","messageId":"pm-1","userId":"u1"}"#.utf8)
+
+    func post(_ server: RunningServer, _ path: String, headers: [(String, String)] = []) async throws -> (Int, JSONValue) {
+        let response = try await CurlHTTPClient(threads: 1).execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: server.baseURL + path,
+                headers: [("Content-Type", "application/json")] + headers,
+                body: Self.event
+            )
+        )
+        return (response.status, (try? JSONValue.parse(response.body)) ?? .null)
+    }
+
+    @Test("no authentication configured: a remote request gets 403 ProtectedMode naming the variable, and nothing is queued")
+    func refusedFromAnotherMachine() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        let server = try await remoteServer(.init(), store: store)
+        defer { server.stop() }
+        let (status, json) = try await post(server, "/")
+        #expect(status == 403)
+        #expect(json["error"] == "ProtectedMode")
+        #expect(json["message"]?.stringValue?.contains("SEGMENT_AUTH_TOKEN") == true)
+        let (v1, v1json) = try await post(server, "/v1/identify")
+        #expect(v1 == 403)
+        #expect(v1json["message"]?.stringValue?.contains("BRIDGE_WRITE_KEYS") == true)
+        #expect(try await store.stateCounts().isEmpty)
+    }
+
+    @Test("BRIDGE_ALLOW_UNAUTHENTICATED=1 lifts it; a configured token or write keys make the route authenticated")
+    func liftedOrAuthenticated() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        var allowed = SegmentIngest.Configuration()
+        allowed.allowUnauthenticated = true
+        let open = try await remoteServer(allowed, store: store)
+        defer { open.stop() }
+        #expect(try await post(open, "/").0 == 200)
+
+        var guarded = SegmentIngest.Configuration(writeKeys: ["wk"])
+        guarded.authTokens = ["tok"]
+        let server = try await remoteServer(guarded, store: store)
+        defer { server.stop() }
+        #expect(try await post(server, "/", headers: [("Authorization", "Bearer tok")]).0 == 200)
+        #expect(try await post(server, "/", headers: [("Authorization", "Bearer nope")]).0 == 401)
+        let basic = "Basic " + Data("wk:".utf8).base64EncodedString()
+        #expect(try await post(server, "/v1/identify", headers: [("Authorization", basic)]).0 == 200)
+    }
+
+    @Test("a Novu that is not configured makes ingest answer 503 NotConfigured, so Segment keeps the event")
+    func notConfigured() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        var configuration = SegmentIngest.Configuration()
+        configuration.authTokens = ["tok"]
+        configuration.notConfigured = "NOVU_API_KEY is not set"
+        let server = try await remoteServer(configuration, store: store)
+        defer { server.stop() }
+        let (status, json) = try await post(server, "/", headers: [("Authorization", "Bearer tok")])
+        #expect(status == 503)
+        #expect(json["error"] == "NotConfigured")
+        #expect(try await store.stateCounts().isEmpty)
+    }
+
+    @Test("above BRIDGE_MAX_STORE_BYTES ingest answers 503 StoreFull and queues nothing")
+    func storeFull() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        let capacity = StoreCapacity(limit: 1_000_000, logger: quietLogger("capacity")) { 2_000_000 }
+        try await capacity.refresh()
+        let ingest = SegmentIngest(
+            configuration: .init(),
+            mapper: SegmentMapper(),
+            intake: Intake(store: store, capacity: capacity),
+            logger: quietLogger("full")
+        )
+        let router = Router(context: BridgeRequestContext.self)
+        SegmentRoutes(ingest: ingest).register(on: router)
+        let server = try await RunningServer.start(router: router)
+        defer { server.stop() }
+        let (status, json) = try await post(server, "/")
+        #expect(status == 503)
+        #expect(json["error"] == "StoreFull")
+        #expect(json["message"]?.stringValue?.contains("BRIDGE_MAX_STORE_BYTES") == true)
+        #expect(try await store.stateCounts().isEmpty)
+    }
+}
