@@ -19,7 +19,7 @@ build: deps
 ## Build and start the bridge: dry run (no credentials needed), SQLite store in ./data,
 ## segment port 8081, novu port 8082. Ctrl-C stops it gracefully.
 run: build
-	./.build/debug/bridge serve
+	./.build/debug/bridge serve --dry-run
 
 ## Lint, build (the process tests run the built binary), then run every test: the in-process suites
 ## in parallel, then the suites that drive the real binary one at a time (they load both cores).

@@ -70,41 +70,51 @@ read -r P_RPS P_P50 P_P99 P_OK P_BAD < <(run_wrk -s "$SHARED/seed-events.lua" "h
 P_E2E=$P_RPS
 P_RSS=$(peak_rss_mb $PEER_PID); kill $PEER_PID
 
-# 3. The bridge, durable, against the same sink.
-bridge() {
-  BRIDGE_DATA_DIR="$WORK/$1" BRIDGE_HOST=127.0.0.1 BRIDGE_SEGMENT_PORT=$SEGMENT_PORT BRIDGE_NOVU_PORT=$NOVU_PORT \
+# 3.–5. The bridge, durable, against the same sinks: single events, batches, signed webhooks.
+# BENCH_BASELINE=/path/to/an/older/bridge measures that binary too, in the same run, for a before/after.
+SECRET="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+bridge() {  # $1: the binary, $2: its data directory's name
+  BRIDGE_DATA_DIR="$WORK/$2" BRIDGE_HOST=127.0.0.1 BRIDGE_SEGMENT_PORT=$SEGMENT_PORT BRIDGE_NOVU_PORT=$NOVU_PORT \
     NOVU_API_KEY=bench NOVU_API_URL="http://127.0.0.1:$SINK" SEGMENT_WRITE_KEY=bench \
     SEGMENT_API_URL="http://127.0.0.1:$SEGMENT_SINK" NOVU_WEBHOOK_SECRET="$SECRET" BRIDGE_LOG_LEVEL=warning \
-    "$BIN/bridge" serve &
+    "$1" serve &
   BRIDGE_PID=$!; PIDS+=($BRIDGE_PID); wait_port $SEGMENT_PORT; wait_port $NOVU_PORT
 }
-SECRET="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-bridge single
-curl -s -XPOST "http://127.0.0.1:$SINK/reset"
-T0=$(date +%s%3N)
-read -r B_RPS B_P50 B_P99 B_OK B_BAD < <(run_wrk -s "$SHARED/seed-events.lua" "http://127.0.0.1:$SEGMENT_PORT/")
-B_TIME=$(drain_time "$T0" $SINK "$B_OK" triggers)
-B_E2E=$(echo "scale=0; $B_OK / $B_TIME" | bc)
-B_RSS=$(peak_rss_mb $BRIDGE_PID); kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
+# Measures binary $1; its figures go into variables prefixed $2 (B_RPS, BA_RPS, W_RPS, … for prefix "").
+measure_bridge() {
+  local bin=$1 p=$2 rps p50 p99 ok bad time
+  bridge "$bin" "${p}single"
+  curl -s -XPOST "http://127.0.0.1:$SINK/reset"
+  T0=$(date +%s%3N)
+  read -r rps p50 p99 ok bad < <(run_wrk -s "$SHARED/seed-events.lua" "http://127.0.0.1:$SEGMENT_PORT/")
+  time=$(drain_time "$T0" $SINK "$ok" triggers)
+  printf -v "${p}B_RPS" %s "$rps"; printf -v "${p}B_P50" %s "$p50"; printf -v "${p}B_P99" %s "$p99"; printf -v "${p}B_BAD" %s "$bad"
+  printf -v "${p}B_E2E" %s "$(echo "scale=0; $ok / $time" | bc)"
+  printf -v "${p}B_RSS" %s "$(peak_rss_mb $BRIDGE_PID)"; kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
 
-# 4. Batch ingest: Webhooks batches of 100 events.
-bridge batch
-curl -s -XPOST "http://127.0.0.1:$SINK/reset"
-T0=$(date +%s%3N)
-read -r BA_RPS BA_P50 BA_P99 BA_OK BA_BAD < <(run_wrk -s bench/batch-events.lua "http://127.0.0.1:$SEGMENT_PORT/")
-BA_EVENTS=$(( ${BA_RPS%.*} * 100 ))
-BA_TIME=$(drain_time "$T0" $SINK $(( BA_OK * 100 )) triggers)
-BA_E2E=$(echo "scale=0; $BA_OK * 100 / $BA_TIME" | bc)
-BA_RSS=$(peak_rss_mb $BRIDGE_PID); kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
+  bridge "$bin" "${p}batch"
+  curl -s -XPOST "http://127.0.0.1:$SINK/reset"
+  T0=$(date +%s%3N)
+  read -r rps p50 p99 ok bad < <(run_wrk -s bench/batch-events.lua "http://127.0.0.1:$SEGMENT_PORT/")
+  time=$(drain_time "$T0" $SINK $(( ok * 100 )) triggers)
+  printf -v "${p}BA_RPS" %s "$rps"; printf -v "${p}BA_P50" %s "$p50"; printf -v "${p}BA_P99" %s "$p99"; printf -v "${p}BA_BAD" %s "$bad"
+  printf -v "${p}BA_EVENTS" %s "$(( ${rps%.*} * 100 ))"
+  printf -v "${p}BA_E2E" %s "$(echo "scale=0; $ok * 100 / $time" | bc)"
+  printf -v "${p}BA_RSS" %s "$(peak_rss_mb $BRIDGE_PID)"; kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
 
-# 5. Signed Novu webhooks → Segment.
-python3 bench/make-webhooks.py "$SECRET" "${BENCH_WEBHOOKS:-200000}" "$WORK/webhooks.tsv"
-bridge webhooks
-T0=$(date +%s%3N)
-read -r W_RPS W_P50 W_P99 W_OK W_BAD < <(run_wrk -s bench/signed-webhooks.lua "http://127.0.0.1:$NOVU_PORT/webhooks/novu" -- "$WORK/webhooks.tsv")
-W_TIME=$(drain_time "$T0" $SEGMENT_SINK "$W_OK" events)
-W_E2E=$(echo "scale=0; $W_OK / $W_TIME" | bc)
-W_RSS=$(peak_rss_mb $BRIDGE_PID); kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
+  # Made anew for each binary: the signatures' timestamps must be within 5 minutes.
+  python3 bench/make-webhooks.py "$SECRET" "${BENCH_WEBHOOKS:-200000}" "$WORK/webhooks.tsv"
+  bridge "$bin" "${p}webhooks"
+  curl -s -XPOST "http://127.0.0.1:$SEGMENT_SINK/reset"
+  T0=$(date +%s%3N)
+  read -r rps p50 p99 ok bad < <(run_wrk -s bench/signed-webhooks.lua "http://127.0.0.1:$NOVU_PORT/webhooks/novu" -- "$WORK/webhooks.tsv")
+  time=$(drain_time "$T0" $SEGMENT_SINK "$ok" events)
+  printf -v "${p}W_RPS" %s "$rps"; printf -v "${p}W_P50" %s "$p50"; printf -v "${p}W_P99" %s "$p99"; printf -v "${p}W_BAD" %s "$bad"
+  printf -v "${p}W_E2E" %s "$(echo "scale=0; $ok / $time" | bc)"
+  printf -v "${p}W_RSS" %s "$(peak_rss_mb $BRIDGE_PID)"; kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
+}
+measure_bridge "$BIN/bridge" ""
+[ -n "${BENCH_BASELINE:-}" ] && measure_bridge "$BENCH_BASELINE" OLD_
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '\n%-34s %10s %9s %9s %12s %9s %8s\n' "run (wrk -t1 -c$CONNECTIONS -d$DURATION)" "req/s" "p50 ms" "p99 ms" "e2e ev/s" "RSS MB" "non-2xx"
@@ -114,8 +124,18 @@ printf '%-34s %10s %9s %9s %12s %9s %8s\n' "Node peer (destination function)" "$
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "bridge, single events" "$B_RPS" "$B_P50" "$B_P99" "$B_E2E" "$B_RSS" "$B_BAD"
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "bridge, batches of 100" "$BA_RPS" "$BA_P50" "$BA_P99" "$BA_E2E" "$BA_RSS" "$BA_BAD"
 printf '%-34s %10s %9s %9s %12s %9s %8s\n' "bridge, signed webhooks → Segment" "$W_RPS" "$W_P50" "$W_P99" "$W_E2E" "$W_RSS" "$W_BAD"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  printf '%-34s %10s %9s %9s %12s %9s %8s\n' "baseline, single events" "$OLD_B_RPS" "$OLD_B_P50" "$OLD_B_P99" "$OLD_B_E2E" "$OLD_B_RSS" "$OLD_B_BAD"
+  printf '%-34s %10s %9s %9s %12s %9s %8s\n' "baseline, batches of 100" "$OLD_BA_RPS" "$OLD_BA_P50" "$OLD_BA_P99" "$OLD_BA_E2E" "$OLD_BA_RSS" "$OLD_BA_BAD"
+  printf '%-34s %10s %9s %9s %12s %9s %8s\n' "baseline, signed webhooks" "$OLD_W_RPS" "$OLD_W_P50" "$OLD_W_P99" "$OLD_W_E2E" "$OLD_W_RSS" "$OLD_W_BAD"
+fi
 echo
 echo "ingest: bridge / ceiling          = $(ratio "$B_RPS" "$C_RPS")   (target ≥ 0.6, zero non-2xx)"
 echo "end to end: bridge / Node peer    = $(ratio "$B_E2E" "$P_E2E")   (target ≥ 5)"
 echo "batch ingest                      = $BA_EVENTS events/s   (target ≥ 100000; the ceiling parses $(( ${CB_RPS%.*} * 100 )) events/s of the same batches)"
 echo "webhooks: bridge / ceiling        = $(ratio "$W_RPS" "$C_RPS")   (target ≥ 0.4)"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  echo "baseline ($BENCH_BASELINE), same run:"
+  echo "  ingest / ceiling $(ratio "$OLD_B_RPS" "$C_RPS"), end to end / peer $(ratio "$OLD_B_E2E" "$P_E2E"), batch $OLD_BA_EVENTS events/s, webhooks / ceiling $(ratio "$OLD_W_RPS" "$C_RPS")"
+  echo "  this build / baseline: ingest $(ratio "$B_RPS" "$OLD_B_RPS"), end to end $(ratio "$B_E2E" "$OLD_B_E2E"), batch $(ratio "$BA_RPS" "$OLD_BA_RPS"), webhooks $(ratio "$W_RPS" "$OLD_W_RPS")"
+fi

@@ -39,7 +39,12 @@ public struct Gate: Sendable {
 
     /// The answer that refuses the request, or `nil` to let it in.
     public func refusal(peer: Peer, headers: HTTPFields) -> IngestAnswer? {
-        if !authenticated, !allowUnauthenticated, peer == .remote {
+        refusal(peer: { peer }, headers: headers)
+    }
+
+    /// The same, with the peer worked out only when protected mode needs it.
+    public func refusal(peer: () -> Peer, headers: HTTPFields) -> IngestAnswer? {
+        if !authenticated, !allowUnauthenticated, peer() == .remote {
             return .error(
                 403,
                 "ProtectedMode",
@@ -78,7 +83,7 @@ public struct FrontDoor: Sendable {
 
     /// The request's body once the gate lets it in, or the answer that refuses it.
     public func open(_ request: Request, context: some PeerRequestContext) async -> Entry {
-        if let refused = gate.refusal(peer: context.peer(of: request), headers: request.headers) {
+        if let refused = gate.refusal(peer: { context.peer(of: request) }, headers: request.headers) {
             return .refused(refused)
         }
         return await body.read(request, context: context)

@@ -2,7 +2,6 @@ import CompressNIO
 import Delivery
 import Hummingbird
 import NIOCore
-import Synchronization
 
 /// Reads a request body within the port's bounds: its size, the bytes all bodies in flight may hold, and
 /// the time it may take to arrive.
@@ -12,32 +11,33 @@ public struct BodyReader: Sendable {
     /// Shared by every request of the port.
     public let budget: BodyBudget
     /// How long a body may take to arrive completely (`BRIDGE_BODY_TIMEOUT`).
-    public let timeout: Duration
+    public var timeout: Duration { deadlines.timeout }
+    private let deadlines: BodyDeadlines
 
     /// `capacity` is raised to `limit` when smaller: a request alone may always take its whole limit.
     public init(limit: Int, capacity: Int, timeout: Duration) {
         self.limit = limit
         self.budget = BodyBudget(capacity: max(capacity, limit))
-        self.timeout = timeout
+        self.deadlines = BodyDeadlines(timeout: timeout)
     }
 
     /// The body's bytes, or the answer that refuses it. Budget is held only while this runs: what the
     /// pipeline keeps afterwards is bounded by the requests the store's group commit is serving.
     ///
-    /// A body late past `timeout` is refused `408`: its reading is cancelled, which ends the request's
-    /// stream, so once the answer is written the server finds no further request on the connection and
-    /// closes it. A body over `limit`, or one whose next chunk would pass the port's budget, is refused
-    /// at once.
+    /// A body late past `timeout` is refused `408` and its connection closes after the answer (see
+    /// `BodyDeadlines`). A body over `limit`, or one whose next chunk would pass the port's budget, is
+    /// refused at once.
     public func read(_ request: Request, context: some PeerRequestContext) async -> Entry {
-        let held = HeldBytes(budget: budget)
-        defer { held.giveBack() }
-        let deadline = context.connection.map { BodyDeadline(channel: $0, after: timeout) }
-        defer { deadline?.cancel() }
+        var held = 0
+        defer { budget.give(held) }
+        let deadline = context.connection.map { deadlines.start(on: $0) }
+        defer { deadline.map(deadlines.finish) }
         var buffer = ByteBuffer()
         do {
             for try await chunk in request.body {
                 guard buffer.readableBytes + chunk.readableBytes <= limit else { return .refused(Self.tooLarge(limit)) }
-                guard held.take(chunk.readableBytes) else { return .refused(Self.busy) }
+                guard budget.take(chunk.readableBytes) else { return .refused(Self.busy) }
+                held += chunk.readableBytes
                 buffer.writeImmutableBuffer(chunk)
             }
         } catch {
@@ -45,22 +45,6 @@ public struct BodyReader: Sendable {
             return .refused(.error(400, "InvalidBody", "the body ended before its announced length"))
         }
         return decompress(Array(buffer.readableBytesView), encoding: request.headers[.contentEncoding])
-    }
-
-    /// What one request holds of the budget, given back in one step when it is done.
-    private final class HeldBytes: Sendable {
-        let budget: BodyBudget
-        let bytes = Mutex(0)
-
-        init(budget: BodyBudget) { self.budget = budget }
-
-        func take(_ count: Int) -> Bool {
-            guard budget.take(count) else { return false }
-            bytes.withLock { $0 += count }
-            return true
-        }
-
-        func giveBack() { budget.give(bytes.withLock { $0 }) }
     }
 
     /// `gzip` and `deflate` bodies (SDKs send them) inflated up to `limit`; nothing inflates further.

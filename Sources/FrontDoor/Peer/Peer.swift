@@ -19,14 +19,25 @@ public enum Peer: Sendable, Equatable {
     public static func classify(address: SocketAddress?, headers: HTTPFields) -> Peer {
         if forwardingHeaders.contains(where: { headers[$0] != nil }) { return .remote }
         guard let address else { return .remote }
-        if case .unixDomainSocket = address { return .local }
-        guard let ip = address.ipAddress else { return .remote }
-        return isLoopback(ip) ? .local : .remote
+        return isLoopback(address) ? .local : .remote
     }
 
-    /// `127.0.0.0/8`, `::1`, and IPv4 loopback mapped into IPv6.
-    static func isLoopback(_ ip: String) -> Bool {
-        let lowered = ip.lowercased()
-        return lowered.hasPrefix("127.") || lowered == "::1" || lowered.hasPrefix("::ffff:127.")
+    /// `127.0.0.0/8`, `::1`, IPv4 loopback mapped into IPv6, and Unix sockets; read from the address's
+    /// bytes, with no text made of it.
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        switch address {
+        // `sockaddr_in` keeps its address at byte 4, `sockaddr_in6` at byte 8, in network order, after
+        // the family and port (and the IPv6 flow label).
+        case .v4(let v4):
+            return withUnsafeBytes(of: v4.address) { $0[4] } == 127
+        case .v6(let v6):
+            let bytes = withUnsafeBytes(of: v6.address) { Array($0[8..<24]) }
+            let zeros = bytes[0..<10].allSatisfy { $0 == 0 }
+            let isOne = zeros && bytes[10..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+            let mappedLoopback = zeros && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+            return isOne || mappedLoopback
+        case .unixDomainSocket:
+            return true
+        }
     }
 }

@@ -19,12 +19,13 @@ extension PeerRequestContext {
 /// The bridge's request context: Hummingbird's basic context plus the connection's peer.
 public struct BridgeRequestContext: PeerRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let peerAddress: SocketAddress?
     public let connection: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        peerAddress = source.channel.remoteAddress
         connection = source.channel
     }
+
+    /// Read only when asked: most requests are decided without it.
+    public var peerAddress: SocketAddress? { connection?.remoteAddress }
 }
