@@ -30,6 +30,8 @@ public struct Gate: Sendable {
     /// for): every request is refused `503` with this sentence, so the sender retries later.
     public var notConfigured: String?
     public var requirements: [Requirement] = []
+    /// Told of each `401` the gate answers (the port counts them).
+    public var onUnauthorized: @Sendable () -> Void = {}
 
     public init(authenticated: Bool, protectedHint: String, requirements: [Requirement] = []) {
         self.authenticated = authenticated
@@ -52,9 +54,18 @@ public struct Gate: Sendable {
                     + "set \(protectedHint), or BRIDGE_ALLOW_UNAUTHENTICATED=1 to take unauthenticated requests from anyone"
             )
         }
+        if let refused = credentialRefusal(headers) {
+            if refused.status == 401 { onUnauthorized() }
+            return refused
+        }
+        // After the credentials: a stranger learns nothing of how the bridge is configured.
         if let notConfigured {
             return .error(503, "NotConfigured", notConfigured)
         }
+        return nil
+    }
+
+    private func credentialRefusal(_ headers: HTTPFields) -> IngestAnswer? {
         for requirement in requirements {
             switch requirement {
             case .bearer(let tokens, let variable):
@@ -81,17 +92,16 @@ public struct FrontDoor: Sendable {
         self.body = body
     }
 
-    /// The request's body once the gate lets it in, or the answer that refuses it.
-    public func open(_ request: Request, context: some PeerRequestContext) async -> Entry {
+    /// `handle`'s answer to the request's body once the gate lets it in, or the answer that refuses it.
+    /// The body's bytes count against the port's budget until `handle` returns.
+    public func enter(
+        _ request: Request,
+        context: some PeerRequestContext,
+        _ handle: ([UInt8]) async -> IngestAnswer
+    ) async -> IngestAnswer {
         if let refused = gate.refusal(peer: { context.peer(of: request) }, headers: request.headers) {
-            return .refused(refused)
+            return refused
         }
-        return await body.read(request, context: context)
+        return await body.read(request, context: context, handle)
     }
-}
-
-/// What the front door makes of a request: its body, or the answer that refuses it.
-public enum Entry: Sendable {
-    case admitted([UInt8])
-    case refused(IngestAnswer)
 }

@@ -82,6 +82,9 @@ struct FrontDoorProcessTests {
         let port = try await bridge.port("novu")
         let remote = [("X-Forwarded-For", "203.0.113.9")]
         #expect(try await request(port, "GET", "/metrics", headers: remote).status == 401)
+        // Other spellings of the same route are the same route.
+        #expect(try await request(port, "GET", "/metrics/", headers: remote).status == 401)
+        #expect(try await request(port, "GET", "//metrics", headers: remote).status == 401)
         let bare = try await request(port, "GET", "/readyz", headers: remote)
         #expect(bare.status == 200)
         #expect(bare.json == ["ready": true])

@@ -39,6 +39,14 @@ struct GateTests {
             "ProtectedMode"
         ),
         ("bearer missing", gate(authenticated: true, [bearer]), .remote, nil, 401, "Unauthorized"),
+        (
+            "credentials before configuration", gate(authenticated: true, notConfigured: "set X", [bearer]), .remote, nil, 401,
+            "Unauthorized"
+        ),
+        (
+            "with credentials, not configured", gate(authenticated: true, notConfigured: "set X", [bearer]), .remote, "Bearer tok-new", 503,
+            "NotConfigured"
+        ),
         ("bearer wrong", gate(authenticated: true, [bearer]), .remote, "Bearer nope", 401, "Unauthorized"),
         ("bearer, the new token", gate(authenticated: true, [bearer]), .remote, "Bearer tok-new", nil, nil),
         ("bearer, the old token during rotation", gate(authenticated: true, [bearer]), .remote, "Bearer tok-old", nil, nil),

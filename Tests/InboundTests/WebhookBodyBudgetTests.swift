@@ -27,12 +27,12 @@ struct WebhookBodyBudgetTests {
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
         let webhook: JSONValue = ["id": "evt_1", "type": "workflow.updated", "data": ["object": ["_id": "w1"]]]
-        try await withSlowBody(path: "/webhooks/novu", announced: 990, sent: 980, register: routes(configuration)) {
+        try await withSlowBody(path: "/webhooks/novu", announced: 990, sent: 980, clients: 2, register: routes(configuration)) {
             post,
             slow,
             held async throws in
             #expect(try await post([], webhook.encoded()).status == 503)
-            RawConnection.send(slow[0], String(repeating: " ", count: 10))
+            for client in slow { RawConnection.send(client, String(repeating: " ", count: 10)) }
             try await waitUntil("webhooks are taken again") { held() == 0 }
             #expect(try await post([], webhook.encoded()).status == 200)
         }
@@ -65,7 +65,14 @@ struct WebhookBodyBudgetTests {
         }
         // Signature headers that pass the checks a body is not needed for: this body holds nearly all the budget.
         let held = svix("msg_1", timestamp).map { "\($0.0): \($0.1)\r\n" }.joined()
-        try await withSlowBody(path: "/webhooks/novu", announced: 1000, sent: 995, headers: held, register: routes(configuration)) {
+        try await withSlowBody(
+            path: "/webhooks/novu",
+            announced: 1000,
+            sent: 995,
+            clients: 2,
+            headers: held,
+            register: routes(configuration)
+        ) {
             post,
             _,
             _ async throws in

@@ -1,7 +1,9 @@
+import CompressNIO
 import Delivery
 import Foundation
 import FrontDoor
 import Hummingbird
+import NIOCore
 import TestSupport
 import Testing
 
@@ -53,12 +55,34 @@ struct BodyBudgetTests {
         var configuration = SegmentIngest.Configuration()
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
-        try await withSlowBody(path: "/", announced: 990, sent: 980, register: routes(configuration)) { post, slow, held async throws in
+        try await withSlowBody(path: "/", announced: 990, sent: 980, clients: 2, register: routes(configuration)) {
+            post,
+            slow,
+            held async throws in
             #expect(try await post([], Self.event.encoded()).status == 503)
             // The slow body ends (as invalid JSON); its bytes are given back.
-            RawConnection.send(slow[0], String(repeating: " ", count: 10))
+            for client in slow { RawConnection.send(client, String(repeating: " ", count: 10)) }
             try await waitUntil("requests are taken again") { held() == 0 }
             #expect(try await post([], Self.event.encoded()).status == 200)
+        }
+    }
+
+    @Test("a compressed body takes budget for what it inflates to, not only for its bytes on the wire")
+    func inflatedBytesAreHeld() async throws {
+        var configuration = SegmentIngest.Configuration()
+        configuration.bodyLimit = 10_000
+        configuration.bodiesInFlightLimit = 0  // twice the limit: 20,000 bytes
+        try await withSlowBody(path: "/", announced: 9_500, sent: 9_000, clients: 2, register: routes(configuration)) {
+            post,
+            _,
+            held async throws in
+            #expect(held() == 18_000)
+            var plain = ByteBuffer(string: #"{"type":"identify","messageId":"gz-1","userId":"u1"}"# + String(repeating: " ", count: 5_000))
+            let compressed = try plain.compress(with: .gzip())
+            #expect(compressed.readableBytes < 500)
+            let answer = try await post([("Content-Encoding", "gzip")], Data(compressed.readableBytesView))
+            // Before, only the ~100 bytes on the wire were counted, and the 5 KB it inflates to passed the budget.
+            #expect(answer.status == 503)
         }
     }
 
@@ -98,7 +122,14 @@ struct BodyBudgetTests {
         var configuration = SegmentIngest.Configuration(sharedSecret: "s3cret")
         configuration.bodyLimit = 1000
         configuration.bodiesInFlightLimit = 1000
-        try await withSlowBody(path: "/", announced: 1000, sent: 995, headers: "X-Signature: 00\r\n", register: routes(configuration)) {
+        try await withSlowBody(
+            path: "/",
+            announced: 1000,
+            sent: 995,
+            clients: 2,
+            headers: "X-Signature: 00\r\n",
+            register: routes(configuration)
+        ) {
             post,
             _,
             _ async throws in

@@ -14,55 +14,81 @@ public struct BodyReader: Sendable {
     public var timeout: Duration { deadlines.timeout }
     private let deadlines: BodyDeadlines
 
-    /// `capacity` is raised to `limit` when smaller: a request alone may always take its whole limit.
+    /// `capacity` is raised to twice `limit` when smaller: a request alone may always take its whole limit,
+    /// on the wire and once inflated.
     public init(limit: Int, capacity: Int, timeout: Duration) {
         self.limit = limit
-        self.budget = BodyBudget(capacity: max(capacity, limit))
+        self.budget = BodyBudget(capacity: max(capacity, 2 * limit))
         self.deadlines = BodyDeadlines(timeout: timeout)
     }
 
-    /// The body's bytes, or the answer that refuses it. Budget is held only while this runs: what the
-    /// pipeline keeps afterwards is bounded by the requests the store's group commit is serving.
+    /// `handle`'s answer to the body, or the answer that refuses it. The body's bytes, as received and
+    /// once inflated, count against the port's budget until `handle` returns: a small compressed body
+    /// takes budget for all it inflates to.
     ///
     /// A body late past `timeout` is refused `408` and its connection closes after the answer (see
-    /// `BodyDeadlines`). A body over `limit`, or one whose next chunk would pass the port's budget, is
+    /// `BodyDeadlines`). A body over `limit`, or one whose next bytes would pass the port's budget, is
     /// refused at once.
-    public func read(_ request: Request, context: some PeerRequestContext) async -> Entry {
+    public func read(
+        _ request: Request,
+        context: some PeerRequestContext,
+        _ handle: ([UInt8]) async -> IngestAnswer
+    ) async -> IngestAnswer {
         var held = 0
         defer { budget.give(held) }
         let deadline = context.connection.map { deadlines.start(on: $0) }
-        defer { deadline.map(deadlines.finish) }
         var buffer = ByteBuffer()
         do {
+            defer { deadline.map(deadlines.finish) }
             for try await chunk in request.body {
-                guard buffer.readableBytes + chunk.readableBytes <= limit else { return .refused(Self.tooLarge(limit)) }
-                guard budget.take(chunk.readableBytes) else { return .refused(Self.busy) }
+                guard buffer.readableBytes + chunk.readableBytes <= limit else { return Self.tooLarge(limit) }
+                guard budget.take(chunk.readableBytes) else { return Self.busy }
                 held += chunk.readableBytes
                 buffer.writeImmutableBuffer(chunk)
             }
         } catch {
-            if deadline?.hasExpired == true { return .refused(Self.late(timeout)) }
-            return .refused(.error(400, "InvalidBody", "the body ended before its announced length"))
+            if deadline?.hasExpired == true { return Self.late(timeout) }
+            return .error(400, "InvalidBody", "the body ended before its announced length")
         }
-        return decompress(Array(buffer.readableBytesView), encoding: request.headers[.contentEncoding])
+        guard let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" else {
+            return await handle(Array(buffer.readableBytesView))
+        }
+        let inflated: ByteBuffer
+        switch inflate(buffer, encoding: encoding) {
+        case .success(let bytes): inflated = bytes
+        case .failure(let refusal): return refusal.answer
+        }
+        guard budget.take(inflated.readableBytes) else { return Self.busy }
+        held += inflated.readableBytes
+        return await handle(Array(inflated.readableBytesView))
     }
 
-    /// `gzip` and `deflate` bodies (SDKs send them) inflated up to `limit`; nothing inflates further.
-    func decompress(_ bytes: [UInt8], encoding: String?) -> Entry {
-        guard let encoding = encoding?.lowercased(), encoding != "identity" else { return .admitted(bytes) }
-        guard encoding == "gzip" || encoding == "deflate" else {
-            return .refused(.error(415, "UnsupportedMediaType", "Content-Encoding must be gzip or deflate"))
-        }
-        var buffer = ByteBuffer(bytes: bytes)
-        do {
-            buffer = try buffer.decompress(with: encoding == "gzip" ? .gzip() : .deflate(), maxSize: limit)
-        } catch let error as CompressNIOError where error == .bufferOverflow {
-            return .refused(Self.tooLarge(limit))
-        } catch {
-            return .refused(.error(400, "InvalidBody", "the body is not valid \(encoding) data"))
-        }
-        return .admitted(Array(buffer.readableBytesView))
+    struct Refusal: Error {
+        var answer: IngestAnswer
     }
+
+    /// A `gzip` or `deflate` body (SDKs send them) inflated up to `limit`; nothing inflates further.
+    func inflate(_ buffer: ByteBuffer, encoding: String) -> Result<ByteBuffer, Refusal> {
+        guard encoding == "gzip" || encoding == "deflate" else {
+            return .failure(Refusal(answer: Self.unsupportedEncoding))
+        }
+        var buffer = buffer
+        do {
+            return .success(try buffer.decompress(with: encoding == "gzip" ? .gzip() : .deflate(), maxSize: limit))
+        } catch let error as CompressNIOError where error == .bufferOverflow {
+            return .failure(Refusal(answer: Self.tooLarge(limit)))
+        } catch {
+            return .failure(Refusal(answer: .error(400, "InvalidBody", "the body is not valid \(encoding) data")))
+        }
+    }
+
+    /// A `Content-Encoding` other than the ones the reader inflates, refused from the header alone.
+    public static func encodingRefusal(_ encoding: String?) -> IngestAnswer? {
+        guard let encoding = encoding?.lowercased(), !["identity", "gzip", "deflate"].contains(encoding) else { return nil }
+        return unsupportedEncoding
+    }
+
+    static let unsupportedEncoding = IngestAnswer.error(415, "UnsupportedMediaType", "Content-Encoding must be gzip or deflate")
 
     static func tooLarge(_ limit: Int) -> IngestAnswer {
         .error(413, "PayloadTooLarge", "the body is larger than \(limit) bytes")

@@ -28,20 +28,18 @@ public struct AdminAccess: Sendable {
     }
 }
 
-/// Refuses the admin routes in `paths` to requests `AdminAccess` does not allow.
+/// Refuses the routes it guards to requests `AdminAccess` does not allow. Added to a route group, so
+/// it applies to what the router matched, whatever spelling of the path matched it (`/metrics/`,
+/// `//metrics`).
 public struct AdminGuard<Context: PeerRequestContext>: RouterMiddleware {
     let access: AdminAccess
-    let paths: Set<String>
 
-    public init(access: AdminAccess, paths: Set<String>) {
+    public init(access: AdminAccess) {
         self.access = access
-        self.paths = paths
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard paths.contains(request.uri.path), !access.allows(request, peer: context.peer(of: request)) else {
-            return try await next(request, context)
-        }
-        return access.refusal.response
+        guard access.allows(request, peer: context.peer(of: request)) else { return access.refusal.response }
+        return try await next(request, context)
     }
 }

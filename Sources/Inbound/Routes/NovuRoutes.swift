@@ -40,12 +40,9 @@ public struct NovuRoutes: Sendable {
     func handle(_ request: Request, _ context: some PeerRequestContext) async -> Response {
         // Before the body is read: the port is public, and a request that cannot be signed must not hold
         // any of the budget the webhooks Novu sends need.
-        switch await door.open(request, context: context) {
-        case .refused(let refused):
-            return refused.response
-        case .admitted(let body):
-            return await ingest.handle(body: body, headers: Self.webhookHeaders(request.headers)).response
-        }
+        await door.enter(request, context: context) { body in
+            await ingest.handle(body: body, headers: Self.webhookHeaders(request.headers))
+        }.response
     }
 
     /// The Standard Webhooks headers, or their `svix-` twins.

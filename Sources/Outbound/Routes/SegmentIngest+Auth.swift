@@ -36,7 +36,12 @@ extension SegmentIngest {
                 gate.requirements.append(.check { [writeKeyList] headers in Self.writeKeyRefusal(headers, keys: writeKeyList) })
             }
         }
-        gate.requirements.append(.check { headers in Self.mediaTypeRefusal(headers[.contentType]) })
+        gate.requirements.append(
+            .check { headers in
+                Self.mediaTypeRefusal(headers[.contentType]) ?? BodyReader.encodingRefusal(headers[.contentEncoding])
+            }
+        )
+        gate.onUnauthorized = { [self] in count("unauthorized", type: "unknown") }
         gate.allowUnauthenticated = configuration.allowUnauthenticated
         gate.notConfigured = configuration.notConfigured
         return gate

@@ -38,19 +38,14 @@ public struct SegmentRoutes: Sendable {
     }
 
     func handle(_ request: Request, _ context: some PeerRequestContext, route: SegmentIngest.Route, door: FrontDoor) async -> Response {
-        let body: [UInt8]
-        switch await door.open(request, context: context) {
-        case .admitted(let bytes): body = bytes
-        case .refused(let refused):
-            if refused.status == 401 { ingest.count("unauthorized", type: "unknown") }
-            return refused.response
+        let answer = await door.enter(request, context: context) { body in
+            await ingest.handle(
+                route: route,
+                body: body,
+                signature: request.headers[SegmentIngest.signatureHeader],
+                authorization: request.headers[.authorization]
+            )
         }
-        let answer = await ingest.handle(
-            route: route,
-            body: body,
-            signature: request.headers[SegmentIngest.signatureHeader],
-            authorization: request.headers[.authorization]
-        )
         return answer.response
     }
 }

@@ -104,7 +104,6 @@ struct Bridge: Sendable {
 
         let segmentRouter = Router(context: BridgeRequestContext.self)
         segmentRouter.add(middleware: HTTPMetrics(port: "segment"))
-        segmentRouter.add(middleware: AdminGuard(access: admin, paths: HealthRoutes.adminPaths))
         health.register(on: segmentRouter)
         SegmentRoutes(ingest: ingest).register(on: segmentRouter)
         var novuIngestConfiguration = NovuIngest.Configuration(
@@ -123,7 +122,6 @@ struct Bridge: Sendable {
         )
         let novuRouter = Router(context: BridgeRequestContext.self)
         novuRouter.add(middleware: HTTPMetrics(port: "novu"))
-        novuRouter.add(middleware: AdminGuard(access: admin, paths: HealthRoutes.adminPaths))
         health.register(on: novuRouter)
         NovuRoutes(ingest: novuIngest).register(on: novuRouter)
 

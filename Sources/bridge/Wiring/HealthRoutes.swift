@@ -19,15 +19,12 @@ struct HealthRoutes: Sendable {
     /// Directions whose credential is missing (`BridgeConfiguration.novuNotConfigured`, …).
     let notConfigured: [String]
 
-    /// The routes `AdminGuard` guards.
-    static let adminPaths: Set<String> = ["/metrics", "/report", "/dashboard"]
-
     func register<Context: PeerRequestContext>(on router: Router<Context>) {
         router.get("/healthz") { _, _ in Self.json(200, ["status": "ok"]) }
         router.get("/readyz") { request, context in
             await readiness(detailed: admin.allows(request, peer: context.peer(of: request)))
         }
-        router.get("/metrics") { _, _ in
+        router.group().add(middleware: AdminGuard(access: admin)).get("/metrics") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
