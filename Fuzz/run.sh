@@ -29,21 +29,23 @@ run() {
     local target="$1"
     mkdir -p "$work/$target/corpus" "$scratch/artifacts/$target"
     cp "$root/Fuzz/corpus/$target/"* "$work/$target/corpus/"
+    local status=0
     "$bin/$target" "$work/$target/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$scratch/artifacts/$target/" >"$work/$target/log" 2>&1
+        -dict="$root/Fuzz/json.dict" -print_final_stats=1 -artifact_prefix="$scratch/artifacts/$target/" \
+        >"$work/$target/log" 2>&1 || status=$?
+    echo "$status" >"$work/$target/status"
 }
 
 started=$(date +%s)
-pids=()
 for target in "${targets[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
     run "$target" &
-    pids+=("$!")
 done
+wait
 failed=0
-for index in "${!targets[@]}"; do
-    target="${targets[$index]}"
-    if wait "${pids[$index]}"; then status=ok; else status=CRASHED; failed=1; fi
+for target in "${targets[@]}"; do
+    # libFuzzer exits non-zero for a crash, a timeout (-timeout) or running out of memory (-rss_limit_mb).
+    if [ "$(cat "$work/$target/status")" = 0 ]; then status=ok; else status=FAILED; failed=1; fi
     executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target/log")"
     printf 'fuzz: %-16s %-8s %10s executions\n' "$target" "$status" "${executions:-?}"
     if [ "$status" != ok ]; then
