@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: run test deps build lint format clean bench bench-backlog bench-store
+.PHONY: run test deps build lint format clean bench bench-backlog bench-store fuzz
 
 ## Install the two system libraries the bridge links (libcurl, SQLite) when they are missing.
 deps:
@@ -42,11 +42,18 @@ bench-store: deps
 	$(SWIFT) build -c release --product BenchStore
 	dir=$$(mktemp -d) && ./.build/release/BenchStore "$$dir" && rm -rf "$$dir"
 
+## libFuzzer on the parsers that face the network (Fuzz/README.md): builds the targets with
+## -sanitize=fuzzer,address into .build-fuzz, runs each for FUZZ_SECONDS from a copy of its seed corpus,
+## fails when one crashes.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	SWIFT=$(SWIFT) bash Fuzz/run.sh $(FUZZ_SECONDS)
+
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Fuzz
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Fuzz
 
 clean:
-	rm -rf .build data
+	rm -rf .build .build-fuzz data

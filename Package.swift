@@ -10,7 +10,11 @@ let package = Package(
     name: "novu-segment-bridge",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "bridge", targets: ["bridge"])
+        .executable(name: "bridge", targets: ["bridge"]),
+        // Libraries only so the fuzz package in Fuzz/ can link the parsers; nothing else depends on them.
+        .library(name: "Delivery", targets: ["Delivery"]),
+        .library(name: "Outbound", targets: ["Outbound"]),
+        .library(name: "Inbound", targets: ["Inbound"]),
     ],
     // Exact versions: Package.resolved is not committed, so these pins are what makes a fresh clone
     // build with the dependencies the tests ran against.

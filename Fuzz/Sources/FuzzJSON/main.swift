@@ -1,0 +1,23 @@
+import Delivery
+import Foundation
+import FuzzSupport
+
+// `JSONValue.parse` over any bytes: it throws, or gives a value that survives encode → parse.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzJSON(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+    guard let value = try? JSONValue.parse(bytes) else { return 0 }
+    let encoded = value.encodedBytes()
+    guard let again = try? JSONValue.parse(encoded) else {
+        fatalError("the encoding of a parsed value does not parse: \(text(encoded))")
+    }
+    expect(sameJSON(value, again), "encode → parse changed the value: \(text(encoded))")
+    expect(again.encodedBytes() == encoded, "the encoding is not stable: \(text(encoded))")
+    let (withRanges, ranges) = (try? JSONValue.parseWithElementRanges(bytes)) ?? (.null, nil)
+    expect(withRanges == value, "parseWithElementRanges read another value")
+    expect(ranges?.count == value.arrayValue?.count, "not one range per element")
+    return 0
+}
+
+runFuzzer(fuzzJSON)

@@ -1,0 +1,1 @@
+../../../Sources/bridge/Config/MappingFile.swift
