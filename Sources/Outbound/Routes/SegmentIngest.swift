@@ -130,81 +130,20 @@ public struct SegmentIngest: Sendable {
         var jobs: [NewJob] = []
         var jobTypes: [String] = []
         var ignored = 0
-        var rejected: [JSONValue] = []
-        var rejectedTotal = 0
+        var rejections = Rejections()
         // Counted once per request and outcome, not once per event: a batch holds hundreds.
         var tally = Tally()
         defer { tally.flush() }
         for (index, item) in items.enumerated() {
-            guard var fields = item.objectValue else {
-                rejectedTotal += 1
-                if rejected.count < Self.listedRejections {
-                    rejected.append(["index": .int(Int64(index)), "error": "event must be a JSON object"])
-                }
-                tally.add("rejected", type: "unknown")
-                continue
-            }
-            var original = index < raw.count ? raw[index] : nil
-            // A browser SDK sends its write key in the body. It has done its work (authentication); kept
-            // with the event it would reach `bridge dlq show` and every dead-letter export.
-            if fields.removeValue(forKey: "writeKey") != nil { original = nil }
-            if case .single(let type) = route, fields["type"] == nil {
-                fields["type"] = .string(type)
-                original = nil
-            }
-            if SegmentEvent(json: fields).messageId == nil {
-                fields["messageId"] = .string("bridge-" + UUID().uuidString.lowercased())
-                original = nil
-            }
-            let event = SegmentEvent(json: fields)
-            let type = Self.typeLabel(event.type)
-            tally.add("received", type: type)
-            if let refusal = Self.refusal(of: event.type, on: route, single: single) {
+            switch judge(item, raw: index < raw.count ? raw[index] : nil, route: route, single: single, tally: &tally) {
+            case .rejected(let reason, let type):
                 tally.add("rejected", type: type)
-                if single { return .error(400, "InvalidEventPayload", refusal) }
-                rejectedTotal += 1
-                if rejected.count < Self.listedRejections {
-                    rejected.append(["index": .int(Int64(index)), "error": .string(refusal)])
-                }
-                continue
-            }
-            if event.libraryName == configuration.libraryName {
-                ignored += 1
-                tally.add("ignored", type: type, reason: "loop guard")
-                continue
-            }
-            switch mapper.map(event) {
-            case .invalid(let message):
-                if single {
-                    tally.add("rejected", type: type)
-                    return .error(400, "InvalidEventPayload", message)
-                }
-                rejectedTotal += 1
-                if rejected.count < Self.listedRejections {
-                    rejected.append(["index": .int(Int64(index)), "error": .string(message)])
-                }
-                tally.add("rejected", type: type)
-            case .ignored(let reason):
+                if single { return .error(400, "InvalidEventPayload", reason) }
+                rejections.add(index: index, reason)
+            case .ignored(let reason, let type):
                 ignored += 1
                 tally.add("ignored", type: type, reason: reason)
-                logger.debug("event ignored", metadata: ["event.id": "\(event.messageId ?? "")", "reason": "\(reason)"])
-            case .send(let call, let orderingKey, let correlation):
-                let job = Self.job(
-                    call,
-                    orderingKey: orderingKey,
-                    correlation: correlation,
-                    event: original.map { Data($0) } ?? event.encoded,
-                    messageId: event.messageId ?? ""
-                )
-                if let tooLarge = Self.oversize(job) {
-                    tally.add("rejected", type: type)
-                    if single { return .error(400, "InvalidEventPayload", tooLarge) }
-                    rejectedTotal += 1
-                    if rejected.count < Self.listedRejections {
-                        rejected.append(["index": .int(Int64(index)), "error": .string(tooLarge)])
-                    }
-                    continue
-                }
+            case .queued(let job, let type):
                 jobs.append(job)
                 jobTypes.append(type)
             }
@@ -234,9 +173,9 @@ public struct SegmentIngest: Sendable {
         }
         var body: [String: JSONValue] = [
             "accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
-            "ignored": .int(Int64(ignored)), "rejected": .array(rejected),
+            "ignored": .int(Int64(ignored)), "rejected": .array(rejections.listed),
         ]
-        if rejectedTotal > rejected.count { body["rejectedTotal"] = .int(Int64(rejectedTotal)) }
+        if rejections.total > rejections.listed.count { body["rejectedTotal"] = .int(Int64(rejections.total)) }
         return Answer(status: 200, body: .object(body))
     }
 
@@ -279,7 +218,7 @@ public struct SegmentIngest: Sendable {
 
     /// Event counts of one request, by outcome and type, added to `bridge_events_total` at the end;
     /// ignored events also to `bridge_events_ignored_total`, by reason.
-    private struct Tally {
+    struct Tally {
         private struct Key: Hashable {
             var outcome: String
             var type: String
