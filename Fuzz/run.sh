@@ -53,4 +53,6 @@ for target in "${targets[@]}"; do
     fi
 done
 echo "fuzz: runs took $(($(date +%s) - started)) s"
+crashed=$(for target in "${targets[@]}"; do [ "$(cat "$work/$target/status")" = 0 ] || echo "$target"; done | wc -l)
+echo "fuzz: $((${#targets[@]} - crashed)) passed, $crashed failed"
 exit "$failed"
