@@ -113,8 +113,10 @@ measure_bridge() {
   printf -v "${p}W_E2E" %s "$(echo "scale=0; $ok / $time" | bc)"
   printf -v "${p}W_RSS" %s "$(peak_rss_mb $BRIDGE_PID)"; kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
 }
+# BENCH_BASELINE_FIRST=1 measures the baseline first, to alternate the order between runs.
+if [ -n "${BENCH_BASELINE:-}" ] && [ "${BENCH_BASELINE_FIRST:-0}" = 1 ]; then measure_bridge "$BENCH_BASELINE" OLD_; fi
 measure_bridge "$BIN/bridge" ""
-[ -n "${BENCH_BASELINE:-}" ] && measure_bridge "$BENCH_BASELINE" OLD_
+if [ -n "${BENCH_BASELINE:-}" ] && [ "${BENCH_BASELINE_FIRST:-0}" != 1 ]; then measure_bridge "$BENCH_BASELINE" OLD_; fi
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '\n%-34s %10s %9s %9s %12s %9s %8s\n' "run (wrk -t1 -c$CONNECTIONS -d$DURATION)" "req/s" "p50 ms" "p99 ms" "e2e ev/s" "RSS MB" "non-2xx"

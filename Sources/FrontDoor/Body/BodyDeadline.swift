@@ -15,28 +15,15 @@ import Synchronization
 final class BodyDeadlines: Sendable {
     struct Expired: Error {}
 
-    /// One body's deadline; `finish` it once the body is in.
-    final class Ticket: Sendable {
-        fileprivate let id: Int
-        fileprivate let channel: any Channel
-        fileprivate let deadline: ContinuousClock.Instant
-        private let expired = Mutex(false)
-
-        fileprivate init(id: Int, channel: any Channel, deadline: ContinuousClock.Instant) {
-            self.id = id
-            self.channel = channel
-            self.deadline = deadline
-        }
-
-        /// Whether the time passed (and the body's stream was ended).
-        var hasExpired: Bool { expired.withLock { $0 } }
-
-        fileprivate func expire() { expired.withLock { $0 = true } }
+    /// A body whose clock runs.
+    private struct Running {
+        let channel: any Channel
+        let deadline: ContinuousClock.Instant
     }
 
     private struct State {
         var nextId = 0
-        var open: [Int: Ticket] = [:]
+        var running: [Int: Running] = [:]
         var sweeping = false
     }
 
@@ -49,23 +36,22 @@ final class BodyDeadlines: Sendable {
         granularity = min(max(timeout / 4, .milliseconds(10)), .seconds(1))
     }
 
-    /// Starts the clock of a body arriving on `channel`.
-    func start(on channel: any Channel) -> Ticket {
+    /// Starts the clock of a body arriving on `channel`; `stop` it with the number returned.
+    func start(on channel: any Channel) -> Int {
         let deadline = ContinuousClock.now + timeout
-        let (ticket, startSweeping) = state.withLock { state in
+        let (id, startSweeping) = state.withLock { state in
             state.nextId &+= 1
-            let ticket = Ticket(id: state.nextId, channel: channel, deadline: deadline)
-            state.open[ticket.id] = ticket
+            state.running[state.nextId] = Running(channel: channel, deadline: deadline)
             defer { state.sweeping = true }
-            return (ticket, !state.sweeping)
+            return (state.nextId, !state.sweeping)
         }
         if startSweeping { sweepUntilIdle() }
-        return ticket
+        return id
     }
 
-    /// The body is in (or refused for another reason): its clock stops.
-    func finish(_ ticket: Ticket) {
-        _ = state.withLock { $0.open.removeValue(forKey: ticket.id) }
+    /// Stops the clock of body `id`; `true` when its time had passed (and its stream was ended).
+    func stop(_ id: Int) -> Bool {
+        state.withLock { $0.running.removeValue(forKey: id) } == nil
     }
 
     /// Sweeps while any body is in flight; the task ends when none is, or when the port is gone.
@@ -82,19 +68,17 @@ final class BodyDeadlines: Sendable {
     /// Ends the bodies past their deadline; `false` (and the sweeping stopped) when none is left.
     private func sweep() -> Bool {
         let now = ContinuousClock.now
-        let (late, goOn) = state.withLock { state -> ([Ticket], Bool) in
-            let late = state.open.values.filter { $0.deadline <= now }
-            for ticket in late { state.open.removeValue(forKey: ticket.id) }
-            state.sweeping = !state.open.isEmpty
-            return (late, state.sweeping)
+        let (late, goOn) = state.withLock { state -> ([Running], Bool) in
+            let late = state.running.filter { $0.value.deadline <= now }
+            for id in late.keys { state.running.removeValue(forKey: id) }
+            state.sweeping = !state.running.isEmpty
+            return (Array(late.values), state.sweeping)
         }
-        for ticket in late { Self.cutOff(ticket) }
+        for body in late { Self.cutOff(body.channel) }
         return goOn
     }
 
-    private static func cutOff(_ ticket: Ticket) {
-        ticket.expire()
-        let channel = ticket.channel
+    private static func cutOff(_ channel: any Channel) {
         channel.eventLoop.execute {
             guard let context = try? channel.pipeline.syncOperations.context(handlerType: HTTPConnectionStateHandler.self),
                 let handler = context.handler as? HTTPConnectionStateHandler

@@ -36,10 +36,15 @@ public struct BodyReader: Sendable {
     ) async -> IngestAnswer {
         var held = 0
         defer { budget.give(held) }
-        let deadline = context.connection.map { deadlines.start(on: $0) }
+        // The body's clock, until it is stopped: when the body is in, or on any early answer.
+        var clock = context.connection.map { deadlines.start(on: $0) }
+        func stopClock() -> Bool {
+            defer { clock = nil }
+            return clock.map(deadlines.stop) ?? false
+        }
+        defer { _ = stopClock() }
         var buffer = ByteBuffer()
         do {
-            defer { deadline.map(deadlines.finish) }
             for try await chunk in request.body {
                 guard buffer.readableBytes + chunk.readableBytes <= limit else { return Self.tooLarge(limit) }
                 guard budget.take(chunk.readableBytes) else { return Self.busy }
@@ -47,9 +52,11 @@ public struct BodyReader: Sendable {
                 buffer.writeImmutableBuffer(chunk)
             }
         } catch {
-            if deadline?.hasExpired == true { return Self.late(timeout) }
+            // The sweep ended this body's stream if its clock was already gone.
+            if stopClock() { return Self.late(timeout) }
             return .error(400, "InvalidBody", "the body ended before its announced length")
         }
+        _ = stopClock()
         guard let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" else {
             return await handle(Array(buffer.readableBytesView))
         }
