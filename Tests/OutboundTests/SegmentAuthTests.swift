@@ -118,4 +118,29 @@ struct SegmentAuthTests {
         let authorized = headers + [("Authorization", "Basic " + Data("wk-good:".utf8).base64EncodedString())]
         #expect(try await harness.post("/v1/batch", body: Data(bomb.readableBytesView), headers: authorized).status == 413)
     }
+
+    @Test("a classic Webhooks delete, one object signed whole, deletes the Novu subscriber once; without messageId too")
+    func classicDelete() async throws {
+        var options = OutboundHarness.Options()
+        options.sharedSecret = Self.secret
+        let harness = try await OutboundHarness(options: options) { _ in FakeResponse(status: 204) }
+        defer { harness.stop() }
+        let fixture = try Shared.fixture("segment-classic-delete.json")
+        let headers = [
+            ("Content-Type", "application/json"), ("X-Signature", SegmentSignature.sign(body: Array(fixture), secret: Self.secret)),
+        ]
+        let answer = try await harness.post(body: fixture, headers: headers)
+        #expect(answer.status == 200)
+        #expect(counts(answer.json) == (1, 0, 0, 0))
+        // The classic destination sends no messageId: one is assigned, and the delete still goes out.
+        let bare = Data(#"{"type":"delete","userId":"user-0998","timestamp":"2026-11-28T10:00:04.000Z"}"#.utf8)
+        let signed = [("Content-Type", "application/json"), ("X-Signature", SegmentSignature.sign(body: Array(bare), secret: Self.secret))]
+        #expect(counts(try await harness.post(body: bare, headers: signed).json) == (1, 0, 0, 0))
+        try await harness.drained()
+        let deletes = harness.novu.requests.filter { $0.method == "DELETE" }.map(\.path).sorted()
+        #expect(deletes == ["/v2/subscribers/user-0998", "/v2/subscribers/user-0999"])
+        // Its signature no longer fits other bytes.
+        let forged = Data(#"{"type":"delete","userId":"someone-else","timestamp":"2026-11-28T10:00:04.000Z"}"#.utf8)
+        #expect(try await harness.post(body: forged, headers: signed).status == 401)
+    }
 }

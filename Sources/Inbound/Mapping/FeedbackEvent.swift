@@ -72,8 +72,12 @@ public enum FeedbackEvent {
         set("novu_message_id", webhook.message("_id"))
         set("status", webhook.message("status"))
         set("environment_id", webhook.environmentId)
+        // A failure always says why; a sent message says so only when Novu reported an error with it.
+        let error = webhook.data["error"]?["message"]?.stringValue ?? webhook.message("errorText")
         if webhook.type == "message.failed" {
-            set("error", webhook.data["error"]?["message"]?.stringValue ?? webhook.message("errorText") ?? "failed")
+            set("error", error ?? "failed")
+        } else if webhook.type == "message.sent" {
+            set("error", error)
         }
         switch channel {
         case "email":

@@ -30,9 +30,12 @@ public struct NovuWebhook: Sendable, Equatable {
         return value
     }
 
-    /// The subscriber: on the message, or beside it (preference events).
+    /// The subscriber: on the message, inside its `subscriber` object (older Novu builds send only that),
+    /// or beside it (preference events). Never `_subscriberId`: that is Novu's internal id, not the
+    /// `subscriberId` the bridge triggered with, which is the Segment `userId`.
     public var subscriberId: String? {
-        message("subscriberId") ?? data["subscriberId"]?.scalarText.flatMap { $0.isEmpty ? nil : $0 }
+        func text(_ value: JSONValue?) -> String? { value?.scalarText.flatMap { $0.isEmpty ? nil : $0 } }
+        return message("subscriberId") ?? text(object["subscriber"]?["subscriberId"]) ?? text(data["subscriberId"])
     }
 
     public var workflowId: String? { message("workflowId") ?? message("templateIdentifier") }
