@@ -25,6 +25,9 @@ public struct AttemptReport: Sendable, Equatable {
     /// sent again at once, alone (its destination plans it so), and its own answer decides. The give-up
     /// age does not end it here; its own answer is judged by it.
     public var split: Bool
+    /// A transaction this delivery started, for the activity poller to follow once it is settled
+    /// delivered (a trigger Novu acknowledged). `nil`: nothing to follow.
+    public var follow: Follow?
 
     public init(
         disposition: DeliveryDisposition,
@@ -37,7 +40,8 @@ public struct AttemptReport: Sendable, Equatable {
         pauseUntil: Date? = nil,
         dryRun: Bool = false,
         cancelled: Bool = false,
-        split: Bool = false
+        split: Bool = false,
+        follow: Follow? = nil
     ) {
         self.disposition = disposition
         self.status = status
@@ -50,6 +54,7 @@ public struct AttemptReport: Sendable, Equatable {
         self.dryRun = dryRun
         self.cancelled = cancelled
         self.split = split
+        self.follow = follow
     }
 }
 

@@ -188,7 +188,8 @@ public final class Relay: Service {
                 outcome = .retry(at: next)
             }
         }
-        return Settlement(jobId: job.id, outcome: outcome, attempt: attempt)
+        // Only a transaction the destination has is worth following; a dry run started none.
+        return Settlement(jobId: job.id, outcome: outcome, attempt: attempt, follow: outcome == .delivered ? report.follow : nil)
     }
 
     private func liftHold(_ destination: String) {

@@ -181,11 +181,14 @@ public struct Settlement: Sendable, Equatable {
     public var jobId: Int64
     public var outcome: Outcome
     public var attempt: AttemptRecord?
+    /// Recorded with a `delivered` outcome, in the same transaction: the transaction to follow.
+    public var follow: Follow?
 
-    public init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil) {
+    public init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil, follow: Follow? = nil) {
         self.jobId = jobId
         self.outcome = outcome
         self.attempt = attempt
+        self.follow = follow
     }
 }
 

@@ -107,3 +107,21 @@ public final class ResilientStore: DeliveryStore {
         try await current().recordDestinationState(name: name, held: held, reason: reason)
     }
 }
+
+extension ResilientStore: FollowStore {
+    public func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction] {
+        try await current().dueFollows(now: now, limit: limit)
+    }
+
+    public func emittedChanges(transactionIds: [String]) async throws -> [String: Set<String>] {
+        try await current().emittedChanges(transactionIds: transactionIds)
+    }
+
+    public func correlations(transactionIds: [String]) async throws -> [String: Correlation] {
+        try await current().correlations(transactionIds: transactionIds)
+    }
+
+    public func commit(_ round: PollCommit) async throws -> [EnqueueResult] { try await current().commit(round) }
+
+    public func followFigures() async throws -> FollowFigures { try await current().followFigures() }
+}

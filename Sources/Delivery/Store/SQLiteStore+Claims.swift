@@ -145,6 +145,12 @@ extension SQLiteStore {
         statements.update.bind(state == "pending" ? nil : now)
         statements.update.bind(settlement.jobId)
         try statements.update.run()
+        if state == "delivered", let follow = settlement.follow {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO follow(transaction_id, since, next_look_at) VALUES (?, ?, ?)",
+                arguments: [follow.transactionId, at, follow.firstLookAt.timeIntervalSince1970]
+            )
+        }
         if state != "pending" {
             statements.advance.bind(settlement.jobId)
             statements.advance.bind(at)

@@ -55,7 +55,7 @@ extension SQLiteStore {
 
     /// The statements that queue a job, looked up once per commit rather than once per event: GRDB's
     /// statement cache is keyed by the SQL text, hashed and compared on every lookup.
-    private struct Insert {
+    struct Insert {
         // Bound through the C API: ingest runs these for every event on the one writer thread, where
         // compiling SQL, or GRDB's argument arrays, cost more than SQLite's own work.
         /// One statement per dedupe key: a key already there makes the job a duplicate.
@@ -134,7 +134,7 @@ extension SQLiteStore {
         try await pool.read { db in try Self.correlation(transactionId: transactionId, db: db) }
     }
 
-    private static func correlation(transactionId: String, db: Database) throws -> Correlation? {
+    static func correlation(transactionId: String, db: Database) throws -> Correlation? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM correlation WHERE transaction_id = ?"),
             arguments: [transactionId]

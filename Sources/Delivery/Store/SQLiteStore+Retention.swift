@@ -9,6 +9,8 @@ extension SQLiteStore {
         public var correlations = 0
         /// Dead-lettered jobs (their attempts go with them).
         public var deadLetters = 0
+        /// Followed transactions (with their messages' emitted changes).
+        public var follows = 0
 
         public init() {}
     }
@@ -84,6 +86,24 @@ extension SQLiteStore {
                 return db.changesCount
             }
             result.correlations += deleted
+            if deleted < batchSize { break }
+        }
+        while true {
+            // Followed no longer than its correlation is kept: a feedback event without its cause is
+            // not worth a look. Ended follows go with the same cutoff, so a late webhook still dedupes.
+            let deleted = try await commits.write(durable: false) { db in
+                let ids = try String.fetchAll(
+                    db,
+                    sql:
+                        "DELETE FROM follow WHERE transaction_id IN (SELECT transaction_id FROM follow WHERE since < ? LIMIT ?) RETURNING transaction_id",
+                    arguments: [correlationCutoff, batchSize]
+                )
+                for id in ids {
+                    try db.execute(sql: "DELETE FROM follow_message WHERE transaction_id = ?", arguments: [id])
+                }
+                return ids.count
+            }
+            result.follows += deleted
             if deleted < batchSize { break }
         }
         return result

@@ -88,6 +88,29 @@ extension SQLiteStore {
                     """
             )
         }
+        // v3: the activity poller's state. A transaction is followed once Novu acknowledged its trigger;
+        // each message keeps the change types already emitted, so a look emits only what changed.
+        migrator.registerMigration("v3-follow") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE follow (
+                        transaction_id TEXT PRIMARY KEY,
+                        since REAL NOT NULL,
+                        next_look_at REAL NOT NULL,
+                        looks INTEGER NOT NULL DEFAULT 0,
+                        ended TEXT                      -- NULL while followed; age | retention
+                    ) WITHOUT ROWID;
+                    CREATE INDEX follow_due ON follow(next_look_at) WHERE ended IS NULL;
+
+                    CREATE TABLE follow_message (
+                        message_id TEXT PRIMARY KEY,
+                        transaction_id TEXT NOT NULL,
+                        emitted TEXT NOT NULL           -- change types, comma-separated
+                    ) WITHOUT ROWID;
+                    CREATE INDEX follow_message_transaction ON follow_message(transaction_id);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -79,6 +79,9 @@ public enum FeedbackEvent {
         } else if webhook.type == "message.sent" {
             set("error", error)
         }
+        if webhook.type == ActivityChange.clicked, let url = webhook.data[ActivityChange.linkKey]?.stringValue {
+            set("link_url", url)
+        }
         switch channel {
         case "email":
             set("email_id", webhook.message("_id"))

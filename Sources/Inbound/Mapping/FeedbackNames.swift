@@ -26,6 +26,12 @@ public struct FeedbackNames: Sendable, Equatable {
             "email": "Email Failed", "push": "Push Notification Bounced", "sms": "SMS Failed",
             "in_app": "In-App Message Failed", "chat": "Chat Message Failed",
         ],
+        // Bridge-internal: the activity poller's reading of a provider's click event (Novu sends no click
+        // webhook). Only email clicks are reported by providers today.
+        "message.clicked": [
+            "email": "Email Link Clicked", "push": "Push Notification Tapped", "sms": "SMS Link Clicked",
+            "in_app": "In-App Message Clicked", "chat": "Chat Message Link Clicked",
+        ],
         "preference.updated": ["*": "Notification Preferences Updated"],
     ]
 

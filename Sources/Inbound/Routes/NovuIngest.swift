@@ -155,7 +155,7 @@ public struct NovuIngest: Sendable {
     }
 
     /// The job for an outcome: a Segment track call, or a dead letter for an event with no user.
-    private static func job(for outcome: FeedbackEvent.Outcome, webhookId: String?, body: [UInt8]) -> NewJob? {
+    static func job(for outcome: FeedbackEvent.Outcome, webhookId: String?, body: [UInt8]) -> NewJob? {
         var dedupeKeys = webhookId.map { ["novu-webhook:" + $0] } ?? []
         switch outcome {
         case .ignored:

@@ -20,6 +20,9 @@ public struct NovuDestination: DeliveryDestination {
         public var timeout: Duration = .seconds(30)
         /// Sent as `User-Agent`.
         public var userAgent: String = "novu-segment-bridge"
+        /// With the activity poller on (`NOVU_POLL`): a trigger Novu acknowledged is followed, first
+        /// looked at this long after (`NOVU_POLL_INTERVAL`). `nil`: nothing is followed.
+        public var followAfter: Duration?
 
         public init(apiKey: String? = nil, baseURL: String = "https://api.novu.co", dryRun: Bool = false) {
             self.apiKey = apiKey
@@ -108,8 +111,20 @@ public struct NovuDestination: DeliveryDestination {
             }
             calls.append(call)
         }
-        if jobs.count == 1 { return [await deliverSingle(jobs[0], calls[0])] }
-        return await deliverBulk(jobs, calls)
+        let reports = jobs.count == 1 ? [await deliverSingle(jobs[0], calls[0])] : await deliverBulk(jobs, calls)
+        guard let after = configuration.followAfter else { return reports }
+        return Self.following(reports, calls: calls, firstLookAt: Date().addingTimeInterval(after.timeInterval))
+    }
+
+    /// Marks each trigger Novu acknowledged as a transaction to follow (the relay records it only when
+    /// the job settles delivered; a dry run sends nothing, so there is nothing to follow).
+    static func following(_ reports: [AttemptReport], calls: [NovuCall.Stored], firstLookAt: Date) -> [AttemptReport] {
+        zip(reports, calls).map { report, call in
+            guard call.operation == .trigger, report.disposition == .success, !report.dryRun else { return report }
+            var followed = report
+            followed.follow = Follow(transactionId: call.transactionId, firstLookAt: firstLookAt)
+            return followed
+        }
     }
 
     private func deliverSingle(_ job: ClaimedJob, _ call: NovuCall.Stored) async -> AttemptReport {

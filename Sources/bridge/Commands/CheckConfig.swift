@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import Inbound
 import Logging
 import Outbound
 
@@ -78,6 +79,13 @@ struct CheckConfig: AsyncParsableCommand {
             ("NOVU_CONCURRENCY", String(config.novuConcurrency)),
             ("NOVU_MAX_RPS", config.novuMaxRPS.map { String($0) } ?? "unset (no ceiling)"),
             ("SEGMENT_MAX_RPS", config.segmentMaxRPS.map { String($0) } ?? "unset (no ceiling)"),
+            (
+                "NOVU_POLL",
+                "\(config.poll.mode.rawValue) (\(config.pollEnabled ? "the activity poller runs" : "the activity poller does not run"))"
+            ),
+            ("NOVU_POLL_INTERVAL", DurationText.format(config.poll.policy.interval)),
+            ("NOVU_POLL_MAX_AGE", DurationText.format(config.poll.policy.maxAge)),
+            ("NOVU_POLL_MAX_RPS", String(config.poll.policy.maxRequestsPerSecond)),
             ("SEGMENT_BATCH_WAIT", DurationText.format(config.segmentBatchWait)),
             ("BRIDGE_LOG_LEVEL", config.logLevel.rawValue),
             ("BRIDGE_LOG_FORMAT", config.logFormat.rawValue),

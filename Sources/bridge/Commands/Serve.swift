@@ -90,6 +90,12 @@ struct Serve: AsyncParsableCommand {
                 logger.warning("not configured: \(message); its port answers 503 NotConfigured", metadata: ["variable": "\(variable)"])
             }
         }
+        if configuration.pollEnabled {
+            logger.notice(
+                "the activity poller follows each triggered transaction in Novu's activity API (NOVU_POLL=\(configuration.poll.mode.rawValue))",
+                metadata: ["variable": "NOVU_POLL"]
+            )
+        }
         if configuration.novuWebhookSecrets.isEmpty, !configuration.acceptUnsigned {
             // Not a warning: a bridge used for the Segment → Novu direction only needs no secret.
             logger.notice(

@@ -12,7 +12,8 @@ struct Stats: AsyncParsableCommand {
     @Flag(help: "JSON instead of a table.") var json = false
 
     func run() async throws {
-        let stats = try await store.open().stats()
+        let opened = try store.open()
+        let stats = try await opened.stats()
         if json {
             print(try CLIOutput.json(stats))
             return
@@ -27,6 +28,11 @@ struct Stats: AsyncParsableCommand {
             ])
         }
         print(CLIOutput.table(rows))
+        let follows = try await opened.followFigures()
+        guard follows.followed > 0 || !follows.ended.isEmpty else { return }
+        // The activity poller's transactions (NOVU_POLL): still followed, and why the others ended.
+        let ended = follows.ended.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        print("activity poller: followed: \(follows.followed)" + (ended.isEmpty ? "" : "; ended \(ended)"))
     }
 
     static func age(_ seconds: Double) -> String {

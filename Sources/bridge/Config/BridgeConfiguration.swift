@@ -54,6 +54,8 @@ struct BridgeConfiguration: Sendable, Equatable {
     var novuMaxRPS: Double?
     var segmentMaxRPS: Double?
     var retention: Duration = .seconds(7 * 86400)
+    /// The activity poller (`NOVU_POLL*`).
+    var poll = PollSettings()
 
     /// Variables whose values are secrets: never printed, never echoed in an error. Each may instead be
     /// read from the file its `_FILE` twin names (`NOVU_API_KEY_FILE=/run/secrets/novu`), as containers
@@ -109,6 +111,7 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.novuBulkWait = reader.duration("NOVU_BULK_WAIT", atMost: .seconds(5)) ?? config.novuBulkWait
         config.segmentBatchWait = reader.duration("SEGMENT_BATCH_WAIT", atMost: .seconds(5)) ?? config.segmentBatchWait
         config.novuMaxRPS = reader.rate("NOVU_MAX_RPS")
+        loadPoll(&reader, into: &config)
         config.segmentMaxRPS = reader.rate("SEGMENT_MAX_RPS")
         let retention = reader.duration("BRIDGE_RETENTION", atLeast: .seconds(1))
         config.retention = retention ?? config.retention

@@ -17,6 +17,8 @@ struct Bridge: Sendable {
     let store: ResilientStore
     let relay: Relay
     let logger: Logger
+    /// The client tests pass in place of libcurl's; the poller uses it too.
+    let pollClient: (any HTTPClient)?
     /// The ports actually bound (port 0 binds a free one); filled once each server runs.
     let boundPorts = BoundPorts()
 
@@ -31,6 +33,7 @@ struct Bridge: Sendable {
         self.configuration = configuration
         self.mapping = mapping
         self.logger = logger
+        pollClient = client
         let directory = configuration.dataDir
         store = ResilientStore {
             try lock.acquire()
@@ -48,6 +51,7 @@ struct Bridge: Sendable {
         )
         novu.bulkThreshold = configuration.bulkThreshold
         novu.userAgent = "novu-segment-bridge/\(BridgeVersion.current)"
+        novu.followAfter = configuration.pollEnabled ? configuration.poll.policy.interval : nil
         var relayConfiguration = Relay.Configuration()
         relayConfiguration.maxRetryAge = configuration.maxRetryAge
         relayConfiguration.shutdownTimeout = configuration.shutdownTimeout
@@ -141,12 +145,14 @@ struct Bridge: Sendable {
         retention.retention = configuration.retention
         retention.deadLetterRetention = configuration.deadLetterRetention
         let pruning = Retention(store: store, configuration: retention, logger: logger)
+        var services: [any Service] = [
+            pruning, capacity, storeHealth,
+            QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
+            relay,
+        ]
+        if let poller = poller(names: mapping?.feedback ?? FeedbackNames()) { services.append(poller) }
         var group = ServiceGroupConfiguration(
-            services: [
-                pruning, capacity, storeHealth,
-                QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
-                relay, novuApp, segmentApp,
-            ],
+            services: services + [novuApp, segmentApp],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -156,6 +162,26 @@ struct Bridge: Sendable {
         // its sender retries it; a send still in flight is released, as at the relay's own deadline.
         group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         try await ServiceGroup(configuration: group).run()
+    }
+
+    /// The activity poller, when it runs (`NOVU_POLL`), with a client of its own: a slow activity API
+    /// must not hold the threads triggers are sent on.
+    private func poller(names: FeedbackNames) -> ActivityPoller? {
+        guard configuration.pollEnabled, let key = configuration.novuAPIKey else { return nil }
+        var api = NovuActivityAPI(baseURL: configuration.novuAPIURL, apiKey: key)
+        api.userAgent = "novu-segment-bridge/\(BridgeVersion.current)"
+        var settings = ActivityPoller.Configuration(api: api)
+        settings.policy = configuration.poll.policy
+        settings.libraryVersion = BridgeVersion.current
+        let relay = relay
+        return ActivityPoller(
+            configuration: settings,
+            names: names,
+            store: store,
+            client: pollClient ?? CurlHTTPClient(threads: 2),
+            wake: { relay.wake($0) },
+            logger: logger
+        )
     }
 
     private func application(_ name: String, router: Router<BridgeRequestContext>, port: Int) -> some Service {

@@ -1,0 +1,55 @@
+import Delivery
+import Foundation
+
+/// The two reads of Novu's activity API the poller makes, as requests and parsed answers. Pure.
+public struct NovuActivityAPI: Sendable {
+    public var baseURL: String
+    public var apiKey: String
+    public var userAgent: String
+    public var timeout: Duration
+
+    public init(baseURL: String, apiKey: String, userAgent: String = "novu-segment-bridge", timeout: Duration = .seconds(30)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+        self.userAgent = userAgent
+        self.timeout = timeout
+    }
+
+    /// Novu answers at most this many messages a page.
+    public static let pageLimit = 1000
+    /// Novu's activity feed takes at most this many notifications a page.
+    public static let feedLimit = 50
+
+    /// `GET /v1/messages?transactionId=a&transactionId=b&limit=1000&page=N`: Novu reads a repeated
+    /// `transactionId` as a list (`messages.controller.ts`), so one request covers many transactions.
+    public func messages(transactionIds: [String], page: Int) -> HTTPClientRequest {
+        let ids = transactionIds.map { "transactionId=" + Self.encode($0) }.joined(separator: "&")
+        return request("/v1/messages?\(ids)&limit=\(Self.pageLimit)&page=\(page)")
+    }
+
+    /// `GET /v1/notifications?transactionId=T&limit=50`: the activity feed, with each job's execution details.
+    public func notifications(transactionId: String) -> HTTPClientRequest {
+        request("/v1/notifications?transactionId=\(Self.encode(transactionId))&limit=\(Self.feedLimit)&page=0")
+    }
+
+    private func request(_ path: String) -> HTTPClientRequest {
+        HTTPClientRequest(
+            method: "GET",
+            url: baseURL + path,
+            headers: [("Authorization", "ApiKey \(apiKey)"), ("Accept", "application/json"), ("User-Agent", userAgent)],
+            timeout: timeout
+        )
+    }
+
+    /// A page of either read: its `data` and whether more follow. `nil`: not a page.
+    public static func page(_ body: Data) -> (data: [JSONValue], hasMore: Bool)? {
+        guard let json = try? JSONValue.parse(body), let data = json["data"]?.arrayValue else { return nil }
+        return (data, json["hasMore"]?.boolValue ?? false)
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+}

@@ -1,0 +1,75 @@
+import Delivery
+import Foundation
+
+/// The activity poller's decisions, free of I/O (DESIGN §10): when to look at a transaction again,
+/// how to take Novu's answers, how fast to ask.
+public struct PollPolicy: Sendable, Equatable {
+    /// `NOVU_POLL_INTERVAL`: the first look at a transaction comes this long after Novu acknowledged it;
+    /// each later one twice as long after the one before.
+    public var interval: Duration = .seconds(60)
+    /// Looks are never further apart than this.
+    public var longestInterval: Duration = .seconds(6 * 3600)
+    /// `NOVU_POLL_MAX_AGE`: a transaction is followed this long.
+    public var maxAge: Duration = .seconds(7 * 86400)
+    /// `NOVU_POLL_MAX_RPS`: requests per second, at most.
+    public var maxRequestsPerSecond: Double = 5
+
+    public init() {}
+
+    /// What comes after the look a transaction followed since `since` just had (its `looks`-th, from 1).
+    public func next(since: Date, looks: Int, now: Date) -> FollowLook.Next {
+        if now.timeIntervalSince(since) >= maxAge.timeInterval { return .end(reason: "age") }
+        let factor = pow(2.0, Double(min(max(looks, 0), 30)))
+        let wait = min(interval.timeInterval * factor, longestInterval.timeInterval)
+        // The last look falls at the age limit, not a whole interval past it.
+        return .lookAgain(at: min(now.addingTimeInterval(wait), since.addingTimeInterval(maxAge.timeInterval)))
+    }
+
+    /// How one answer of Novu's activity API is taken.
+    public enum Verdict: Sendable, Equatable {
+        /// Read it.
+        case read
+        /// 402: beyond the plan's activity retention; stop following what was asked about.
+        case beyondRetention
+        /// Ask nothing before `until` (429, `Retry-After`, or a failure worth waiting out).
+        case pause(until: Date, reason: String)
+    }
+
+    /// Judges an answer (`status` `nil`: none arrived). `failures` is how many rounds in a row failed
+    /// before this one, for the backoff of failures that name no time.
+    public func verdict(status: Int?, headers: [String: String], failures: Int, now: Date) -> Verdict {
+        let named = headers["retry-after"].flatMap { RetryAfter.parse($0, now: now) }
+        let backoff = now.addingTimeInterval(min(interval.timeInterval * pow(2.0, Double(min(failures, 12))), 3600))
+        guard let status else { return .pause(until: backoff, reason: "no answer") }
+        switch status {
+        case 200..<300:
+            return .read
+        case 402:
+            return .beyondRetention
+        case 429:
+            let reset = RateLimitHeaders.pause(headers, now: now)
+            return .pause(until: named ?? reset ?? now.addingTimeInterval(60), reason: "rate limited (429)")
+        case 401, 403:
+            // The same key triggers; the relay holds Novu's lane and says so. Look again in a minute.
+            return .pause(until: max(named ?? now, now.addingTimeInterval(60)), reason: "Novu refused the API key (\(status))")
+        default:
+            return .pause(until: named.map { max($0, backoff) } ?? backoff, reason: "HTTP \(status)")
+        }
+    }
+
+    /// Requests per second allowed after an answer announcing `headers`: never above half of Novu's
+    /// announced `RateLimit-Limit` (per `w=` seconds of `RateLimit-Policy`, else per second), so the
+    /// poller leaves the triggers the larger part of the key's budget.
+    public func requestsPerSecond(announced headers: [String: String]) -> Double {
+        guard let limit = headers["ratelimit-limit"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), limit > 0
+        else { return maxRequestsPerSecond }
+        var window = 1.0
+        if let policy = headers["ratelimit-policy"] {
+            for part in policy.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix("w="), let seconds = Double(pair.dropFirst(2)), seconds > 0 { window = seconds }
+            }
+        }
+        return min(maxRequestsPerSecond, limit / window / 2)
+    }
+}

@@ -1,0 +1,95 @@
+import Delivery
+import Foundation
+
+/// What one look at a set of followed transactions commits, decided from what Novu answered and what
+/// was emitted before (DESIGN §10). Pure: the poller gathers the inputs and commits the result.
+public struct PollRound: Sendable {
+    /// The transactions looked at.
+    public var due: [FollowedTransaction]
+    /// Their messages from `GET /v1/messages`, by transaction id.
+    public var messages: [String: [[String: JSONValue]]]
+    /// Provider events from `GET /v1/notifications`: Novu message id → changes.
+    public var providerChanges: [String: [ActivityChange]]
+    /// Change types emitted before: Novu message id → types.
+    public var emitted: [String: Set<String>]
+    /// The Segment events that caused the transactions.
+    public var correlations: [String: Correlation]
+    /// Transactions Novu answered 402 for: no longer followed.
+    public var beyondRetention: Set<String> = []
+
+    public init(
+        due: [FollowedTransaction],
+        messages: [String: [[String: JSONValue]]],
+        providerChanges: [String: [ActivityChange]] = [:],
+        emitted: [String: Set<String>] = [:],
+        correlations: [String: Correlation] = [:]
+    ) {
+        self.due = due
+        self.messages = messages
+        self.providerChanges = providerChanges
+        self.emitted = emitted
+        self.correlations = correlations
+    }
+
+    /// The jobs, emitted types and next looks. Each change becomes the envelope the webhook of that
+    /// change would be, mapped by `FeedbackEvent.make`: same event name, same `messageId`, same dedupe
+    /// key, so a webhook and a poll of one change make one Segment event, whichever comes first.
+    public func plan(policy: PollPolicy, names: FeedbackNames, libraryVersion: String, now: Date) -> PollCommit {
+        var commit = PollCommit()
+        for follow in due {
+            let transactionId = follow.transactionId
+            let cause = correlations[transactionId]
+            for message in messages[transactionId] ?? [] {
+                guard let messageId = message["_id"]?.stringValue else { continue }
+                let before = emitted[messageId] ?? []
+                var changes = ActivityChange.changes(message: message, emitted: before)
+                for change in providerChanges[messageId] ?? [] where !before.contains(change.type) {
+                    // A provider's delivery and Novu's `deliveredAt` are one change.
+                    if !changes.contains(where: { $0.type == change.type }) { changes.append(change) }
+                }
+                guard !changes.isEmpty else { continue }
+                for change in changes {
+                    let envelope = Self.envelope(change, message: message, fallbackSubscriber: cause?.userId)
+                    guard let webhook = NovuWebhook(json: envelope) else { continue }
+                    let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
+                    if let job = NovuIngest.job(for: outcome, webhookId: nil, body: envelope.encodedBytes()) {
+                        commit.jobs.append(job)
+                    }
+                }
+                commit.emitted[messageId] = (transactionId, before.union(changes.map(\.type)))
+            }
+            let next: FollowLook.Next =
+                beyondRetention.contains(transactionId)
+                ? .end(reason: "retention") : policy.next(since: follow.since, looks: follow.looks + 1, now: now)
+            commit.looks.append(FollowLook(transactionId: transactionId, next: next))
+        }
+        return commit
+    }
+
+    static let keptFields: Set<String> = [
+        "_id", "_environmentId", "_jobId", "_notificationId", "subscriberId", "templateIdentifier", "workflowId",
+        "stepId", "transactionId", "channel", "providerId", "status", "errorText", "errorId", "createdAt",
+        "updatedAt", "deliveredAt", "lastSeenDate", "lastReadDate", "seen", "read",
+    ]
+
+    /// The webhook envelope Novu would send for `change` of `message`.
+    static func envelope(_ change: ActivityChange, message: [String: JSONValue], fallbackSubscriber: String?) -> JSONValue {
+        // Only what the mapper reads: the dead-letter queue keeps the envelope, and a message carries its
+        // whole rendered content (an email's HTML).
+        var object = message.filter { Self.keptFields.contains($0.key) }
+        if let subscriber = message["subscriber"]?["subscriberId"] { object["subscriber"] = ["subscriberId": subscriber] }
+        // The activity API names the subscriber inside `subscriber` (or only by Novu's internal id); the
+        // bridge triggered this transaction for one user, whose id it recorded.
+        if object["subscriberId"]?.stringValue == nil, object["subscriber"]?["subscriberId"]?.stringValue == nil,
+            let fallbackSubscriber
+        {
+            object["subscriberId"] = .string(fallbackSubscriber)
+        }
+        var data: [String: JSONValue] = ["object": .object(object)]
+        if let link = change.link { data[ActivityChange.linkKey] = .string(link) }
+        var envelope: [String: JSONValue] = ["type": .string(change.type), "object": "message", "data": .object(data)]
+        if let at = change.at { envelope["timestamp"] = .string(at) }
+        if let environment = message["_environmentId"]?.stringValue { envelope["environmentId"] = .string(environment) }
+        return .object(envelope)
+    }
+}

@@ -1,0 +1,155 @@
+import Delivery
+import Foundation
+import Inbound
+import TestSupport
+import Testing
+
+/// The activity poller in the built binary, between a fake Novu (with an activity API and no webhooks)
+/// and a fake Segment (DESIGN §10).
+@Suite("Activity poller (process)")
+struct ActivityPollerProcessTests {
+    static func environment(novu: FakeServer, segment: FakeServer) -> [String: String] {
+        [
+            "NOVU_API_KEY": "novu-key", "NOVU_API_URL": novu.baseURL, "SEGMENT_WRITE_KEY": "segment-key",
+            "SEGMENT_API_URL": segment.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1", "NOVU_POLL_INTERVAL": "100ms",
+        ]
+    }
+
+    /// Every event the fake Segment received, by `messageId` (Segment dedupes on it), with how many
+    /// distinct events came under each id.
+    static func received(_ segment: FakeServer) -> [String: JSONValue] {
+        var events: [String: JSONValue] = [:]
+        for request in segment.requests {
+            for event in request.json["batch"]?.arrayValue ?? [] {
+                guard let id = event["messageId"]?.stringValue else { continue }
+                events[id] = event
+            }
+        }
+        return events
+    }
+
+    static func waitFor(
+        _ segment: FakeServer,
+        events names: Set<String>,
+        timeout: Duration = .seconds(20)
+    ) async throws -> [String: JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let events = received(segment)
+            if names.isSubset(of: Set(events.values.compactMap { $0["event"]?.stringValue })) { return events }
+            _ = try? await segment.waitForRequests(segment.requests.count + 1, timeout: .milliseconds(500))
+        }
+        throw TestFailure(
+            "Segment did not receive \(names.sorted()); it has \(received(segment).values.compactMap { $0["event"]?.stringValue })"
+        )
+    }
+
+    /// The messageId the webhook of `type` for `message` gets.
+    static func webhookMessageId(_ type: String, message: String) -> String {
+        let envelope: JSONValue = ["type": .string(type), "data": ["object": ["_id": .string(message), "channel": "email"]]]
+        return FeedbackEvent.messageId(for: NovuWebhook(json: envelope)!)
+    }
+
+    @Test(
+        "a trigger's email is followed: delivered, opened and clicked reach Segment once, across a kill -9, and a later webhook adds nothing"
+    )
+    func followsATransaction() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let activity = FakeNovuActivity()
+        let novu = try await FakeServer.start { activity.respond($0) }
+        defer { novu.stop() }
+        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        defer { segment.stop() }
+        let environment = Self.environment(novu: novu, segment: segment)
+        var bridge = try BridgeProcess(dataDir: dir.path, environment: environment)
+        let client = CurlHTTPClient(threads: 1)
+        let port = try await bridge.port("segment")
+        #expect(try await SegmentPort.post(port, SegmentPort.trigger("poll-1", user: "ada"), client: client) == 200)
+        _ = try await novu.waitForRequests(1)
+        let transactionId = try #require(activity.transactions.first)
+        let message = try #require(activity.messageId(transactionId))
+
+        activity.deliver(transactionId)
+        var events = try await Self.waitFor(segment, events: ["Email Sent", "Email Delivered"])
+        // Killed between two looks: what was emitted is committed, what was not is looked at again.
+        try await bridge.kill()
+        activity.open(transactionId)
+        activity.click(transactionId, url: "https://shop.example/cart")
+        bridge = try BridgeProcess(dataDir: dir.path, environment: environment)
+        events = try await Self.waitFor(segment, events: ["Email Opened", "Email Link Clicked"])
+
+        let expected: [String: String] = [
+            Self.webhookMessageId("message.sent", message: message): "Email Sent",
+            Self.webhookMessageId("message.delivered", message: message): "Email Delivered",
+            Self.webhookMessageId("message.seen", message: message): "Email Opened",
+            Self.webhookMessageId("message.clicked", message: message): "Email Link Clicked",
+        ]
+        #expect(events.mapValues { $0["event"]?.stringValue ?? "" } == expected)
+        for event in events.values {
+            #expect(event["userId"] == "ada")
+            #expect(event["properties"]?["transaction_id"]?.stringValue == transactionId)
+            #expect(event["properties"]?["trigger_message_id"] == "poll-1")
+        }
+        let clicked = try #require(events[Self.webhookMessageId("message.clicked", message: message)])
+        #expect(clicked["properties"]?["link_url"] == "https://shop.example/cart")
+
+        // Novu's webhook of a change the poller already reported is a duplicate: no second event.
+        let webhook: JSONValue = [
+            "id": "evt_late", "type": "message.delivered", "object": "message", "timestamp": "2026-12-06T10:00:01.000Z",
+            "data": [
+                "object": [
+                    "_id": .string(message), "subscriberId": "ada", "transactionId": .string(transactionId),
+                    "channel": "email", "status": "sent", "templateIdentifier": "wf",
+                ]
+            ],
+        ]
+        let answer = try await NovuPort.postUnsigned(try await bridge.port("novu"), webhook.encoded(), id: "msg_late", client: client)
+        #expect(answer.status == 200)
+        #expect(try JSONValue.parse(answer.body)["status"] == "duplicate")
+
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+        #expect(!bridge.log.contains("novu-key"))
+        // Each look asked for the transaction's messages with the key, many transactions per request.
+        let looks = novu.requests.filter { $0.path.hasPrefix("/v1/messages?") }
+        #expect(!looks.isEmpty)
+        #expect(looks.allSatisfy { $0.headers["authorization"] == "ApiKey novu-key" && $0.path.contains("limit=1000") })
+    }
+
+    @Test("Novu's 402 (beyond the plan's retention) ends the following; the poller asks no more")
+    func retentionEndsFollowing() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let activity = FakeNovuActivity()
+        activity.answerActivity(with: FakeResponse(status: 402, json: ["message": "Payment required"]))
+        let novu = try await FakeServer.start { activity.respond($0) }
+        defer { novu.stop() }
+        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        defer { segment.stop() }
+        let bridge = try BridgeProcess(dataDir: dir.path, environment: Self.environment(novu: novu, segment: segment))
+        let client = CurlHTTPClient(threads: 1)
+        let port = try await bridge.port("segment")
+        #expect(try await SegmentPort.post(port, SegmentPort.trigger("poll-402", user: "u1"), client: client) == 200)
+        let first = try #require(try await novu.waitForRequests(2).last)
+        #expect(first.path.hasPrefix("/v1/messages?"))
+        // The look is committed after the answer: wait until the store says the following ended.
+        let deadline = ContinuousClock.now + .seconds(15)
+        var stats = ""
+        while ContinuousClock.now < deadline, !stats.contains("ended retention: 1") {
+            stats = try await BridgeProcess.run(["stats"], environment: ["BRIDGE_DATA_DIR": dir.path]).output
+        }
+        #expect(stats.contains("followed: 0; ended retention: 1"))
+        // A later transaction is followed alone: the first is asked about no more.
+        activity.answerActivity(with: nil)
+        #expect(try await SegmentPort.post(port, SegmentPort.trigger("poll-402b", user: "u2"), client: client) == 200)
+        let later = try await novu.waitForRequests(4).filter { $0.path.hasPrefix("/v1/messages?") }.dropFirst()
+        let transactions = activity.transactions
+        try #require(transactions.count == 2)
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+        let asked = try #require(later.first)
+        #expect(asked.path.contains("transactionId=\(transactions[1])&"))
+        #expect(!novu.requests.dropFirst(2).contains { $0.path.contains("transactionId=\(transactions[0])&") })
+    }
+}
