@@ -175,6 +175,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Captured Novu payloads, read by path (#filePath) like the shared fixtures.
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -56,7 +56,7 @@ struct SegmentRouteTypeTests {
         try await harness.drained()
         #expect(harness.novu.requests.map(\.method) == ["POST"])
 
-        // The Webhooks destination's route is where deletions come from.
+        // The route of the classic Webhooks destination, the only sender of deletions, takes one alone.
         #expect(try await harness.post("/", json: ["type": "delete", "userId": "victim", "messageId": "d-1"]).status == 200)
         try await harness.drained()
         #expect(harness.novu.requests.map(\.method) == ["POST", "DELETE"])

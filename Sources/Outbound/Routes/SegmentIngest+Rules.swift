@@ -7,7 +7,8 @@ extension SegmentIngest {
     /// `/v1/<type>` takes events of that type only (DESIGN §3), as Segment's own API does. And no `/v1/*`
     /// route takes `delete`: those routes are authenticated by a write key, which ships inside every
     /// browser and app that uses it, so anyone could have deleted any Novu subscriber. Segment's tracking
-    /// API has no `delete` either; deletions come from the Webhooks destination, on `/` and `/segment`.
+    /// API has no `delete` either; deletions come only from the classic Webhooks destination (one object,
+    /// signed whole), on `/` and `/segment`. The Webhooks (Actions) destination never sends `delete`.
     ///
     /// On `/` and `/segment`, `delete` comes alone: Segment signs only the first element of an array, so
     /// a `delete` appended to a signed one could not be told from a forged one.
@@ -22,8 +23,8 @@ extension SegmentIngest {
             return "type is \(type), but /v1/\(routeType) takes \(routeType) events"
         case .batch:
             guard type == "delete" else { return nil }
-            return "type delete is not taken on /v1/*: a write key is public; deletions come from the Segment "
-                + "Webhooks destination (POST /)"
+            return "type delete is not taken on /v1/*: a write key is public; deletions come only from the "
+                + "classic Segment Webhooks destination (POST /)"
         }
     }
 
