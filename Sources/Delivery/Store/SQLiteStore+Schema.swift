@@ -88,6 +88,11 @@ extension SQLiteStore {
                     """
             )
         }
+        // v3: the Novu trigger `context` of a transaction, as compact JSON, for its feedback events.
+        // NULL (nothing stored) for the transactions without one, which is most of them.
+        migrator.registerMigration("v3-correlation-context") { db in
+            try db.execute(sql: "ALTER TABLE correlation ADD COLUMN context TEXT")
+        }
         return migrator
     }
 }
