@@ -178,6 +178,38 @@ struct MappingFileTests {
         }
     }
 
+    @Test("a rule's context is read: literal ids and {path: …}")
+    func context() throws {
+        let file = try MappingFile.parse(
+            """
+            rules:
+              - event: Order Shipped
+                workflow: order-shipped
+                context:
+                  tenant: acme
+                  workspace: {path: properties.workspaceId}
+            """,
+            path: "m.yaml"
+        )
+        #expect(
+            file.rules.rules.first?.context
+                == TriggerContext(["tenant": .literal("acme"), "workspace": .path(["properties", "workspaceId"])])
+        )
+    }
+
+    @Test("more than five context keys is a startup error naming the file, line and key path")
+    func contextLimit() {
+        let yaml = """
+            rules:
+              - event: E
+                workflow: w
+                context: {a: "1", b: "2", c: "3", d: "4", e: "5", f: "6"}
+            """
+        #expect { try MappingFile.parse(yaml, path: "m.yaml") } throws: { error in
+            "\(error)" == "m.yaml:4: rules[0].context: at most 5 keys (Novu's limit), found 6"
+        }
+    }
+
     @Test("an unreadable file is a problem naming the path")
     func unreadable() {
         #expect { try MappingFile.load(path: "/nonexistent/mapping.yaml") } throws: { error in

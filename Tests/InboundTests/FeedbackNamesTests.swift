@@ -71,4 +71,30 @@ struct FeedbackNamesTests {
         #expect(properties(eventName: "")?["trigger_event"] == nil)
         #expect(properties(eventName: "")?["trigger_message_id"] == "s1")
     }
+
+    @Test("the trigger's Novu context rides along as properties.context; none, and there is no such property")
+    func context() throws {
+        let webhook = try #require(
+            NovuWebhook(json: [
+                "type": "message.read", "timestamp": "2026-11-28T10:00:05.000Z",
+                "data": ["object": ["_id": "m1", "subscriberId": "u1", "channel": "in_app", "transactionId": "seg-s1"]],
+            ])
+        )
+        func properties(_ context: [String: JSONValue]?) -> JSONValue? {
+            let cause = Correlation(
+                transactionId: "seg-s1",
+                eventName: "Cart",
+                messageId: "s1",
+                userId: "u1",
+                workflow: "wf",
+                context: context
+            )
+            guard case .track(let event, _, _) = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: "1")
+            else { return nil }
+            return event["properties"]
+        }
+        #expect(properties(["tenant": "acme", "workspace": "ws-1"])?["context"] == ["tenant": "acme", "workspace": "ws-1"])
+        #expect(properties(nil)?["context"] == nil)
+        #expect(properties(nil)?["trigger_event"] == "Cart")
+    }
 }

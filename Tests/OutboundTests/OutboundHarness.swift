@@ -15,6 +15,8 @@ final class OutboundHarness: Sendable {
     let relay: Relay
     let server: RunningServer
     let client = CurlHTTPClient(threads: 4)
+    /// The Novu API version choice of this harness's destination.
+    let versions = NovuAPIVersions()
     private let relayTask: Task<Void, any Error>
 
     struct Options: Sendable {
@@ -26,6 +28,8 @@ final class OutboundHarness: Sendable {
         var dryRun = false
         var bodyLimit = 8 * 1024 * 1024
         var bulkThreshold = 100
+        /// Where the harness logs; quiet by default.
+        var logger = quietLogger("outbound-test")
         var relay: Relay.Configuration = {
             var configuration = Relay.Configuration()
             configuration.backoffBase = .milliseconds(50)
@@ -42,12 +46,12 @@ final class OutboundHarness: Sendable {
         directory = try TemporaryDirectory()
         store = try SQLiteStore(directory: directory.path)
         novu = try await FakeServer.start(responder: novuResponder)
-        let logger = quietLogger("outbound-test")
+        let logger = options.logger
         var novuConfiguration = NovuDestination.Configuration(apiKey: options.apiKey, baseURL: novu.baseURL, dryRun: options.dryRun)
         novuConfiguration.bulkThreshold = options.bulkThreshold
         let relay = Relay(
             store: store,
-            destinations: [NovuDestination(configuration: novuConfiguration, client: client, logger: logger)],
+            destinations: [NovuDestination(configuration: novuConfiguration, client: client, logger: logger, versions: versions)],
             configuration: options.relay,
             logger: logger
         )

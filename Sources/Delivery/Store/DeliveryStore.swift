@@ -78,13 +78,24 @@ public struct Correlation: Sendable, Equatable, Codable {
     public var messageId: String
     public var userId: String
     public var workflow: String
+    /// The Novu trigger `context` the transaction was sent with (a rule's `context:`); `nil` for none,
+    /// which stores nothing.
+    public var context: [String: JSONValue]?
 
-    public init(transactionId: String, eventName: String, messageId: String, userId: String, workflow: String) {
+    public init(
+        transactionId: String,
+        eventName: String,
+        messageId: String,
+        userId: String,
+        workflow: String,
+        context: [String: JSONValue]? = nil
+    ) {
         self.transactionId = transactionId
         self.eventName = eventName
         self.messageId = messageId
         self.userId = userId
         self.workflow = workflow
+        self.context = context
     }
 }
 

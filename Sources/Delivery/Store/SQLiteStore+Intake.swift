@@ -85,8 +85,8 @@ extension SQLiteStore {
                 try db.cachedStatement(
                     sql: """
                         INSERT OR IGNORE INTO correlation(transaction_id, event_name, message_id, user_id, workflow,
-                                                          created_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                                                          created_at, context)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """
                 ),
                 db: db
@@ -109,6 +109,11 @@ extension SQLiteStore {
                 correlation.bind(cause.userId)
                 correlation.bind(cause.workflow)
                 correlation.bind(now)
+                if let context = cause.context {
+                    correlation.bind(JSONValue.object(context).encodedString())
+                } else {
+                    correlation.bindNull()
+                }
                 try correlation.run()
                 if db.changesCount == 0 { duplicate = true }
             }
@@ -144,7 +149,8 @@ extension SQLiteStore {
                 eventName: row["event_name"],
                 messageId: row["message_id"],
                 userId: row["user_id"],
-                workflow: row["workflow"]
+                workflow: row["workflow"],
+                context: (row["context"] as String?).flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
             )
         }
     }

@@ -88,7 +88,12 @@ extension SQLiteStore {
                     """
             )
         }
-        // v3: the activity poller's state. A transaction is followed once Novu acknowledged its trigger;
+        // v3-correlation-context: the Novu trigger `context` of a transaction, as compact JSON, for its feedback events.
+        // NULL (nothing stored) for the transactions without one, which is most of them.
+        migrator.registerMigration("v3-correlation-context") { db in
+            try db.execute(sql: "ALTER TABLE correlation ADD COLUMN context TEXT")
+        }
+        // v3-follow: the activity poller's state. A transaction is followed once Novu acknowledged its trigger;
         // each message keeps the change types already emitted, so a look emits only what changed.
         migrator.registerMigration("v3-follow") { db in
             try db.execute(

@@ -31,6 +31,8 @@ public struct MappingRules: Sendable, Equatable {
         public var tenant: String?
         /// Novu trigger `overrides`, passed through.
         public var overrides: JSONValue?
+        /// Novu trigger `context` (at most 5 keys): literal ids or event paths.
+        public var context = TriggerContext()
         /// Only events whose `properties.environment` equals this are sent.
         public var environment: String?
 
@@ -73,6 +75,7 @@ extension MappingRules {
     public static let topLevelKeys: Set<String> = ["fallback", "rules"]
     static let ruleKeys: Set<String> = [
         "type", "event", "workflow", "subscriber", "allowAnonymous", "payload", "to", "tenant", "overrides", "environment",
+        "context",
     ]
 
     /// Reads Outbound's keys of a parsed mapping file. Keys of other sections are left to their owners;
@@ -155,6 +158,7 @@ extension MappingRules {
             rule.overrides = overrides
         }
         rule.environment = try string("environment")
+        if let context = fields["context"] { rule.context = try TriggerContext(file: context, path: "\(path).context") }
         return rule
     }
 }

@@ -120,6 +120,9 @@ public struct SegmentMapper: Sendable {
         ]
         if let tenant = rule.tenant { body["tenant"] = .string(tenant) }
         if let overrides = rule.overrides { body["overrides"] = overrides }
+        // Resolved once: the trigger carries it, and the correlation keeps it for the feedback events.
+        let context = rule.context.isEmpty ? [:] : rule.context.resolve(event)
+        if !context.isEmpty { body["context"] = .object(context) }
         let call = NovuCall(
             operation: .trigger,
             method: "POST",
@@ -136,7 +139,8 @@ public struct SegmentMapper: Sendable {
                 eventName: name,
                 messageId: event.messageId ?? "",
                 userId: subscriberId,
-                workflow: rule.workflow
+                workflow: rule.workflow,
+                context: context.isEmpty ? nil : context
             )
         )
     }

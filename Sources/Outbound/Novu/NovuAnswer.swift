@@ -56,11 +56,16 @@ public enum NovuAnswer {
     /// `SUBSCRIBER_NOT_FOUND`, means the group arrived before the user's identify. It is a dead letter,
     /// not a retry: the identify waits in the same user's queue, behind the group, so retrying would
     /// hold all of the user's events for the whole give-up age. Replayed once the identify has landed
-    /// (with a fresh idempotency key), it goes through.
+    /// (with a fresh idempotency key), it goes through. The v1 route (`NovuFallback`) answers
+    /// `{"succeeded":[…],"failed":{"notFound":[…]}}` instead, judged the same way.
     static func judgeSubscriptions(_ body: Data) -> (disposition: DeliveryDisposition, reason: String) {
         let answer = try? JSONValue.parse(body)
         // Novu wraps the response in `data`; read it unwrapped too.
         let result = answer?["data"]?.objectValue != nil ? answer?["data"] : answer
+        if let notFound = result?["failed"]?["notFound"]?.arrayValue, !notFound.isEmpty {
+            let ids = notFound.compactMap(\.scalarText).joined(separator: ", ")
+            return (.permanent, "topic subscription failed: SUBSCRIBER_NOT_FOUND: \(ids)")
+        }
         let errors = result?["errors"]?.arrayValue ?? []
         let failed: Int64 =
             switch result?["meta"]?["failed"] {

@@ -56,6 +56,14 @@ public struct NovuCall: Sendable, Equatable {
         public var transactionId: String
         /// The JSON body as queued; empty for none.
         public var body: Data
+
+        public init(operation: Operation, method: String, path: String, transactionId: String, body: Data) {
+            self.operation = operation
+            self.method = method
+            self.path = path
+            self.transactionId = transactionId
+            self.body = body
+        }
     }
 
     /// Reads a job payload.

@@ -42,11 +42,19 @@ public struct NovuDestination: DeliveryDestination {
     let configuration: Configuration
     let client: any HTTPClient
     let logger: Logger
+    /// Which calls this process sends as v1, for Novu deployments without the v2 routes.
+    public let versions: NovuAPIVersions
 
-    public init(configuration: Configuration, client: any HTTPClient, logger: Logger) {
+    public init(
+        configuration: Configuration,
+        client: any HTTPClient,
+        logger: Logger,
+        versions: NovuAPIVersions = NovuAPIVersions()
+    ) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
+        self.versions = versions
     }
 
     /// Whether `job` may go out in a bulk request: a trigger whose last answer was not a permanent refusal.
@@ -155,17 +163,17 @@ public struct NovuDestination: DeliveryDestination {
             break
         }
         do {
-            let response = try await client.execute(request)
-            let verdict = NovuAnswer.judge(call.operation, status: response.status, body: response.body)
+            let exchange = try await exchange(call, idempotencyKey: key)
+            let (response, verdict) = (exchange.response, exchange.verdict)
             let failed = verdict.disposition != .success
             return AttemptReport(
                 disposition: verdict.disposition,
-                status: response.status,
+                status: exchange.status,
                 reason: verdict.reason,
                 response: failed ? responseExcerpt(response.body) : nil,
                 retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date()),
                 attemptKey: key,
-                request: failed ? NovuRequest.redacted(request) : nil,
+                request: failed ? NovuRequest.redacted(exchange.request) : nil,
                 pauseUntil: RateLimitHeaders.pause(response.headers, now: Date())
             )
         } catch {
@@ -173,7 +181,7 @@ public struct NovuDestination: DeliveryDestination {
                 disposition: .retry,
                 reason: error.message,
                 attemptKey: key,
-                request: NovuRequest.redacted(request),
+                request: NovuRequest.redacted(NovuRequest.make(outgoing(call), idempotencyKey: key, configuration: configuration)),
                 cancelled: error.cancelled
             )
         }

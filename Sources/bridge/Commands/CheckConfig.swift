@@ -93,6 +93,7 @@ struct CheckConfig: AsyncParsableCommand {
         let width = rows.map(\.0.count).max() ?? 0
         print("effective configuration:")
         for (name, value) in rows { print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+        print("Novu API: \(NovuAPIVersions().summary) (\(Self.fallbackNote))")
         if let mapping = loaded.mapping {
             print("mapping file: \(mapping.rules.rules.count) rule(s), fallback \(mapping.rules.fallback.rawValue)")
         }
@@ -115,6 +116,11 @@ struct CheckConfig: AsyncParsableCommand {
         for problem in problems { print("  - \(problem)") }
         throw ExitCode(78)
     }
+
+    /// What a running bridge does on a Novu without the v2 routes; `/readyz` shows the choice it made.
+    static let fallbackNote =
+        "v1 fallback after a route-not-found 404 on POST /v2/subscribers or POST /v2/topics/{key}/subscriptions; "
+        + "a running bridge shows its choice as novu_api in /readyz"
 
     /// `set (sha256 1a2b3c4d)`: the first 8 hex digits of the secret's SHA-256, enough to tell which key
     /// is set (compare with `printf %s "$KEY" | sha256sum`), and no character of the secret itself.

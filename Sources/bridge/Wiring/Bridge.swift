@@ -21,6 +21,8 @@ struct Bridge: Sendable {
     let pollClient: (any HTTPClient)?
     /// The ports actually bound (port 0 binds a free one); filled once each server runs.
     let boundPorts = BoundPorts()
+    /// Which Novu calls this process sends as v1 (self-hosted Novu without the v2 routes); `/readyz` shows it.
+    let novuVersions = NovuAPIVersions()
 
     /// `lock` is taken before the store is opened: a store is never opened without it.
     init(
@@ -70,7 +72,7 @@ struct Bridge: Sendable {
         relay = Relay(
             store: store,
             destinations: [
-                NovuDestination(configuration: novu, client: novuClient, logger: logger),
+                NovuDestination(configuration: novu, client: novuClient, logger: logger, versions: novuVersions),
                 SegmentDestination(configuration: segment, client: segmentClient, logger: logger),
             ],
             configuration: relayConfiguration,
@@ -78,8 +80,9 @@ struct Bridge: Sendable {
         )
     }
 
-    /// Runs until SIGTERM/SIGINT (or cancellation), then shuts down gracefully.
-    func run() async throws {
+    /// Runs until SIGTERM/SIGINT (or cancellation), then shuts down gracefully. A test that runs the
+    /// bridge in process passes no signals: those belong to the test runner.
+    func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         let relay = relay
         let capacity = StoreCapacity(limit: configuration.maxStoreBytes, store: store, logger: logger)
         let storeHealth = StoreHealth(store: store, logger: logger)
@@ -103,7 +106,8 @@ struct Bridge: Sendable {
             capacity: capacity,
             status: relay.status,
             admin: admin,
-            notConfigured: [configuration.novuNotConfigured, configuration.segmentNotConfigured].compactMap { $0 }
+            notConfigured: [configuration.novuNotConfigured, configuration.segmentNotConfigured].compactMap { $0 },
+            novuVersions: novuVersions
         )
 
         let segmentRouter = Router(context: BridgeRequestContext.self)
@@ -153,7 +157,7 @@ struct Bridge: Sendable {
         if let poller = poller(names: mapping?.feedback ?? FeedbackNames()) { services.append(poller) }
         var group = ServiceGroupConfiguration(
             services: services + [novuApp, segmentApp],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            gracefulShutdownSignals: signals,
             logger: logger
         )
         // DESIGN §5: exit within BRIDGE_SHUTDOWN_TIMEOUT. The ports wait for requests in flight, and a

@@ -3,6 +3,7 @@ import Foundation
 import FrontDoor
 import Hummingbird
 import NIOCore
+import Outbound
 import Prometheus
 
 /// `/healthz`, `/readyz` and `/metrics`, on both ports.
@@ -18,6 +19,8 @@ struct HealthRoutes: Sendable {
     let admin: AdminAccess
     /// Directions whose credential is missing (`BridgeConfiguration.novuNotConfigured`, …).
     let notConfigured: [String]
+    /// The Novu API version in use (`v2`, or the v1 fallbacks taken), shown as `novu_api`.
+    let novuVersions: NovuAPIVersions
 
     func register<Context: PeerRequestContext>(on router: Router<Context>) {
         router.get("/healthz") { _, _ in Self.json(200, ["status": "ok"]) }
@@ -43,7 +46,9 @@ struct HealthRoutes: Sendable {
         for held in status.held { problems.append(.string(held.reason)) }
         let ready = problems.isEmpty
         guard detailed else { return Self.json(ready ? 200 : 503, ["ready": .bool(ready)]) }
-        var body: [String: JSONValue] = ["status": ready ? "ready" : "not ready", "ready": .bool(ready)]
+        var body: [String: JSONValue] = [
+            "status": ready ? "ready" : "not ready", "ready": .bool(ready), "novu_api": .string(novuVersions.summary),
+        ]
         if !problems.isEmpty { body["problems"] = .array(problems) }
         if !notConfigured.isEmpty { body["not_configured"] = .array(notConfigured.map { .string($0) }) }
         return Self.json(ready ? 200 : 503, .object(body))
