@@ -26,7 +26,7 @@ struct CLITests {
     func help() async throws {
         let help = try await BridgeProcess.run(["--help"])
         #expect(help.status == 0)
-        for command in ["serve", "check-config", "test-event", "stats", "dlq", "version"] {
+        for command in ["serve", "check-config", "test-event", "stats", "dlq", "novu", "version"] {
             #expect(help.output.contains("  \(command)"), "\(command) missing from --help")
         }
         let version = try await BridgeProcess.run(["version"])

@@ -75,6 +75,7 @@ struct ConfigurationTests {
         ("BRIDGE_LOG_LEVEL", "loud"), ("BRIDGE_LOG_FORMAT", "xml"), ("BRIDGE_ACCEPT_UNSIGNED", "maybe"),
         ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"), ("NOVU_BULK_WAIT", "10s"),
         ("SEGMENT_BATCH_WAIT", "soon"), ("BRIDGE_HOST", "not a host!!"), ("BRIDGE_HOST", "-bad.example"),
+        ("SVIX_API_URL", "api.svix.com"),
         // The bridge adds /v1/...: with it in the base, every request went to /v1/v1/... and was dead-lettered.
         ("NOVU_API_URL", "https://api.novu.co/v1"), ("SEGMENT_API_URL", "https://api.segment.io/v1/"),
         // Zero: every event dead-lettered on its first retry, a held destination probed nonstop, every

@@ -28,6 +28,7 @@ struct CheckConfig: AsyncParsableCommand {
                 )
             ),
             ("NOVU_API_URL", config.novuAPIURL),
+            ("SVIX_API_URL", config.svixAPIURL ?? "unset (bridge novu webhook uses the portal token's region)"),
             (
                 "NOVU_WEBHOOK_SECRET",
                 secrets("NOVU_WEBHOOK_SECRET", config.novuWebhookSecrets, unset: "unset (the novu port refuses webhooks)")

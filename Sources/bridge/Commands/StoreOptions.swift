@@ -39,11 +39,8 @@ struct FilterOptions: ParsableArguments {
     func filter(ids: [Int64]? = nil) throws -> DeadLetterFilter {
         var sinceDate: Date?
         if let since {
-            if let duration = DurationText.parse(since) {
-                sinceDate = Date().addingTimeInterval(-duration.timeInterval)
-            } else if let date = try? Date(since, strategy: .iso8601) {
-                sinceDate = date
-            } else {
+            sinceDate = SinceText.parse(since, now: Date())
+            if sinceDate == nil {
                 throw ValidationError("--since: expected a duration such as 1h or an ISO 8601 time, got '\(since)'")
             }
         }

@@ -9,6 +9,8 @@ struct BridgeConfiguration: Sendable, Equatable {
     var novuAPIKey: String?
     var novuAPIURL = "https://api.novu.co"
     var novuWebhookSecrets: [String] = []
+    /// `SVIX_API_URL`: the Svix API `bridge novu webhook` talks to; unset, the portal token's region names it.
+    var svixAPIURL: String?
     var segmentWriteKey: String?
     var segmentAPIURL = "https://api.segment.io"
     /// `SEGMENT_SHARED_SECRET`, several for rotation.
@@ -78,6 +80,7 @@ struct BridgeConfiguration: Sendable, Equatable {
         var config = BridgeConfiguration()
         config.novuAPIKey = reader.string("NOVU_API_KEY")
         config.novuAPIURL = reader.url("NOVU_API_URL") ?? config.novuAPIURL
+        config.svixAPIURL = reader.url("SVIX_API_URL")
         config.novuWebhookSecrets = reader.list("NOVU_WEBHOOK_SECRET")
         if (try? SvixSignature(secrets: config.novuWebhookSecrets)) == nil {
             reader.problem("NOVU_WEBHOOK_SECRET", "expected whsec_ followed by base64 (the endpoint's signing secret in Novu)")
