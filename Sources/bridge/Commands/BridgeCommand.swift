@@ -7,7 +7,9 @@ struct BridgeCommand: AsyncParsableCommand {
         commandName: "bridge",
         abstract: "Segment ⇄ Novu bridge: Segment events trigger Novu workflows; Novu delivery events flow back to Segment.",
         version: BridgeVersion.current,
-        subcommands: [Serve.self, CheckConfig.self, TestEvent.self, Stats.self, DeadLetters.self, NovuCommands.self, Version.self],
+        subcommands: [
+            Serve.self, CheckConfig.self, TestEvent.self, Stats.self, DeadLetters.self, NovuCommands.self, Doctor.self, Version.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

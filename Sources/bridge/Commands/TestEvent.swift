@@ -21,7 +21,7 @@ struct TestEvent: AsyncParsableCommand {
     func run() async throws {
         let loaded = options.load()
         guard loaded.problems.isEmpty else {
-            for problem in loaded.problems { printError(problem) }
+            for problem in loaded.problems { CLIOutput.printError(problem) }
             throw ExitCode(78)
         }
         let bytes: Data
@@ -138,9 +138,5 @@ struct TestEvent: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? value.encodedString()
-    }
-
-    private func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }
