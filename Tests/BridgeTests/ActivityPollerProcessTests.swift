@@ -108,7 +108,9 @@ struct ActivityPollerProcessTests {
         #expect(answer.status == 200)
         #expect(try JSONValue.parse(answer.body)["status"] == "duplicate")
 
-        let metrics = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(try await bridge.port("novu"))/metrics"))
+        let metrics = try await client.execute(
+            HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(try await bridge.port("novu"))/metrics")
+        )
         let text = String(decoding: metrics.body, as: UTF8.self)
         #expect(text.contains(#"bridge_poll_requests_total{endpoint="messages",status="200"}"#))
         #expect(text.contains(#"bridge_poll_requests_total{endpoint="notifications",status="200"}"#))
