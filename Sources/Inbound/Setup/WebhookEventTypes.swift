@@ -13,7 +13,8 @@ public enum WebhookEventTypes {
     /// What an endpoint set up without `--events` receives: the types the bridge maps to Segment events by
     /// default (`FeedbackNames.defaultTable`), message ones and `preference.updated`.
     public static var bridgeDefault: [String] {
-        FeedbackNames.defaultTable.keys.sorted()
+        // Only types Novu sends: the table also names the poller's own `message.clicked`.
+        FeedbackNames.defaultTable.keys.filter(catalogue.contains).sorted()
     }
 
     /// A name in `--events` that is not one of Novu's types and matches none of them.

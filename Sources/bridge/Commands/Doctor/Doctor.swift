@@ -42,7 +42,7 @@ extension DoctorFacts {
         facts.webhookSecretSet = !config.novuWebhookSecrets.isEmpty
         facts.pollEnabled = config.pollEnabled
         let names = mapping?.feedback ?? FeedbackNames()
-        facts.wantedTypes = Set(names.table.keys.filter { $0 != ActivityChange.clicked })
+        facts.wantedTypes = Set(names.table.keys.filter(WebhookEventTypes.catalogue.contains))
         let client = CurlHTTPClient(threads: 2)
         if let key = config.novuAPIKey {
             facts.novuKey = await novuKey(key, baseURL: config.novuAPIURL, client: client)
