@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Inbound
 import Synchronization
 import TestSupport
 
@@ -204,6 +205,24 @@ enum NovuPort {
                 method: "POST",
                 url: "http://127.0.0.1:\(port)/webhooks/novu",
                 headers: [("Content-Type", "application/json")] + (id.map { [("webhook-id", $0)] } ?? []),
+                body: body
+            )
+        )
+    }
+
+    /// Posts `body` to `/webhooks/novu` signed with `secret` as Novu (Svix) signs, stamped now.
+    static func postSigned(_ port: Int, _ body: Data, secret: String, id: String, client: CurlHTTPClient) async throws -> HTTPClientResponse
+    {
+        let stamp = String(Int(Date().timeIntervalSince1970))
+        let signature = try SvixSignature.sign(secret: secret, id: id, timestamp: stamp, body: Array(body))
+        return try await client.execute(
+            HTTPClientRequest(
+                method: "POST",
+                url: "http://127.0.0.1:\(port)/webhooks/novu",
+                headers: [
+                    ("Content-Type", "application/json"), ("webhook-id", id), ("webhook-timestamp", stamp),
+                    ("webhook-signature", signature),
+                ],
                 body: body
             )
         )

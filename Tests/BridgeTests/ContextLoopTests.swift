@@ -75,19 +75,8 @@ struct ContextLoopTests {
 
         let webhook = messageWebhook(transactionId: transactionId)
         let body = webhook.encoded()
-        let stamp = String(Int(Date().timeIntervalSince1970))
-        let signature = try SvixSignature.sign(secret: Self.secret, id: "msg_ctx_1", timestamp: stamp, body: Array(body))
-        let delivered = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(bridge.boundPorts.port("novu")!)/webhooks/novu",
-                headers: [
-                    ("Content-Type", "application/json"), ("webhook-id", "msg_ctx_1"), ("webhook-timestamp", stamp),
-                    ("webhook-signature", signature),
-                ],
-                body: body
-            )
-        )
+        let port = try #require(bridge.boundPorts.port("novu"))
+        let delivered = try await NovuPort.postSigned(port, body, secret: Self.secret, id: "msg_ctx_1", client: client)
         #expect(delivered.status == 200)
         let sent = try #require(try await segment.waitForRequests(1).first)
         let event = try #require(sent.json["batch"]?.arrayValue?.first)

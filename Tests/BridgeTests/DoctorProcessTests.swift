@@ -29,15 +29,7 @@ struct DoctorProcessTests {
                 }
                 return FakeResponse(status: 200, json: ["data": [], "next": nil])
             case "/v2/outbound-webhooks/portal/token":
-                return FakeResponse(
-                    status: 200,
-                    json: [
-                        "data": [
-                            "url": .string(FakeNovuWebhooks.portalURL), "token": .string(FakeNovuWebhooks.token),
-                            "appId": .string(FakeNovuWebhooks.appId),
-                        ]
-                    ]
-                )
+                return FakeNovuWebhooks.portalToken
             default:
                 return activity.respond(request)
             }

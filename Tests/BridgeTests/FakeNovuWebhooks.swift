@@ -33,14 +33,18 @@ final class FakeNovuWebhooks: Sendable {
 
     static func start(endpoints: [JSONValue] = []) async throws -> FakeNovuWebhooks {
         let state = Locked(State(endpoints: endpoints))
-        let novu = try await FakeServer.start { _ in
-            FakeResponse(status: 200, json: ["data": ["url": .string(portalURL), "token": .string(token), "appId": .string(appId)]])
-        }
+        let novu = try await FakeServer.start { _ in portalToken }
         let svix = try await FakeServer.start { request in
             state.withLock { Self.answer(request, &$0) }
         }
         return FakeNovuWebhooks(novu: novu, svix: svix, state: state)
     }
+
+    /// Novu's answer to `GET /v2/outbound-webhooks/portal/token`.
+    static let portalToken = FakeResponse(
+        status: 200,
+        json: ["data": ["url": .string(portalURL), "token": .string(token), "appId": .string(appId)]]
+    )
 
     /// `NOVU_API_KEY`, `NOVU_API_URL` and `SVIX_API_URL` pointing at the fakes.
     var environment: [String: String] {

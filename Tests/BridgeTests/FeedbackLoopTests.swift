@@ -42,20 +42,7 @@ struct FeedbackLoopTests {
         // Novu delivers the email and tells us, carrying the transaction id of our trigger.
         let webhook = try JSONValue.parse(try Shared.fixture("novu-message-delivered-email.json"))
         #expect(webhook["data"]?["object"]?["transactionId"]?.stringValue == transactionId)
-        let body = webhook.encoded()
-        let stamp = String(Int(Date().timeIntervalSince1970))
-        let signature = try SvixSignature.sign(secret: secret, id: "msg_loop_1", timestamp: stamp, body: Array(body))
-        let delivered = try await client.execute(
-            HTTPClientRequest(
-                method: "POST",
-                url: "http://127.0.0.1:\(novuPort)/webhooks/novu",
-                headers: [
-                    ("Content-Type", "application/json"), ("webhook-id", "msg_loop_1"), ("webhook-timestamp", stamp),
-                    ("webhook-signature", signature),
-                ],
-                body: body
-            )
-        )
+        let delivered = try await NovuPort.postSigned(novuPort, webhook.encoded(), secret: secret, id: "msg_loop_1", client: client)
         #expect(delivered.status == 200)
         let batch = try #require(try await segment.waitForRequests(1).first)
         #expect(batch.headers["authorization"] == "Basic " + Data("segment-key:".utf8).base64EncodedString())

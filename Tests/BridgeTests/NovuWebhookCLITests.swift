@@ -100,15 +100,7 @@ struct NovuWebhookCLITests {
                 return value
             }
             if count == 1 { return FakeResponse(status: 404, json: ["statusCode": 404, "message": "Portal not found for environment e1"]) }
-            return FakeResponse(
-                status: 200,
-                json: [
-                    "data": [
-                        "url": .string(FakeNovuWebhooks.portalURL), "token": .string(FakeNovuWebhooks.token),
-                        "appId": .string(FakeNovuWebhooks.appId),
-                    ]
-                ]
-            )
+            return FakeNovuWebhooks.portalToken
         }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
