@@ -37,29 +37,24 @@ public struct NovuWebhookAdmin: Sendable {
 
     /// Novu's token for the environment's webhook application, creating the application on first use.
     public func portalAccess() async throws(WebhookAdminFailure) -> PortalAccess {
-        switch try await askNovu("GET") {
-        case .access(let access) where access.token != nil:
-            return access
-        case .refused(let failure):
-            throw failure
-        case .access, .noApplication:
-            break
+        for attempt in 0..<2 {
+            switch try await askNovu("GET") {
+            case .access(let access) where access.token != nil:
+                return access
+            case .refused(let failure):
+                throw failure
+            case .access, .noApplication:
+                guard attempt == 0 else { break }
+                // No application yet (or an answer without a token): create it, then ask for the token again.
+                if case .refused(let failure) = try await askNovu("POST") { throw failure }
+            }
         }
-        // No application yet (or an answer without a token): create it, then ask for the token again.
-        if case .refused(let failure) = try await askNovu("POST") { throw failure }
-        switch try await askNovu("GET") {
-        case .access(let access) where access.token != nil:
-            return access
-        case .refused(let failure):
-            throw failure
-        case .access, .noApplication:
-            throw WebhookAdminFailure(
-                kind: .failed,
-                step: "Novu GET \(NovuPortal.path)",
-                status: 200,
-                reason: "Novu gave no portal token after creating the webhook application"
-            )
-        }
+        throw WebhookAdminFailure(
+            kind: .failed,
+            step: "Novu GET \(NovuPortal.path)",
+            status: 200,
+            reason: "Novu gave no portal token after creating the webhook application"
+        )
     }
 
     /// The Svix requests for `access`'s application, on the host its token's region names.
