@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import GRDB
 import Inbound
 import TestSupport
 import Testing
@@ -12,7 +13,46 @@ struct ActivityPollerProcessTests {
         [
             "NOVU_API_KEY": "novu-key", "NOVU_API_URL": novu.baseURL, "SEGMENT_WRITE_KEY": "segment-key",
             "SEGMENT_API_URL": segment.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1", "NOVU_POLL_INTERVAL": "100ms",
+            // Looks back off ×2: however slow the machine, the next one stays near.
+            "NOVU_POLL_MAX_INTERVAL": "400ms",
         ]
+    }
+
+    /// How many times each `messageId` reached the fake Segment.
+    static func deliveries(_ segment: FakeServer) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for request in segment.requests {
+            for event in request.json["batch"]?.arrayValue ?? [] {
+                if let id = event["messageId"]?.stringValue { counts[id, default: 0] += 1 }
+            }
+        }
+        return counts
+    }
+
+    /// Runs `bridge stats --json` until `count` jobs of `destination` were delivered in the last hour.
+    static func waitForDelivered(_ dataDir: String, destination: String, count: Int, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let output = try await BridgeProcess.run(["stats", "--json"], environment: ["BRIDGE_DATA_DIR": dataDir]).output
+            let entries = (try? JSONValue.parse(Array(output.utf8)))?.arrayValue ?? []
+            let entry = entries.first { $0["destination"]?.stringValue == destination }
+            if case .int(let delivered)? = entry?["lastHour"]?["delivered"], delivered >= count { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("\(destination) never had \(count) delivered")
+    }
+
+    /// Runs `bridge stats` on `dataDir` until its output contains `text` (the store commits after the
+    /// answer that a test can see), at most for `timeout`.
+    static func waitForStats(_ dataDir: String, containing text: String, timeout: Duration = .seconds(15)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var output = ""
+        while ContinuousClock.now < deadline {
+            output = try await BridgeProcess.run(["stats"], environment: ["BRIDGE_DATA_DIR": dataDir]).output
+            if output.contains(text) { return output }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("bridge stats never said '\(text)':\n\(output)")
     }
 
     /// Every event the fake Segment received, by `messageId` (Segment dedupes on it), with how many
@@ -72,6 +112,8 @@ struct ActivityPollerProcessTests {
 
         activity.deliver(transactionId)
         var events = try await Self.waitFor(segment, events: ["Email Sent", "Email Delivered"])
+        // Settled, so a resend after the kill would be a duplicate of the bridge's, not Segment's retry.
+        try await Self.waitForDelivered(dir.path, destination: "segment", count: 2)
         // Killed between two looks: what was emitted is committed, what was not is looked at again.
         try await bridge.kill()
         activity.open(transactionId)
@@ -86,10 +128,14 @@ struct ActivityPollerProcessTests {
             Self.webhookMessageId("message.clicked", message: message): "Email Link Clicked",
         ]
         #expect(events.mapValues { $0["event"]?.stringValue ?? "" } == expected)
+        // Each once: neither the kill nor the looks after it sent a change again.
+        #expect(Self.deliveries(segment) == expected.mapValues { _ in 1 })
         for event in events.values {
             #expect(event["userId"] == "ada")
             #expect(event["properties"]?["transaction_id"]?.stringValue == transactionId)
             #expect(event["properties"]?["trigger_message_id"] == "poll-1")
+            // As Novu's webhooks name the environment: its identifier, not the message's internal id.
+            #expect(event["properties"]?["environment_id"] == "dev-identifier")
         }
         let clicked = try #require(events[Self.webhookMessageId("message.clicked", message: message)])
         #expect(clicked["properties"]?["link_url"] == "https://shop.example/cart")
@@ -131,7 +177,6 @@ struct ActivityPollerProcessTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let activity = FakeNovuActivity()
-        activity.answerActivity(with: FakeResponse(status: 402, json: ["message": "Payment required"]))
         let novu = try await FakeServer.start { activity.respond($0) }
         defer { novu.stop() }
         let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
@@ -140,25 +185,33 @@ struct ActivityPollerProcessTests {
         let client = CurlHTTPClient(threads: 1)
         let port = try await bridge.port("segment")
         #expect(try await SegmentPort.post(port, SegmentPort.trigger("poll-402", user: "u1"), client: client) == 200)
-        let first = try #require(try await novu.waitForRequests(2).last)
-        #expect(first.path.hasPrefix("/v1/messages?"))
-        // The look is committed after the answer: wait until the store says the following ended.
-        let deadline = ContinuousClock.now + .seconds(15)
-        var stats = ""
-        while ContinuousClock.now < deadline, !stats.contains("ended retention: 1") {
-            stats = try await BridgeProcess.run(["stats"], environment: ["BRIDGE_DATA_DIR": dir.path]).output
+        _ = try await Self.waitForStats(dir.path, containing: "followed: 1")
+        // Three days on (older than the Free plan's 24 h), Novu no longer has the activity.
+        activity.answerActivity(with: FakeResponse(status: 402, json: ["message": "Payment required"]))
+        try await DatabaseQueue(path: dir.file("bridge.sqlite")).write { db in
+            try db.execute(sql: "UPDATE follow SET since = since - 3 * 86400")
         }
+        let stats = try await Self.waitForStats(dir.path, containing: "ended retention: 1")
         #expect(stats.contains("followed: 0; ended retention: 1"))
+        let ended = novu.requests.count
         // A later transaction is followed alone: the first is asked about no more.
         activity.answerActivity(with: nil)
         #expect(try await SegmentPort.post(port, SegmentPort.trigger("poll-402b", user: "u2"), client: client) == 200)
-        let later = try await novu.waitForRequests(4).filter { $0.path.hasPrefix("/v1/messages?") }.dropFirst()
+        // Its email's Email Sent (the first transaction's may have ended before its first look).
+        func secondSent() -> Bool {
+            Self.received(segment).values.contains { $0["properties"]?["transaction_id"] == "seg-poll-402b" }
+        }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !secondSent(), ContinuousClock.now < deadline {
+            _ = try? await segment.waitForRequests(segment.requests.count + 1, timeout: .milliseconds(500))
+        }
+        #expect(secondSent())
         let transactions = activity.transactions
         try #require(transactions.count == 2)
         bridge.terminate()
         #expect(try await bridge.waitForExit() == 0)
-        let asked = try #require(later.first)
-        #expect(asked.path.contains("transactionId=\(transactions[1])&"))
-        #expect(!novu.requests.dropFirst(2).contains { $0.path.contains("transactionId=\(transactions[0])&") })
+        let later = novu.requests.dropFirst(ended).filter { $0.path.hasPrefix("/v1/messages?") }
+        #expect(later.contains { $0.path.contains("transactionId=\(transactions[1])&") })
+        #expect(!later.contains { $0.path.contains("transactionId=\(transactions[0])&") })
     }
 }

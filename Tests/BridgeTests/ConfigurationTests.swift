@@ -76,6 +76,8 @@ struct ConfigurationTests {
         ("NOVU_BULK_THRESHOLD", "1000"), ("NOVU_WEBHOOK_SECRET", "whsec_!!notbase64"), ("NOVU_BULK_WAIT", "10s"),
         ("SEGMENT_BATCH_WAIT", "soon"), ("BRIDGE_HOST", "not a host!!"), ("BRIDGE_HOST", "-bad.example"),
         ("SVIX_API_URL", "api.svix.com"),
+        ("NOVU_POLL", "sometimes"), ("NOVU_POLL_INTERVAL", "0"), ("NOVU_POLL_MAX_RPS", "-1"), ("NOVU_POLL_MAX_AGE", "31d"),
+        ("NOVU_POLL_MAX_INTERVAL", "30s"),
         // The bridge adds /v1/...: with it in the base, every request went to /v1/v1/... and was dead-lettered.
         ("NOVU_API_URL", "https://api.novu.co/v1"), ("SEGMENT_API_URL", "https://api.segment.io/v1/"),
         // Zero: every event dead-lettered on its first retry, a held destination probed nonstop, every
@@ -122,6 +124,26 @@ struct ConfigurationTests {
         let (config, none) = BridgeConfiguration.load(["BRIDGE_MAX_RETRY_AGE": "48h", "BRIDGE_RETENTION": "2d"])
         #expect(none.isEmpty)
         #expect(config.retention == .seconds(2 * 86400))
+    }
+
+    @Test(
+        "the poller runs on NOVU_POLL=on, or on auto with a key and no webhook secret outside a dry run",
+        arguments: [
+            ([String: String](), false), (["NOVU_API_KEY": "k"], true),
+            (["NOVU_API_KEY": "k", "NOVU_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], false),
+            (["NOVU_API_KEY": "k", "BRIDGE_DRY_RUN": "1"], false), (["NOVU_API_KEY": "k", "NOVU_POLL": "off"], false),
+            (["NOVU_API_KEY": "k", "NOVU_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "NOVU_POLL": "on"], true),
+        ]
+    )
+    func pollEnabled(environment: [String: String], enabled: Bool) {
+        let (config, problems) = BridgeConfiguration.load(environment)
+        #expect(problems.isEmpty)
+        #expect(config.pollEnabled == enabled)
+    }
+
+    @Test("NOVU_POLL=on without NOVU_API_KEY is a problem: there is nothing to read Novu with")
+    func pollWithoutKey() {
+        #expect(BridgeConfiguration.load(["NOVU_POLL": "on"]).1.map(\.variable) == ["NOVU_POLL"])
     }
 
     @Test("every problem is reported at once")

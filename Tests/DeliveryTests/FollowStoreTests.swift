@@ -11,11 +11,16 @@ struct FollowStoreTests {
     /// A trigger job, claimed and settled with `outcome`, announcing `follow`.
     static func settleTrigger(_ store: SQLiteStore, id: String, outcome: Settlement.Outcome, lookAt: Date = now) async throws {
         _ = try await store.enqueue([NewJob(destination: "novu", orderingKey: id, kind: "trigger", payload: Data(id.utf8))])
+        // Every due job is claimed (a retried one too): this one is settled, the others released as they were.
         let claimed = try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1))
-        let job = try #require(claimed.first)
-        try await store.settle([
-            Settlement(jobId: job.id, outcome: outcome, follow: Follow(transactionId: "seg-\(id)", firstLookAt: lookAt))
-        ])
+        let job = try #require(claimed.first { $0.payload == Data(id.utf8) })
+        try await store.settle(
+            claimed.map { other in
+                other.id == job.id
+                    ? Settlement(jobId: job.id, outcome: outcome, follow: Follow(transactionId: "seg-\(id)", firstLookAt: lookAt))
+                    : Settlement(jobId: other.id, outcome: .release)
+            }
+        )
     }
 
     @Test("a trigger settled delivered is followed from its first look on; a retry or a dry run starts nothing")
@@ -31,6 +36,7 @@ struct FollowStoreTests {
         #expect(due.map(\.transactionId) == ["seg-a"])
         #expect(due.first?.looks == 0)
         #expect(try await store.followFigures() == FollowFigures(followed: 1, nextLookAt: due.first?.nextLookAt))
+        #expect(try await store.nextFollowLook() == due.first?.nextLookAt)
     }
 
     @Test("a round's jobs, emitted changes and looks land together; a duplicate event is not queued twice")
@@ -68,6 +74,15 @@ struct FollowStoreTests {
         let again = try await store.commit(PollCommit(jobs: [job], emitted: ["m1": ("seg-a", ["message.sent", "message.delivered"])]))
         #expect(again == [.duplicate])
         #expect(try await store.emittedChanges(transactionIds: ["seg-a"]) == ["m1": ["message.delivered", "message.sent"]])
+    }
+
+    @Test("what a round emitted for a transaction no longer followed (pruned meanwhile) is not kept")
+    func noOrphans() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try SQLiteStore(directory: dir.path)
+        _ = try await store.commit(PollCommit(emitted: ["m1": ("seg-gone", ["message.sent"])]))
+        #expect(try await store.emittedChanges(transactionIds: ["seg-gone"]).isEmpty)
     }
 
     @Test("follows are pruned with their correlations, their messages with them")

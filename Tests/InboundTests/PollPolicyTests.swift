@@ -50,6 +50,10 @@ struct PollPolicyTests {
             verdict: .pause(until: now.addingTimeInterval(7), reason: "rate limited (429)")
         ),
         Answer(status: 429, verdict: .pause(until: now.addingTimeInterval(60), reason: "rate limited (429)")),
+        Answer(status: 429, headers: ["retry-after": "0"], verdict: .pause(until: now.addingTimeInterval(1), reason: "rate limited (429)")),
+        Answer(status: 400, verdict: .refused(status: 400)),
+        Answer(status: 414, verdict: .refused(status: 414)),
+        Answer(status: 408, verdict: .pause(until: now.addingTimeInterval(60), reason: "HTTP 408")),
         Answer(status: 401, verdict: .pause(until: now.addingTimeInterval(60), reason: "Novu refused the API key (401)")),
         Answer(status: 500, verdict: .pause(until: now.addingTimeInterval(60), reason: "HTTP 500")),
         Answer(status: 503, failures: 3, verdict: .pause(until: now.addingTimeInterval(480), reason: "HTTP 503")),
@@ -57,7 +61,10 @@ struct PollPolicyTests {
         Answer(status: nil, failures: 20, verdict: .pause(until: now.addingTimeInterval(3600), reason: "no answer")),
     ]
 
-    @Test("Novu's answers: read, stop following (402), or pause (429 and Retry-After, failures with backoff)", arguments: answers)
+    @Test(
+        "Novu's answers: read, stop following (402), refused (another 4xx), or pause (429, Retry-After, failures with backoff)",
+        arguments: answers
+    )
     func verdicts(_ row: Answer) {
         #expect(PollPolicy().verdict(status: row.status, headers: row.headers, failures: row.failures, now: Self.now) == row.verdict)
     }

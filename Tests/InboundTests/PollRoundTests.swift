@@ -53,6 +53,50 @@ struct PollRoundTests {
         #expect(commit.jobs.allSatisfy { ($0.event?.count ?? 0) < 2048 })
     }
 
+    @Test("the webhook Novu sends and a poll of the same change make the same Segment event")
+    func captured() throws {
+        // A real webhook body, from Novu's own mapper (Tests/InboundTests/Fixtures/novu).
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/novu/message.delivered.email.json"
+        )
+        let captured = try JSONValue.parse(Data(contentsOf: url))
+        let webhook = try #require(NovuWebhook(json: captured))
+        // The same message as GET /v1/messages gives it: the subscriber inside `subscriber`, no workflowId.
+        var message = try #require(captured["data"]?["object"]?.objectValue)
+        message["subscriber"] = ["_id": "internal", "subscriberId": message["subscriberId"] ?? .null]
+        message["subscriberId"] = nil
+        message["workflowId"] = nil
+        message["stepId"] = nil
+        var round = PollRound(
+            due: [FollowedTransaction(transactionId: webhook.message("transactionId")!, since: Self.now, looks: 0, nextLookAt: Self.now)],
+            messages: [webhook.message("transactionId")!: [message]],
+            emitted: [webhook.message("_id")!: ["message.sent"]]
+        )
+        round.environmentId = captured["environmentId"]?.stringValue
+        let polled = try #require(try Self.events(Self.plan(round)).first)
+        guard case .track(let expected, _, _) = FeedbackEvent.make(webhook, names: FeedbackNames(), cause: nil, libraryVersion: "test")
+        else {
+            Issue.record("the captured webhook maps to no event")
+            return
+        }
+        for key in ["event", "messageId", "userId", "type"] { #expect(polled[key] == expected[key], "\(key)") }
+        var properties = try #require(polled["properties"]?.objectValue)
+        var webhookProperties = try #require(expected["properties"]?.objectValue)
+        // Only the step is unknown to the activity API.
+        webhookProperties["step_id"] = nil
+        properties["step_id"] = nil
+        #expect(properties == webhookProperties)
+    }
+
+    @Test("a look cut short commits what was read but is not counted")
+    func unfinished() throws {
+        var round = PollRound(due: [Self.follow], messages: ["seg-1": [Self.message()]])
+        round.unfinished = ["seg-1"]
+        let commit = Self.plan(round)
+        #expect(commit.jobs.count == 2)
+        #expect(commit.looks.isEmpty)
+    }
+
     @Test("only what was not emitted before; a provider's delivery and Novu's deliveredAt are one change")
     func onlyChanges() throws {
         var round = PollRound(

@@ -41,6 +41,18 @@ public final class FakeNovuActivity: Sendable {
 
     public func answerActivity(with response: FakeResponse?) { override.withLock { $0 = response } }
 
+    /// Answers chosen per request, before everything else: `nil` from `answer` lets the fake answer.
+    private let interceptor = Mutex<(@Sendable (RecordedRequest) -> FakeResponse?)?>(nil)
+
+    public func intercept(_ answer: (@Sendable (RecordedRequest) -> FakeResponse?)?) { interceptor.withLock { $0 = answer } }
+
+    /// Adds a message to `transactionId` as if Novu had sent it (a workflow with several steps).
+    public func addMessage(_ transactionId: String, subscriber: String) {
+        messages.withLock { all in
+            all.append(Message(id: String(format: "64f0a0%018d", all.count + 1), transactionId: transactionId, subscriberId: subscriber))
+        }
+    }
+
     private func update(_ transactionId: String, _ change: (inout Message) -> Void) {
         messages.withLock { all in
             for index in all.indices where all[index].transactionId == transactionId { change(&all[index]) }
@@ -49,6 +61,7 @@ public final class FakeNovuActivity: Sendable {
 
     /// The responder to hand `FakeServer.start`.
     public func respond(_ request: RecordedRequest) -> FakeResponse {
+        if let answer = interceptor.withLock({ $0 })?(request) { return answer }
         let (path, query) = Self.split(request.path)
         if request.method == "POST", path == "/v1/events/trigger" {
             let transactionId = request.json["transactionId"]?.stringValue ?? "none"
@@ -61,14 +74,29 @@ public final class FakeNovuActivity: Sendable {
             }
             return novuProcessed
         }
+        if request.method == "GET", path == "/v1/environments/me" {
+            return FakeResponse(
+                status: 200,
+                json: ["data": ["_id": "6390f5d6e3b4c6d2a1b0e001", "name": "Development", "identifier": "dev-identifier"]]
+            )
+        }
         if let answer = override.withLock({ $0 }), path.hasPrefix("/v1/messages") || path.hasPrefix("/v1/notifications") {
             return answer
         }
         let wanted = Set(query.filter { $0.0 == "transactionId" }.map(\.1))
         let chosen = messages.withLock { $0.filter { wanted.contains($0.transactionId) } }
         if request.method == "GET", path == "/v1/messages" {
-            let data = chosen.map(Self.message)
-            return FakeResponse(status: 200, json: ["data": .array(data), "hasMore": false, "page": 0, "pageSize": 1000])
+            // Pages as Novu makes them: `limit` a page, `page` from 0, `hasMore` while a page was full.
+            let limit = query.first { $0.0 == "limit" }.flatMap { Int($0.1) } ?? 10
+            let page = query.first { $0.0 == "page" }.flatMap { Int($0.1) } ?? 0
+            let slice = chosen.dropFirst(page * limit).prefix(limit)
+            return FakeResponse(
+                status: 200,
+                json: [
+                    "data": .array(slice.map(Self.message)), "hasMore": .bool(chosen.count > (page + 1) * limit),
+                    "page": .int(Int64(page)), "pageSize": .int(Int64(limit)),
+                ]
+            )
         }
         if request.method == "GET", path == "/v1/notifications" {
             let data = chosen.map(Self.notification)

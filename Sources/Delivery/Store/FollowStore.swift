@@ -94,5 +94,8 @@ public protocol FollowStore: Sendable {
     /// the looks, all in one transaction.
     func commit(_ round: PollCommit) async throws -> [EnqueueResult]
 
+    /// When the earliest look still owed is due; `nil` when nothing is followed. One index step.
+    func nextFollowLook() async throws -> Date?
+
     func followFigures() async throws -> FollowFigures
 }

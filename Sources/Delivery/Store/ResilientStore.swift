@@ -123,5 +123,7 @@ extension ResilientStore: FollowStore {
 
     public func commit(_ round: PollCommit) async throws -> [EnqueueResult] { try await current().commit(round) }
 
+    public func nextFollowLook() async throws -> Date? { try await current().nextFollowLook() }
+
     public func followFigures() async throws -> FollowFigures { try await current().followFigures() }
 }

@@ -56,9 +56,11 @@ extension SQLiteStore: FollowStore {
         return try await commits.write { db in
             var insert = try Insert(db)
             let results = try round.jobs.map { job in try insert.run(job, now: now, db: db) }
+            // Only for a transaction still there: one pruned while the round was read leaves no orphans.
             let remember = try db.cachedStatement(
                 sql: """
-                    INSERT INTO follow_message(message_id, transaction_id, emitted) VALUES (?, ?, ?)
+                    INSERT INTO follow_message(message_id, transaction_id, emitted)
+                    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM follow WHERE transaction_id = ?2)
                     ON CONFLICT(message_id) DO UPDATE SET emitted = excluded.emitted
                     """
             )
@@ -79,15 +81,25 @@ extension SQLiteStore: FollowStore {
         }
     }
 
+    public func nextFollowLook() async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(
+                db,
+                sql: "SELECT next_look_at FROM follow INDEXED BY follow_due WHERE ended IS NULL ORDER BY next_look_at LIMIT 1"
+            ).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     public func followFigures() async throws -> FollowFigures {
         try await pool.read { db in
             var figures = FollowFigures()
-            let open = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(next_look_at) AS next FROM follow WHERE ended IS NULL")
-            figures.followed = open?["n"] ?? 0
-            figures.nextLookAt = (open?["next"] as Double?).map(Date.init(timeIntervalSince1970:))
-            for row in try Row.fetchAll(db, sql: "SELECT ended, COUNT(*) AS n FROM follow WHERE ended IS NOT NULL GROUP BY ended") {
-                figures.ended[row["ended"]] = row["n"]
-            }
+            figures.followed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM follow INDEXED BY follow_due WHERE ended IS NULL") ?? 0
+            figures.nextLookAt = try Double.fetchOne(
+                db,
+                sql: "SELECT next_look_at FROM follow INDEXED BY follow_due WHERE ended IS NULL ORDER BY next_look_at LIMIT 1"
+            ).map(Date.init(timeIntervalSince1970:))
+            let ended = "SELECT ended, COUNT(*) AS n FROM follow INDEXED BY follow_ended WHERE ended IS NOT NULL GROUP BY ended"
+            for row in try Row.fetchAll(db, sql: ended) { figures.ended[row["ended"]] = row["n"] }
             return figures
         }
     }

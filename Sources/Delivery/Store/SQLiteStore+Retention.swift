@@ -95,7 +95,7 @@ extension SQLiteStore {
                 let ids = try String.fetchAll(
                     db,
                     sql:
-                        "DELETE FROM follow WHERE transaction_id IN (SELECT transaction_id FROM follow WHERE since < ? LIMIT ?) RETURNING transaction_id",
+                        "DELETE FROM follow WHERE transaction_id IN (SELECT transaction_id FROM follow INDEXED BY follow_since WHERE since < ? LIMIT ?) RETURNING transaction_id",
                     arguments: [correlationCutoff, batchSize]
                 )
                 for id in ids {

@@ -106,6 +106,9 @@ extension SQLiteStore {
                         ended TEXT                      -- NULL while followed; age | retention
                     ) WITHOUT ROWID;
                     CREATE INDEX follow_due ON follow(next_look_at) WHERE ended IS NULL;
+                    -- What retention prunes, and what `bridge stats` counts as ended.
+                    CREATE INDEX follow_since ON follow(since);
+                    CREATE INDEX follow_ended ON follow(ended) WHERE ended IS NOT NULL;
 
                     CREATE TABLE follow_message (
                         message_id TEXT PRIMARY KEY,

@@ -15,8 +15,8 @@ public struct NovuActivityAPI: Sendable {
         self.timeout = timeout
     }
 
-    /// Novu answers at most this many messages a page.
-    public static let pageLimit = 1000
+    /// Messages a page; Novu answers at most 1000.
+    public var pageLimit = 1000
     /// Novu's activity feed takes at most this many notifications a page.
     public static let feedLimit = 50
 
@@ -24,12 +24,22 @@ public struct NovuActivityAPI: Sendable {
     /// `transactionId` as a list (`messages.controller.ts`), so one request covers many transactions.
     public func messages(transactionIds: [String], page: Int) -> HTTPClientRequest {
         let ids = transactionIds.map { "transactionId=" + Self.encode($0) }.joined(separator: "&")
-        return request("/v1/messages?\(ids)&limit=\(Self.pageLimit)&page=\(page)")
+        return request("/v1/messages?\(ids)&limit=\(pageLimit)&page=\(page)")
     }
 
     /// `GET /v1/notifications?transactionId=T&limit=50`: the activity feed, with each job's execution details.
     public func notifications(transactionId: String) -> HTTPClientRequest {
         request("/v1/notifications?transactionId=\(Self.encode(transactionId))&limit=\(Self.feedLimit)&page=0")
+    }
+
+    /// `GET /v1/environments/me`: the key's environment, whose `identifier` Novu's webhooks carry as
+    /// their `environmentId` (a message has only the environment's internal `_id`).
+    public func environment() -> HTTPClientRequest { request("/v1/environments/me") }
+
+    /// The `identifier` in an answer to `environment()`.
+    public static func environmentIdentifier(_ body: Data) -> String? {
+        guard let json = try? JSONValue.parse(body) else { return nil }
+        return (json["data"] ?? json)["identifier"]?.stringValue
     }
 
     private func request(_ path: String) -> HTTPClientRequest {

@@ -13,6 +13,13 @@ public struct PollPolicy: Sendable, Equatable {
     public var maxAge: Duration = .seconds(7 * 86400)
     /// `NOVU_POLL_MAX_RPS`: requests per second, at most.
     public var maxRequestsPerSecond: Double = 5
+    /// An email's provider events (opens, clicks) are read for this long after the trigger: each read is
+    /// a request of its own per transaction, most emails are never clicked, and clicks come early.
+    /// Later looks still read the messages (sent, delivered, seen, read, failed).
+    public var providerEventsWindow: Duration = .seconds(2 * 86400)
+    /// No plan keeps less activity than this (Free: 24 h): a `402` for a younger transaction is about the
+    /// account, not the transaction's age, and ends nothing.
+    public var shortestRetention: Duration = .seconds(86400)
 
     public init() {}
 
@@ -31,6 +38,9 @@ public struct PollPolicy: Sendable, Equatable {
         case read
         /// 402: beyond the plan's activity retention; stop following what was asked about.
         case beyondRetention
+        /// Another 4xx, about this request (a transaction id Novu will not take, a URL too long):
+        /// asking again the same way gets the same answer.
+        case refused(status: Int)
         /// Ask nothing before `until` (429, `Retry-After`, or a failure worth waiting out).
         case pause(until: Date, reason: String)
     }
@@ -48,10 +58,14 @@ public struct PollPolicy: Sendable, Equatable {
             return .beyondRetention
         case 429:
             let reset = RateLimitHeaders.pause(headers, now: now)
-            return .pause(until: named ?? reset ?? now.addingTimeInterval(60), reason: "rate limited (429)")
+            // A `Retry-After: 0` (or a date gone by) must not make the poller ask again at once.
+            let until = max(named ?? reset ?? now.addingTimeInterval(60), now.addingTimeInterval(1))
+            return .pause(until: until, reason: "rate limited (429)")
         case 401, 403:
             // The same key triggers; the relay holds Novu's lane and says so. Look again in a minute.
             return .pause(until: max(named ?? now, now.addingTimeInterval(60)), reason: "Novu refused the API key (\(status))")
+        case 400..<500 where ![408, 409, 425].contains(status):
+            return .refused(status: status)
         default:
             return .pause(until: named.map { max($0, backoff) } ?? backoff, reason: "HTTP \(status)")
         }

@@ -16,6 +16,11 @@ public struct PollRound: Sendable {
     public var correlations: [String: Correlation]
     /// Transactions Novu answered 402 for: no longer followed.
     public var beyondRetention: Set<String> = []
+    /// The environment's `identifier`, which webhooks carry as `environmentId`; `nil` when unknown.
+    public var environmentId: String?
+    /// Transactions whose look was cut short (a pause while reading their provider events): what was
+    /// read is committed, but the look is not counted, so they are due again when the pause ends.
+    public var unfinished: Set<String> = []
 
     public init(
         due: [FollowedTransaction],
@@ -49,7 +54,7 @@ public struct PollRound: Sendable {
                 }
                 guard !changes.isEmpty else { continue }
                 for change in changes {
-                    let envelope = Self.envelope(change, message: message, fallbackSubscriber: cause?.userId)
+                    let envelope = Self.envelope(change, message: message, environmentId: environmentId, fallbackSubscriber: cause?.userId)
                     guard let webhook = NovuWebhook(json: envelope) else { continue }
                     let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
                     if let job = NovuIngest.job(for: outcome, webhookId: nil, body: envelope.encodedBytes()) {
@@ -58,6 +63,7 @@ public struct PollRound: Sendable {
                 }
                 commit.emitted[messageId] = (transactionId, before.union(changes.map(\.type)))
             }
+            guard !unfinished.contains(transactionId) else { continue }
             let next: FollowLook.Next =
                 beyondRetention.contains(transactionId)
                 ? .end(reason: "retention") : policy.next(since: follow.since, looks: follow.looks + 1, now: now)
@@ -72,12 +78,22 @@ public struct PollRound: Sendable {
         "updatedAt", "deliveredAt", "lastSeenDate", "lastReadDate", "seen", "read",
     ]
 
-    /// The webhook envelope Novu would send for `change` of `message`.
-    static func envelope(_ change: ActivityChange, message: [String: JSONValue], fallbackSubscriber: String?) -> JSONValue {
-        // Only what the mapper reads: the dead-letter queue keeps the envelope, and a message carries its
-        // whole rendered content (an email's HTML).
-        var object = message.filter { Self.keptFields.contains($0.key) }
+    /// Only what the mapper and the matching of provider events read: a message from the activity API
+    /// carries its whole rendered content (an email's HTML), and a round holds up to 100 transactions'.
+    public static func trimmed(_ message: [String: JSONValue]) -> [String: JSONValue] {
+        var object = message.filter { keptFields.contains($0.key) }
         if let subscriber = message["subscriber"]?["subscriberId"] { object["subscriber"] = ["subscriberId": subscriber] }
+        return object
+    }
+
+    /// The webhook envelope Novu would send for `change` of `message`.
+    static func envelope(
+        _ change: ActivityChange,
+        message: [String: JSONValue],
+        environmentId: String?,
+        fallbackSubscriber: String?
+    ) -> JSONValue {
+        var object = trimmed(message)
         // The activity API names the subscriber inside `subscriber` (or only by Novu's internal id); the
         // bridge triggered this transaction for one user, whose id it recorded.
         if object["subscriberId"]?.stringValue == nil, object["subscriber"]?["subscriberId"]?.stringValue == nil,
@@ -89,7 +105,7 @@ public struct PollRound: Sendable {
         if let link = change.link { data[ActivityChange.linkKey] = .string(link) }
         var envelope: [String: JSONValue] = ["type": .string(change.type), "object": "message", "data": .object(data)]
         if let at = change.at { envelope["timestamp"] = .string(at) }
-        if let environment = message["_environmentId"]?.stringValue { envelope["environmentId"] = .string(environment) }
+        if let environmentId { envelope["environmentId"] = .string(environmentId) }
         return .object(envelope)
     }
 }

@@ -85,6 +85,7 @@ struct CheckConfig: AsyncParsableCommand {
                 "\(config.poll.mode.rawValue) (\(config.pollEnabled ? "the activity poller runs" : "the activity poller does not run"))"
             ),
             ("NOVU_POLL_INTERVAL", DurationText.format(config.poll.policy.interval)),
+            ("NOVU_POLL_MAX_INTERVAL", DurationText.format(config.poll.policy.longestInterval)),
             ("NOVU_POLL_MAX_AGE", DurationText.format(config.poll.policy.maxAge)),
             ("NOVU_POLL_MAX_RPS", String(config.poll.policy.maxRequestsPerSecond)),
             ("SEGMENT_BATCH_WAIT", DurationText.format(config.segmentBatchWait)),

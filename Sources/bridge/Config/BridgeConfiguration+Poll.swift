@@ -1,8 +1,8 @@
 import Foundation
 import Inbound
 
-/// The activity poller's settings (DESIGN §10): `NOVU_POLL`, `NOVU_POLL_INTERVAL`, `NOVU_POLL_MAX_AGE`,
-/// `NOVU_POLL_MAX_RPS`.
+/// The activity poller's settings (DESIGN §10): `NOVU_POLL`, `NOVU_POLL_INTERVAL`, `NOVU_POLL_MAX_INTERVAL`,
+/// `NOVU_POLL_MAX_AGE`, `NOVU_POLL_MAX_RPS`.
 struct PollSettings: Sendable, Equatable {
     enum Mode: String, Sendable { case auto, on, off }
 
@@ -35,6 +35,14 @@ extension BridgeConfiguration {
         var policy = config.poll.policy
         policy.interval = reader.duration("NOVU_POLL_INTERVAL", atLeast: .milliseconds(100)) ?? policy.interval
         policy.maxAge = reader.duration("NOVU_POLL_MAX_AGE", atLeast: .seconds(1)) ?? policy.maxAge
+        policy.longestInterval = reader.duration("NOVU_POLL_MAX_INTERVAL", atLeast: .milliseconds(100)) ?? policy.longestInterval
+        // A follow is pruned with its transaction's correlation (kept 30 days): following longer is not possible.
+        if policy.maxAge > .seconds(30 * 86400) {
+            reader.problem("NOVU_POLL_MAX_AGE", "must be at most 30d: a transaction's record, which the poller follows, is kept 30 days")
+        }
+        if policy.longestInterval < policy.interval {
+            reader.problem("NOVU_POLL_MAX_INTERVAL", "must be at least NOVU_POLL_INTERVAL (\(DurationText.format(policy.interval)))")
+        }
         policy.maxRequestsPerSecond = reader.rate("NOVU_POLL_MAX_RPS") ?? policy.maxRequestsPerSecond
         config.poll.policy = policy
         if config.poll.mode == .on, config.novuAPIKey == nil, !config.dryRun {

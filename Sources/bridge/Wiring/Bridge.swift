@@ -154,7 +154,7 @@ struct Bridge: Sendable {
             QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
             relay,
         ]
-        if let poller = poller(names: mapping?.feedback ?? FeedbackNames()) { services.append(poller) }
+        if let poller = poller(names: mapping?.feedback ?? FeedbackNames(), capacity: capacity) { services.append(poller) }
         var group = ServiceGroupConfiguration(
             services: services + [novuApp, segmentApp],
             gracefulShutdownSignals: signals,
@@ -170,7 +170,7 @@ struct Bridge: Sendable {
 
     /// The activity poller, when it runs (`NOVU_POLL`), with a client of its own: a slow activity API
     /// must not hold the threads triggers are sent on.
-    private func poller(names: FeedbackNames) -> ActivityPoller? {
+    private func poller(names: FeedbackNames, capacity: StoreCapacity) -> ActivityPoller? {
         guard configuration.pollEnabled, let key = configuration.novuAPIKey else { return nil }
         var api = NovuActivityAPI(baseURL: configuration.novuAPIURL, apiKey: key)
         api.userAgent = "novu-segment-bridge/\(BridgeVersion.current)"
@@ -184,6 +184,7 @@ struct Bridge: Sendable {
             store: store,
             client: pollClient ?? CurlHTTPClient(threads: 2),
             wake: { relay.wake($0) },
+            capacity: capacity,
             logger: logger
         )
     }
