@@ -18,6 +18,30 @@ struct ActivityPollerProcessTests {
         ]
     }
 
+    /// A data directory, a fake Novu with an activity API, and a fake Segment.
+    struct Fakes {
+        let dir: TemporaryDirectory
+        let activity: FakeNovuActivity
+        let novu: FakeServer
+        let segment: FakeServer
+
+        static func start() async throws -> Fakes {
+            let activity = FakeNovuActivity()
+            return Fakes(
+                dir: try TemporaryDirectory(),
+                activity: activity,
+                novu: try await FakeServer.start { activity.respond($0) },
+                segment: try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+            )
+        }
+
+        func stop() {
+            novu.stop()
+            segment.stop()
+            dir.remove()
+        }
+    }
+
     /// How many times each `messageId` reached the fake Segment.
     static func deliveries(_ segment: FakeServer) -> [String: Int] {
         var counts: [String: Int] = [:]
@@ -94,13 +118,9 @@ struct ActivityPollerProcessTests {
         "a trigger's email is followed: delivered, opened and clicked reach Segment once, across a kill -9, and a later webhook adds nothing"
     )
     func followsATransaction() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let activity = FakeNovuActivity()
-        let novu = try await FakeServer.start { activity.respond($0) }
-        defer { novu.stop() }
-        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
-        defer { segment.stop() }
+        let fakes = try await Fakes.start()
+        defer { fakes.stop() }
+        let (dir, activity, novu, segment) = (fakes.dir, fakes.activity, fakes.novu, fakes.segment)
         let environment = Self.environment(novu: novu, segment: segment)
         var bridge = try BridgeProcess(dataDir: dir.path, environment: environment)
         let client = CurlHTTPClient(threads: 1)
@@ -174,13 +194,9 @@ struct ActivityPollerProcessTests {
 
     @Test("Novu's 402 (beyond the plan's retention) ends the following; the poller asks no more")
     func retentionEndsFollowing() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let activity = FakeNovuActivity()
-        let novu = try await FakeServer.start { activity.respond($0) }
-        defer { novu.stop() }
-        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
-        defer { segment.stop() }
+        let fakes = try await Fakes.start()
+        defer { fakes.stop() }
+        let (dir, activity, novu, segment) = (fakes.dir, fakes.activity, fakes.novu, fakes.segment)
         let bridge = try BridgeProcess(dataDir: dir.path, environment: Self.environment(novu: novu, segment: segment))
         let client = CurlHTTPClient(threads: 1)
         let port = try await bridge.port("segment")
