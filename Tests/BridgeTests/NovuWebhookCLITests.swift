@@ -111,6 +111,25 @@ struct NovuWebhookCLITests {
         #expect(fakes.writes.count == 1)
     }
 
+    @Test("a Novu that gives the token only in the POST's answer (DESIGN §10) is set up from that answer")
+    func tokenFromPost() async throws {
+        let fakes = try await FakeNovuWebhooks.start()
+        defer { fakes.stop() }
+        fakes.novu.respond { request in
+            guard request.method == "POST" else {
+                return FakeResponse(status: 404, json: ["statusCode": 404, "message": "Cannot GET /v2/outbound-webhooks/portal/token"])
+            }
+            return FakeNovuWebhooks.portalToken
+        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let result = try await setup(fakes, dir.file("secret"))
+        #expect(result.status == 0, "\(result.text)")
+        #expect(fakes.novu.requests.map(\.method) == ["GET", "POST"])
+        #expect(try String(contentsOfFile: dir.file("secret"), encoding: .utf8).hasPrefix("whsec_"))
+        expectNoSecrets(result.text)
+    }
+
     @Test("status shows the endpoint, its filter, whether it is disabled, and its failed attempts")
     func status() async throws {
         let fakes = try await FakeNovuWebhooks.start(endpoints: [

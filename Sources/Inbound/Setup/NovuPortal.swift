@@ -25,7 +25,8 @@ public struct PortalAccess: Sendable, Equatable, CustomStringConvertible {
 ///
 /// - `GET` answers `{"data":{"url","token","appId"}}`, a Svix app-portal token for the environment of the
 ///   key; `404 "Portal not found for environment …"` while the environment has no webhook application.
-/// - `POST` (body `{}`) creates that application and answers `{"data":{"appId"}}`.
+/// - `POST` (body `{}`) creates that application and answers `{"data":{"appId"}}`; some versions (and
+///   DESIGN §10) answer the `POST` with the token too, which is then used at once.
 /// - Both: `402 Payment Required` on a plan without webhooks (ProductFeatureInterceptor), `400 "Webhook
 ///   system is not enabled"` on a Novu without Svix; `Authorization: ApiKey <key>` skips the RBAC checks.
 public enum NovuPortal {
@@ -80,7 +81,10 @@ public enum NovuPortal {
             return refused(.novuKeyRejected, "NOVU_API_KEY rejected by Novu (\(reason))")
         case 402, 403:
             return refused(.planWithoutWebhooks, "this Novu plan has no outbound webhooks (\(reason))")
-        case 404 where method == "GET" && reason.localizedCaseInsensitiveContains("portal not found"):
+        case 404 where method == "GET", 405 where method == "GET":
+            // "Portal not found" while the environment has no application; a Novu whose route takes only
+            // `POST` (the token in its answer) says so with a route-level 404 or 405. Either way the `POST`
+            // decides: it creates the application, or its own refusal says what this Novu lacks.
             return .noApplication
         case 404:
             return refused(.webhooksNotAvailable, "this Novu has no outbound-webhooks API (self-hosted without Svix, or older) (\(reason))")

@@ -45,8 +45,13 @@ public struct NovuWebhookAdmin: Sendable {
                 throw failure
             case .access, .noApplication:
                 guard attempt == 0 else { break }
-                // No application yet (or an answer without a token): create it, then ask for the token again.
-                if case .refused(let failure) = try await askNovu("POST") { throw failure }
+                // No application yet (or an answer without a token): create it, then ask for the token
+                // again, unless the creation's answer holds one.
+                switch try await askNovu("POST") {
+                case .access(let access) where access.token != nil: return access
+                case .refused(let failure): throw failure
+                case .access, .noApplication: break
+                }
             }
         }
         throw WebhookAdminFailure(

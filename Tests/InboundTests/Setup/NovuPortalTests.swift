@@ -36,6 +36,12 @@ struct NovuPortalTests {
         )
     }
 
+    @Test("a GET without a token (route-level 404, 405) leaves it to the POST", arguments: [404, 405])
+    func getLeavesItToPost(status: Int) {
+        let body: JSONValue = ["statusCode": .int(Int64(status)), "message": "Cannot GET /v2/outbound-webhooks/portal/token"]
+        #expect(NovuPortal.interpret(Self.answer(status, body), method: "GET") == .noApplication)
+    }
+
     @Test("GET 404 'Portal not found' means: no application yet")
     func noApplication() {
         let body: JSONValue = ["statusCode": 404, "message": "Portal not found for environment 65f0"]
@@ -46,7 +52,7 @@ struct NovuPortalTests {
         (401, ["statusCode": 401, "message": "Unauthorized"], "GET", .novuKeyRejected),
         (402, ["statusCode": 402, "message": "Payment Required"], "GET", .planWithoutWebhooks),
         (403, ["statusCode": 403, "message": "Forbidden"], "POST", .planWithoutWebhooks),
-        (404, ["statusCode": 404, "message": "Cannot GET /v2/outbound-webhooks/portal/token"], "GET", .webhooksNotAvailable),
+        (404, ["statusCode": 404, "message": "Cannot POST /v2/outbound-webhooks/portal/token"], "POST", .webhooksNotAvailable),
         (404, ["statusCode": 404, "message": "Portal not found"], "POST", .webhooksNotAvailable),
         (400, ["statusCode": 400, "message": "Webhook system is not enabled"], "GET", .webhooksNotAvailable),
         (400, ["statusCode": 400, "message": "Failed to generate Svix portal token: boom"], "POST", .failed),
