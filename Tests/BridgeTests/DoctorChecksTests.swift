@@ -102,6 +102,13 @@ struct DoctorChecksTests {
             severity: .warning,
             says: "NOVU_WEBHOOK_SECRET is not set"
         ),
+        Case(
+            name: "endpoint unreadable while webhooks are expected",
+            change: { $0.webhook = .failed("Svix GET endpoint: HTTP 500") },
+            check: "webhook",
+            severity: .warning,
+            says: "could not be read (Svix GET endpoint: HTTP 500)"
+        ),
         Case(name: "endpoint healthy", change: { _ in }, check: "webhook", severity: .ok, says: "is enabled and sends every type"),
         Case(
             name: "no feedback source at all",
@@ -195,6 +202,8 @@ struct DoctorChecksTests {
         facts.pollEnabled = true
         facts.webhook = .missing(url: "u")
         facts.feedback?.lastWebhookAt = nil
+        #expect(DoctorChecks.findings(facts).allSatisfy { $0.severity == .ok })
+        facts.webhook = .failed("Svix unreachable")
         #expect(DoctorChecks.findings(facts).allSatisfy { $0.severity == .ok })
     }
 }

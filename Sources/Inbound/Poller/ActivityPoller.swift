@@ -60,7 +60,7 @@ public final class ActivityPoller: Service {
         var failures = 0
         var bucket: TokenBucket
         var lastReason: String?
-        /// The environment's identifier, asked for once (`nil` after a failed ask: then left out).
+        /// The environment's identifier, asked for until Novu answers (`.some(nil)`: it would not say).
         var environment: String??
     }
 
@@ -124,7 +124,12 @@ public final class ActivityPoller: Service {
         let policy = configuration.policy
         if pace.environment == nil {
             let answer = await send(configuration.api.environment(), endpoint: "environment", pace: &pace)
-            pace.environment = .some(answer.verdict == .read ? NovuActivityAPI.environmentIdentifier(answer.body) : nil)
+            switch answer.verdict {
+            case .read: pace.environment = .some(NovuActivityAPI.environmentIdentifier(answer.body))
+            // Novu will not say: the events go without it. No answer yet: asked again next round.
+            case .refused, .beyondRetention: pace.environment = .some(nil)
+            case .pause: break
+            }
         }
         var round = PollRound(due: due, messages: [:])
         round.environmentId = pace.environment ?? nil

@@ -95,6 +95,8 @@ enum DoctorChecks {
             if !facts.webhookSecretSet { return [] }
             return [.warning("webhook", "the webhook endpoint was not checked (\(why)): pass --url https://<host>/webhooks/novu")]
         case .failed(let why):
+            // Only worth a word when the bridge expects webhooks.
+            guard facts.webhookSecretSet else { return [] }
             return [.warning("webhook", "the webhook endpoint could not be read (\(why)); `bridge novu webhook status` says more")]
         case .missing(let url):
             // Without a secret the bridge takes no webhooks: the poller (or nothing, said below) brings feedback.
