@@ -230,4 +230,31 @@ struct ActivityPollerProcessTests {
         #expect(later.contains { $0.path.contains("transactionId=\(transactions[1])&") })
         #expect(!later.contains { $0.path.contains("transactionId=\(transactions[0])&") })
     }
+    @Test("a 429 with Retry-After pauses the poller, which says so once and reads again after it")
+    func pausesOnRateLimit() async throws {
+        let fakes = try await Fakes.start()
+        defer { fakes.stop() }
+        let limited = Locked(0)
+        fakes.activity.intercept { request in
+            guard request.path.hasPrefix("/v1/messages"),
+                limited.withLock({ count in
+                    count += 1
+                    return count == 1
+                })
+            else { return nil }
+            return FakeResponse(status: 429, headers: ["Retry-After": "1"], body: Data())
+        }
+        let bridge = try BridgeProcess(dataDir: fakes.dir.path, environment: Self.environment(novu: fakes.novu, segment: fakes.segment))
+        let client = CurlHTTPClient(threads: 1)
+        #expect(try await SegmentPort.post(try await bridge.port("segment"), SegmentPort.trigger("poll-429"), client: client) == 200)
+        _ = try await Self.waitFor(fakes.segment, events: ["Email Sent"])
+        bridge.terminate()
+        #expect(try await bridge.waitForExit() == 0)
+        let looks = fakes.novu.requests.filter { $0.path.hasPrefix("/v1/messages") }
+        #expect(looks.count >= 2)
+        // Not asked again before Retry-After said.
+        #expect(looks[1].at - looks[0].at >= .milliseconds(950))
+        #expect(bridge.log.contains("activity poller paused"))
+        #expect(bridge.log.contains("activity poller reads Novu again"))
+    }
 }

@@ -56,7 +56,8 @@ public final class ActivityPoller: Service {
 
     /// What the loop carries from one round to the next.
     struct Pace {
-        var pausedUntil: Date?
+        /// On the monotonic clock: a wall clock set back during a pause must not lengthen it.
+        var pausedUntil: ContinuousClock.Instant?
         var failures = 0
         var bucket: TokenBucket
         var lastReason: String?
@@ -70,11 +71,11 @@ public final class ActivityPoller: Service {
         var figuresAt = Date.distantPast
         logger.info("activity poller started", metadata: ["interval": "\(policy.interval)", "max_age": "\(policy.maxAge)"])
         while !Task.isCancelled {
-            let now = Date()
-            if let until = pace.pausedUntil, until > now {
-                await Self.sleep(until.timeIntervalSince(now))
+            if let until = pace.pausedUntil, until > ContinuousClock.now {
+                try? await Task.sleep(until: until, clock: .continuous)
                 continue
             }
+            let now = Date()
             pace.pausedUntil = nil
             do {
                 let due = try await store.dueFollows(now: now, limit: configuration.batch)
@@ -111,7 +112,7 @@ public final class ActivityPoller: Service {
             return
         }
         pace.failures += 1
-        pace.pausedUntil = pause.until
+        pace.pausedUntil = ContinuousClock.now + .milliseconds(Int64(max(0, min(pause.until.timeIntervalSinceNow, 86400)) * 1000))
         if pace.lastReason != pause.reason {
             logger.warning("activity poller paused", metadata: ["reason": "\(pause.reason)", "until": "\(pause.until)"])
         }
