@@ -31,7 +31,7 @@ struct ActivityPollerProcessTests {
                 dir: try TemporaryDirectory(),
                 activity: activity,
                 novu: try await FakeServer.start { activity.respond($0) },
-                segment: try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+                segment: try await FakeServer.start { _ in segmentAccepted }
             )
         }
 

@@ -19,7 +19,7 @@ struct ContextLoopTests {
         defer { dir.remove() }
         let novu = try await FakeServer.start { _ in novuProcessed }
         defer { novu.stop() }
-        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        let segment = try await FakeServer.start { _ in segmentAccepted }
         defer { segment.stop() }
         let mapping = try MappingFile.parse(
             """

@@ -55,7 +55,7 @@ struct DoctorProcessTests {
         defer { dir.remove() }
         let (fakes, activity) = try await Self.start()
         defer { fakes.stop() }
-        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        let segment = try await FakeServer.start { _ in segmentAccepted }
         defer { segment.stop() }
         // A real serve: a trigger Novu acknowledges, and (the poller on beside the webhook secret) its
         // email reported sent, never delivered or opened; no webhook ever arrives.

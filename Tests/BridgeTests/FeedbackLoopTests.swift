@@ -13,7 +13,7 @@ struct FeedbackLoopTests {
         defer { dir.remove() }
         let novu = try await FakeServer.start { _ in novuProcessed }
         defer { novu.stop() }
-        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        let segment = try await FakeServer.start { _ in segmentAccepted }
         defer { segment.stop() }
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         let bridge = try BridgeProcess(
@@ -65,7 +65,7 @@ struct FeedbackLoopTests {
         // Novu takes every trigger and answers only after 60 s.
         let novu = try await FakeServer.start { _ in FakeResponse(status: 201, delay: .seconds(60)) }
         defer { novu.stop() }
-        let segment = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        let segment = try await FakeServer.start { _ in segmentAccepted }
         defer { segment.stop() }
         let bridge = try BridgeProcess(
             dataDir: dir.path,

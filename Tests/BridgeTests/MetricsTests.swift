@@ -33,7 +33,7 @@ struct MetricsTests {
             }
         }
         defer { novu.stop() }
-        let segmentAPI = try await FakeServer.start { _ in FakeResponse(status: 200, json: ["success": true]) }
+        let segmentAPI = try await FakeServer.start { _ in segmentAccepted }
         defer { segmentAPI.stop() }
         let bridge = try BridgeProcess(
             dataDir: dir.path,

@@ -27,7 +27,7 @@ final class InboundHarness: Sendable {
         writeKey: String? = InboundHarness.writeKey,
         dryRun: Bool = false,
         names: FeedbackNames = FeedbackNames(),
-        segmentResponder: @escaping FakeServer.Responder = { _ in FakeResponse(status: 200, json: ["success": true]) }
+        segmentResponder: @escaping FakeServer.Responder = { _ in segmentAccepted }
     ) async throws {
         directory = try TemporaryDirectory()
         store = try SQLiteStore(directory: directory.path)

@@ -133,7 +133,7 @@ struct NovuToSegmentTests {
                 remaining -= 1
                 return remaining >= 0
             }
-            return fail ? FakeResponse(status: 503) : FakeResponse(status: 200, json: ["success": true])
+            return fail ? FakeResponse(status: 503) : segmentAccepted
         }
         defer { harness.stop() }
         for index in 0..<10 {

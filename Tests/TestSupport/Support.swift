@@ -53,6 +53,9 @@ public func waitUntil(
     throw TestFailure("timed out waiting until \(what)")
 }
 
+/// Segment's answer to a batch it took (it answers 200 even to events it drops).
+public let segmentAccepted = FakeResponse(status: 200, json: ["success": true])
+
 /// Novu's answer to a processed trigger.
 public let novuProcessed = FakeResponse(
     status: 201,
