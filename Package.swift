@@ -63,6 +63,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The funnel: conversions, the report and the dashboard (DESIGN §11). Pure values over the store's facts.
+        .target(
+            name: "Effectiveness",
+            dependencies: [
+                "Delivery",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Outbound",
             dependencies: [
@@ -80,7 +89,7 @@ let package = Package(
         .target(
             name: "Inbound",
             dependencies: [
-                "Delivery", "FrontDoor",
+                "Delivery", "FrontDoor", "Effectiveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -94,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "bridge",
             dependencies: [
-                "Delivery", "FrontDoor", "Outbound", "Inbound",
+                "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,9 +189,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "EffectivenessTests",
+            dependencies: ["Effectiveness", "Delivery"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "bridge", "Delivery", "FrontDoor", "Outbound", "Inbound", "TestSupport",
+                "bridge", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

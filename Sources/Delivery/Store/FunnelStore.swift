@@ -1,0 +1,201 @@
+import Foundation
+
+/// One stage a Novu message reached, as a feedback event (webhook or poll) reported it: the funnel
+/// keeps the first time of each stage per message (DESIGN §11).
+public struct FunnelStep: Sendable, Equatable {
+    public enum Stage: String, Sendable, CaseIterable, Codable {
+        case sent, delivered, opened, clicked, failed
+    }
+
+    public var messageId: String
+    public var transactionId: String
+    public var userId: String
+    public var workflow: String
+    public var channel: String
+    public var provider: String?
+    public var stage: Stage
+    public var at: Date
+    /// Why it failed (`failed` only).
+    public var failure: String?
+
+    public init(
+        messageId: String,
+        transactionId: String,
+        userId: String,
+        workflow: String,
+        channel: String,
+        provider: String?,
+        stage: Stage,
+        at: Date,
+        failure: String? = nil
+    ) {
+        self.messageId = messageId
+        self.transactionId = transactionId
+        self.userId = userId
+        self.workflow = workflow
+        self.channel = channel
+        self.provider = provider
+        self.stage = stage
+        self.at = at
+        self.failure = failure
+    }
+
+    /// The stage a Novu event type stands for; `nil` for types outside the funnel. `seen` and `read`
+    /// are both an open: the first of them counts.
+    public static func stage(ofNovuType type: String) -> Stage? {
+        switch type {
+        case "message.sent": .sent
+        case "message.delivered": .delivered
+        case "message.seen", "message.read": .opened
+        case "message.clicked": .clicked
+        case "message.failed": .failed
+        default: nil
+        }
+    }
+}
+
+/// A trigger Novu acknowledged, as the funnel keeps it.
+public struct FunnelTrigger: Sendable, Equatable {
+    public var transactionId: String
+    public var userId: String
+    public var workflow: String
+    public var triggerEvent: String
+    public var triggerMessageId: String
+    public var triggeredAt: Date
+    /// The Novu trigger `context` (a rule's `context:`), when it had one.
+    public var context: [String: JSONValue]?
+
+    public init(
+        transactionId: String,
+        userId: String,
+        workflow: String,
+        triggerEvent: String,
+        triggerMessageId: String,
+        triggeredAt: Date,
+        context: [String: JSONValue]? = nil
+    ) {
+        self.context = context
+        self.transactionId = transactionId
+        self.userId = userId
+        self.workflow = workflow
+        self.triggerEvent = triggerEvent
+        self.triggerMessageId = triggerMessageId
+        self.triggeredAt = triggeredAt
+    }
+}
+
+/// One Novu message with the first time of each stage it reached.
+public struct FunnelMessage: Sendable, Equatable {
+    public var messageId: String
+    public var transactionId: String
+    public var userId: String
+    public var workflow: String
+    public var channel: String
+    public var provider: String?
+    public var firstSeenAt: Date
+    public var sentAt: Date?
+    public var deliveredAt: Date?
+    public var openedAt: Date?
+    public var clickedAt: Date?
+    public var failedAt: Date?
+    public var failure: String?
+    /// The first conversion credited to this message.
+    public var convertedAt: Date?
+
+    public init(
+        messageId: String,
+        transactionId: String,
+        userId: String,
+        workflow: String,
+        channel: String,
+        provider: String? = nil,
+        firstSeenAt: Date,
+        sentAt: Date? = nil,
+        deliveredAt: Date? = nil,
+        openedAt: Date? = nil,
+        clickedAt: Date? = nil,
+        failedAt: Date? = nil,
+        failure: String? = nil,
+        convertedAt: Date? = nil
+    ) {
+        self.messageId = messageId
+        self.transactionId = transactionId
+        self.userId = userId
+        self.workflow = workflow
+        self.channel = channel
+        self.provider = provider
+        self.firstSeenAt = firstSeenAt
+        self.sentAt = sentAt
+        self.deliveredAt = deliveredAt
+        self.openedAt = openedAt
+        self.clickedAt = clickedAt
+        self.failedAt = failedAt
+        self.failure = failure
+        self.convertedAt = convertedAt
+    }
+
+    /// When a conversion window starts: delivery, or sending when the channel reports no delivery.
+    public var windowStart: Date? { deliveredAt ?? sentAt }
+}
+
+/// A conversion credited to one message of one transaction: recorded once per (transaction, goal).
+public struct FunnelConversion: Sendable, Equatable {
+    public var transactionId: String
+    public var goal: String
+    public var messageId: String
+    public var workflow: String
+    public var convertedAt: Date
+    public var value: Double?
+
+    public init(transactionId: String, goal: String, messageId: String, workflow: String, convertedAt: Date, value: Double? = nil) {
+        self.transactionId = transactionId
+        self.goal = goal
+        self.messageId = messageId
+        self.workflow = workflow
+        self.convertedAt = convertedAt
+        self.value = value
+    }
+}
+
+/// The funnel facts of a period: the triggers acknowledged in it, and their messages (plus messages
+/// of transactions the bridge did not trigger, first seen in it).
+public struct FunnelFacts: Sendable, Equatable {
+    public var triggers: [FunnelTrigger]
+    public var messages: [FunnelMessage]
+
+    public init(triggers: [FunnelTrigger] = [], messages: [FunnelMessage] = []) {
+        self.triggers = triggers
+        self.messages = messages
+    }
+}
+
+/// What a conversion step commits in one transaction: the Segment events it makes and the conversions
+/// they stand for. A conversion already recorded for its (transaction, goal) is skipped with its job.
+public struct ConversionCommit: Sendable {
+    public var conversions: [(conversion: FunnelConversion, job: NewJob)]
+
+    public init(conversions: [(conversion: FunnelConversion, job: NewJob)] = []) {
+        self.conversions = conversions
+    }
+}
+
+/// The funnel's side of the store. Steps are recorded with the feedback events that report them
+/// (`DeliveryStore.enqueue(correlating:steps:_:)`, `PollCommit.steps`); triggers when their job settles.
+public protocol FunnelStore: Sendable {
+    /// The facts of triggers acknowledged in `from..<to`, with their messages.
+    func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts
+
+    /// `userId`'s messages whose window could still hold a goal at `at`: first seen after `since`.
+    func conversionCandidates(userId: String, since: Date) async throws -> (messages: [FunnelMessage], triggers: [String: FunnelTrigger])
+
+    /// Records conversions and queues their events, in one transaction; returns the conversions recorded
+    /// now (the others were recorded before).
+    func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion]
+
+    /// Up to `limit` acknowledged triggers whose `Notification Triggered` is not queued yet, oldest first.
+    func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger]
+
+    /// Queues the announcements (`Notification Triggered`) and marks `transactionIds` announced, in one
+    /// transaction.
+    func announce(_ jobs: [NewJob], transactionIds: [String]) async throws -> [EnqueueResult]
+}

@@ -1,0 +1,174 @@
+import Delivery
+import Foundation
+
+/// What `bridge report`, `GET /report` and `GET /dashboard` show: the funnel of the triggers of a period,
+/// grouped (DESIGN §11). A value: built from the store's facts by `FunnelReport.build`, rendered as a
+/// table, CSV, JSON or a page.
+public struct FunnelReport: Sendable, Equatable {
+    /// The period, by trigger time: `from..<to`.
+    public var from: Date
+    public var to: Date
+    public var generatedAt: Date
+    /// What rows are grouped by, in order.
+    public var by: [FunnelDimension]
+    /// One per group, ordered by the group's values.
+    public var rows: [FunnelRow]
+    /// Every trigger of the period in one row (its group values are all `nil`).
+    public var total: FunnelRow
+    /// Per day (UTC) of the period: the daily time series.
+    public var daily: [FunnelRow]
+    /// Why messages failed, most frequent first.
+    public var failures: [FailureCount]
+
+    public init(
+        from: Date,
+        to: Date,
+        generatedAt: Date,
+        by: [FunnelDimension],
+        rows: [FunnelRow],
+        total: FunnelRow,
+        daily: [FunnelRow],
+        failures: [FailureCount]
+    ) {
+        self.from = from
+        self.to = to
+        self.generatedAt = generatedAt
+        self.by = by
+        self.rows = rows
+        self.total = total
+        self.daily = daily
+        self.failures = failures
+    }
+}
+
+/// A column rows can be grouped by (`--by workflow,channel`).
+public enum FunnelDimension: String, Sendable, CaseIterable, Codable {
+    case workflow, channel, provider, day
+}
+
+/// The counts of each stage: messages for sent..failed, transactions for triggered and converted.
+public struct FunnelCounts: Sendable, Equatable {
+    public var triggered = 0
+    public var sent = 0
+    public var delivered = 0
+    public var opened = 0
+    public var clicked = 0
+    public var converted = 0
+    public var failed = 0
+
+    public init(
+        triggered: Int = 0,
+        sent: Int = 0,
+        delivered: Int = 0,
+        opened: Int = 0,
+        clicked: Int = 0,
+        converted: Int = 0,
+        failed: Int = 0
+    ) {
+        self.triggered = triggered
+        self.sent = sent
+        self.delivered = delivered
+        self.opened = opened
+        self.clicked = clicked
+        self.converted = converted
+        self.failed = failed
+    }
+}
+
+/// Rates as fractions (0.25 = 25 %); `nil` is "not available": the channel cannot report the
+/// denominator (in-app delivery, email without activity tracking), or it is zero.
+public struct FunnelRates: Sendable, Equatable {
+    public var delivery: Double?
+    public var open: Double?
+    public var click: Double?
+    public var clickToOpen: Double?
+    public var conversion: Double?
+    public var failure: Double?
+
+    public init(
+        delivery: Double? = nil,
+        open: Double? = nil,
+        click: Double? = nil,
+        clickToOpen: Double? = nil,
+        conversion: Double? = nil,
+        failure: Double? = nil
+    ) {
+        self.delivery = delivery
+        self.open = open
+        self.click = click
+        self.clickToOpen = clickToOpen
+        self.conversion = conversion
+        self.failure = failure
+    }
+}
+
+/// Times in seconds; `nil` when nothing was measured.
+public struct FunnelTimes: Sendable, Equatable {
+    public var medianToOpen: Double?
+    public var p90ToOpen: Double?
+    public var medianToConvert: Double?
+    public var p90ToConvert: Double?
+
+    public init(medianToOpen: Double? = nil, p90ToOpen: Double? = nil, medianToConvert: Double? = nil, p90ToConvert: Double? = nil) {
+        self.medianToOpen = medianToOpen
+        self.p90ToOpen = p90ToOpen
+        self.medianToConvert = medianToConvert
+        self.p90ToConvert = p90ToConvert
+    }
+}
+
+/// One group of the report.
+public struct FunnelRow: Sendable, Equatable {
+    /// The group's values, for the dimensions the report is grouped by (`day` as `2026-12-06`).
+    public var workflow: String?
+    public var channel: String?
+    public var provider: String?
+    public var day: String?
+    public var counts: FunnelCounts
+    public var rates: FunnelRates
+    public var times: FunnelTimes
+    /// Some of its triggers are younger than their conversion window: conversions may still come.
+    public var maturing: Bool
+
+    public init(
+        workflow: String? = nil,
+        channel: String? = nil,
+        provider: String? = nil,
+        day: String? = nil,
+        counts: FunnelCounts = FunnelCounts(),
+        rates: FunnelRates = FunnelRates(),
+        times: FunnelTimes = FunnelTimes(),
+        maturing: Bool = false
+    ) {
+        self.workflow = workflow
+        self.channel = channel
+        self.provider = provider
+        self.day = day
+        self.counts = counts
+        self.rates = rates
+        self.times = times
+        self.maturing = maturing
+    }
+
+    public func value(of dimension: FunnelDimension) -> String? {
+        switch dimension {
+        case .workflow: workflow
+        case .channel: channel
+        case .provider: provider
+        case .day: day
+        }
+    }
+}
+
+/// How many messages failed for one reason.
+public struct FailureCount: Sendable, Equatable {
+    public var reason: String
+    public var channel: String
+    public var count: Int
+
+    public init(reason: String, channel: String, count: Int) {
+        self.reason = reason
+        self.channel = channel
+        self.count = count
+    }
+}
