@@ -60,7 +60,7 @@ struct SQLiteStoreTests {
         #expect(throws: StoreError.self) { try SQLiteStore(path: older, migrate: false) }
         #expect(try applied(older) == ["v1"])
         #expect(throws: Never.self) { try SQLiteStore(path: older) }
-        #expect(try applied(older) == ["v1", "v2", "v3-correlation-context", "v3-follow"])
+        #expect(try applied(older) == ["v1", "v2", "v3-correlation-context", "v3-follow", "v4-funnel"])
         #expect(throws: Never.self) { try SQLiteStore(path: older, migrate: false) }
 
         let newer = dir.file("newer.sqlite")

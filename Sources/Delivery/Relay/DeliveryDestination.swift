@@ -28,6 +28,9 @@ public struct AttemptReport: Sendable, Equatable {
     /// A transaction this delivery started, for the activity poller to follow once it is settled
     /// delivered (a trigger Novu acknowledged). `nil`: nothing to follow.
     public var follow: Follow?
+    /// The transaction of a trigger the destination acknowledged (Novu answered it), recorded for the
+    /// funnel once the job is settled delivered. `nil`: not a trigger, or not acknowledged.
+    public var acknowledged: String?
 
     public init(
         disposition: DeliveryDisposition,
@@ -41,8 +44,10 @@ public struct AttemptReport: Sendable, Equatable {
         dryRun: Bool = false,
         cancelled: Bool = false,
         split: Bool = false,
-        follow: Follow? = nil
+        follow: Follow? = nil,
+        acknowledged: String? = nil
     ) {
+        self.acknowledged = acknowledged
         self.disposition = disposition
         self.status = status
         self.reason = reason

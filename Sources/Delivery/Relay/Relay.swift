@@ -189,7 +189,13 @@ public final class Relay: Service {
             }
         }
         // Only a transaction the destination has is worth following; a dry run started none.
-        return Settlement(jobId: job.id, outcome: outcome, attempt: attempt, follow: outcome == .delivered ? report.follow : nil)
+        return Settlement(
+            jobId: job.id,
+            outcome: outcome,
+            attempt: attempt,
+            follow: outcome == .delivered ? report.follow : nil,
+            acknowledged: outcome == .delivered ? report.acknowledged : nil
+        )
     }
 
     private func liftHold(_ destination: String) {

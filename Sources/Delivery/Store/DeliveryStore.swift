@@ -21,6 +21,9 @@ public struct NewJob: Sendable {
     /// When set, the job goes straight to the dead-letter queue with this reason (it can never be sent,
     /// but must not be dropped silently either).
     public var deadLetterReason: String?
+    /// Recorded with the job (not with a duplicate), for the funnel: the stage of a Novu message this
+    /// feedback event reports.
+    public var step: FunnelStep?
 
     public init(
         destination: String,
@@ -30,8 +33,10 @@ public struct NewJob: Sendable {
         event: Data? = nil,
         dedupeKeys: [String] = [],
         correlation: Correlation? = nil,
-        deadLetterReason: String? = nil
+        deadLetterReason: String? = nil,
+        step: FunnelStep? = nil
     ) {
+        self.step = step
         self.destination = destination
         self.orderingKey = orderingKey
         self.kind = kind
@@ -194,12 +199,16 @@ public struct Settlement: Sendable, Equatable {
     public var attempt: AttemptRecord?
     /// Recorded with a `delivered` outcome, in the same transaction: the transaction to follow.
     public var follow: Follow?
+    /// Recorded with a `delivered` outcome, in the same transaction: the transaction of a trigger Novu
+    /// acknowledged, for the funnel (and its `Notification Triggered`).
+    public var acknowledged: String?
 
-    public init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil, follow: Follow? = nil) {
+    public init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil, follow: Follow? = nil, acknowledged: String? = nil) {
         self.jobId = jobId
         self.outcome = outcome
         self.attempt = attempt
         self.follow = follow
+        self.acknowledged = acknowledged
     }
 }
 

@@ -170,11 +170,11 @@ public struct FunnelFacts: Sendable, Equatable {
 }
 
 /// What a conversion step commits in one transaction: the Segment events it makes and the conversions
-/// they stand for. A conversion already recorded for its (transaction, goal) is skipped with its job.
+/// they stand for (none when the event is switched off). A conversion already recorded for its (transaction, goal) is skipped with its job.
 public struct ConversionCommit: Sendable {
-    public var conversions: [(conversion: FunnelConversion, job: NewJob)]
+    public var conversions: [(conversion: FunnelConversion, job: NewJob?)]
 
-    public init(conversions: [(conversion: FunnelConversion, job: NewJob)] = []) {
+    public init(conversions: [(conversion: FunnelConversion, job: NewJob?)] = []) {
         self.conversions = conversions
     }
 }

@@ -127,3 +127,22 @@ extension ResilientStore: FollowStore {
 
     public func followFigures() async throws -> FollowFigures { try await current().followFigures() }
 }
+
+extension ResilientStore: FunnelStore {
+    public func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts { try await current().funnelFacts(from: from, to: to) }
+
+    public func conversionCandidates(
+        userId: String,
+        since: Date
+    ) async throws -> (messages: [FunnelMessage], triggers: [String: FunnelTrigger]) {
+        try await current().conversionCandidates(userId: userId, since: since)
+    }
+
+    public func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion] { try await current().commit(conversions) }
+
+    public func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger] { try await current().unannouncedTriggers(limit: limit) }
+
+    public func announce(_ jobs: [NewJob], transactionIds: [String]) async throws -> [EnqueueResult] {
+        try await current().announce(jobs, transactionIds: transactionIds)
+    }
+}

@@ -11,6 +11,8 @@ public struct Retention: Service {
         public var correlationRetention: Duration = .seconds(30 * 86400)
         /// How long a dead letter is kept after it was dead-lettered (`BRIDGE_DLQ_RETENTION`), with its attempts.
         public var deadLetterRetention: Duration = .seconds(30 * 86400)
+        /// How long funnel facts are kept (`BRIDGE_FUNNEL_RETENTION`).
+        public var funnelRetention: Duration = .seconds(90 * 86400)
         /// Time between passes.
         public var interval: Duration = .seconds(300)
 
@@ -36,6 +38,8 @@ public struct Retention: Service {
                     correlationRetention: configuration.correlationRetention,
                     deadLetterRetention: configuration.deadLetterRetention
                 )
+                let funnel = try await store.current().pruneFunnel(now: Date(), retention: configuration.funnelRetention)
+                if funnel > 0 { logger.info("pruned the funnel", metadata: ["rows": "\(funnel)"]) }
                 if pruned != SQLiteStore.PruneResult() {
                     logger.info(
                         "pruned the store",

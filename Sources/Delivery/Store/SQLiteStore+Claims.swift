@@ -145,6 +145,19 @@ extension SQLiteStore {
         statements.update.bind(state == "pending" ? nil : now)
         statements.update.bind(settlement.jobId)
         try statements.update.run()
+        if state == "delivered", let transactionId = settlement.acknowledged {
+            // The funnel's trigger, with its cause: a transaction without one (not addressed to a user) is not a
+            // notification of anyone's.
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO funnel_trigger(transaction_id, user_id, workflow, trigger_event, trigger_message_id,
+                                                         context, triggered_at)
+                    SELECT transaction_id, user_id, workflow, event_name, message_id, context, ?
+                    FROM correlation WHERE transaction_id = ? AND user_id != ''
+                    """,
+                arguments: [at, transactionId]
+            )
+        }
         if state == "delivered", let follow = settlement.follow {
             try db.execute(
                 sql: "INSERT OR IGNORE INTO follow(transaction_id, since, next_look_at) VALUES (?, ?, ?)",

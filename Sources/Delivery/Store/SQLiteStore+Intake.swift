@@ -44,13 +44,16 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {
         let now = Date().timeIntervalSince1970
-        return try await commits.write { db in
+        let (note, result, observed) = try await commits.write { db in
             let cause = try transactionId.flatMap { try Self.correlation(transactionId: $0, db: db) }
             let (job, note) = decide(cause)
-            guard let job else { return (note, nil) }
+            guard let job else { return (note, EnqueueResult?.none, [FunnelObservation]()) }
             var insert = try Insert(db)
-            return (note, try insert.run(job, now: now, db: db))
+            let result = try insert.run(job, now: now, db: db)
+            return (note, result, insert.observed)
         }
+        FunnelMetrics.record(observed)
+        return (note, result)
     }
 
     /// The statements that queue a job, looked up once per commit rather than once per event: GRDB's
@@ -63,6 +66,8 @@ extension SQLiteStore {
         var job: RawStatement
         /// Records the job's cause; a transaction already recorded makes the job a duplicate too.
         var correlation: RawStatement
+        /// What the funnel steps recorded in this transaction observed, for the metrics once it commits.
+        var observed: [FunnelObservation] = []
 
         init(_ db: Database) throws {
             remember = RawStatement(
@@ -131,6 +136,7 @@ extension SQLiteStore {
             if dead == nil { self.job.bindNull() } else { self.job.bind(now) }
             try self.job.run()
             let id = db.lastInsertedRowID
+            if let step = job.step { try record(step, db: db) }
             return .accepted(id)
         }
     }

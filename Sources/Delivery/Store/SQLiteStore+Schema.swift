@@ -119,6 +119,59 @@ extension SQLiteStore {
                     """
             )
         }
+        // v4-funnel: the effectiveness funnel (DESIGN §11). A trigger Novu acknowledged, with its cause copied
+        // from the correlation (kept for BRIDGE_FUNNEL_RETENTION, longer than correlations), `announced` once its
+        // `Notification Triggered` is queued; the first time of each stage per Novu message; one conversion per
+        // (transaction, goal).
+        migrator.registerMigration("v4-funnel") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE funnel_trigger (
+                        transaction_id TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL,
+                        workflow TEXT NOT NULL,
+                        trigger_event TEXT NOT NULL,
+                        trigger_message_id TEXT NOT NULL,
+                        context TEXT,
+                        triggered_at REAL NOT NULL,
+                        announced INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    CREATE INDEX funnel_trigger_at ON funnel_trigger(triggered_at);
+                    CREATE INDEX funnel_trigger_unannounced ON funnel_trigger(triggered_at) WHERE announced = 0;
+
+                    CREATE TABLE funnel_message (
+                        message_id TEXT PRIMARY KEY,
+                        transaction_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        workflow TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        provider TEXT,
+                        first_seen_at REAL NOT NULL,
+                        sent_at REAL,
+                        delivered_at REAL,
+                        opened_at REAL,
+                        clicked_at REAL,
+                        failed_at REAL,
+                        failure TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX funnel_message_transaction ON funnel_message(transaction_id);
+                    CREATE INDEX funnel_message_user ON funnel_message(user_id, first_seen_at);
+                    CREATE INDEX funnel_message_seen ON funnel_message(first_seen_at);
+
+                    CREATE TABLE funnel_conversion (
+                        transaction_id TEXT NOT NULL,
+                        goal TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        workflow TEXT NOT NULL,
+                        converted_at REAL NOT NULL,
+                        value REAL,
+                        PRIMARY KEY (transaction_id, goal)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX funnel_conversion_message ON funnel_conversion(message_id);
+                    CREATE INDEX funnel_conversion_at ON funnel_conversion(converted_at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -119,9 +119,22 @@ public struct NovuDestination: DeliveryDestination {
             }
             calls.append(call)
         }
-        let reports = jobs.count == 1 ? [await deliverSingle(jobs[0], calls[0])] : await deliverBulk(jobs, calls)
+        let reports = Self.acknowledging(
+            jobs.count == 1 ? [await deliverSingle(jobs[0], calls[0])] : await deliverBulk(jobs, calls),
+            calls: calls
+        )
         guard let after = configuration.followAfter else { return reports }
         return Self.following(reports, calls: calls, firstLookAt: Date().addingTimeInterval(after.timeInterval))
+    }
+
+    /// Marks each trigger Novu acknowledged (not a dry run: Novu never saw it) for the funnel.
+    static func acknowledging(_ reports: [AttemptReport], calls: [NovuCall.Stored]) -> [AttemptReport] {
+        zip(reports, calls).map { report, call in
+            guard call.operation == .trigger, report.disposition == .success, !report.dryRun else { return report }
+            var acknowledged = report
+            acknowledged.acknowledged = call.transactionId
+            return acknowledged
+        }
     }
 
     /// Marks each trigger Novu acknowledged as a transaction to follow (the relay records it only when

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crypto
+import Delivery
 import Foundation
 import Inbound
 import Logging
@@ -62,6 +63,7 @@ struct CheckConfig: AsyncParsableCommand {
             ("BRIDGE_ALLOW_UNAUTHENTICATED", config.allowUnauthenticated ? "1 (routes without authentication answer anyone)" : "0"),
             ("BRIDGE_BODY_TIMEOUT", DurationText.format(config.bodyTimeout)),
             ("BRIDGE_DLQ_RETENTION", DurationText.format(config.deadLetterRetention)),
+            ("BRIDGE_FUNNEL_RETENTION", DurationText.format(config.funnelRetention)),
             ("BRIDGE_MAX_STORE_BYTES", config.maxStoreBytes.map(ByteSizeText.format) ?? "unset (no limit)"),
             ("BRIDGE_ENVIRONMENT", config.environment),
             ("BRIDGE_HOST", config.host),

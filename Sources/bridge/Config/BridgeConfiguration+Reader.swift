@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 
 /// Reads typed values out of the environment, collecting problems instead of stopping at the first.

@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import Inbound
 import Logging
@@ -28,6 +29,8 @@ struct BridgeConfiguration: Sendable, Equatable {
     var bodyTimeout: Duration = .seconds(10)
     /// How long dead letters are kept.
     var deadLetterRetention: Duration = .seconds(30 * 86400)
+    /// How long funnel facts are kept (`BRIDGE_FUNNEL_RETENTION`), for `bridge report` and the dashboard.
+    var funnelRetention: Duration = .seconds(90 * 86400)
     /// Above this many bytes of store, ingest answers 503 `StoreFull`; `nil`: no limit.
     var maxStoreBytes: Int64?
     var writeKeys: Set<String> = []
@@ -94,6 +97,7 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.allowUnauthenticated = reader.flag("BRIDGE_ALLOW_UNAUTHENTICATED") ?? false
         config.bodyTimeout = reader.duration("BRIDGE_BODY_TIMEOUT", atLeast: .milliseconds(100)) ?? config.bodyTimeout
         config.deadLetterRetention = reader.duration("BRIDGE_DLQ_RETENTION", atLeast: .seconds(1)) ?? config.deadLetterRetention
+        config.funnelRetention = reader.duration("BRIDGE_FUNNEL_RETENTION", atLeast: .seconds(3600)) ?? config.funnelRetention
         config.maxStoreBytes = reader.bytes("BRIDGE_MAX_STORE_BYTES")
         config.writeKeys = Set(reader.list("BRIDGE_WRITE_KEYS"))
         config.environment = reader.string("BRIDGE_ENVIRONMENT") ?? config.environment

@@ -1,4 +1,5 @@
 import Delivery
+import Effectiveness
 import Foundation
 import Inbound
 import Outbound
@@ -9,9 +10,10 @@ import Yams
 struct MappingFile: Sendable {
     var rules: MappingRules
     var feedback: FeedbackNames
+    var conversions = ConversionRules()
 
     /// Every top-level key some module reads.
-    static let knownKeys = MappingRules.topLevelKeys.union(FeedbackNames.topLevelKeys)
+    static let knownKeys = MappingRules.topLevelKeys.union(FeedbackNames.topLevelKeys).union(ConversionRules.topLevelKeys)
 
     /// A problem naming the file and the key.
     struct Problem: Error, Sendable, CustomStringConvertible {
@@ -61,8 +63,14 @@ struct MappingFile: Sendable {
         } catch {
             throw Problem(path: located(error.key), message: describe(key: error.key, message: error.message))
         }
+        let feedback: FeedbackNames
         do {
-            return MappingFile(rules: rules, feedback: try FeedbackNames(file: top))
+            feedback = try FeedbackNames(file: top)
+        } catch {
+            throw Problem(path: located(error.key), message: describe(key: error.key, message: error.message))
+        }
+        do {
+            return MappingFile(rules: rules, feedback: feedback, conversions: try ConversionRules(file: top))
         } catch {
             throw Problem(path: located(error.key), message: describe(key: error.key, message: error.message))
         }

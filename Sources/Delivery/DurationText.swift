@@ -1,9 +1,9 @@
 import Foundation
 
 /// Durations as operators write them: `500ms`, `30s`, `5m`, `24h`, `7d`; a bare number is seconds.
-enum DurationText {
+public enum DurationText {
     /// The largest whole unit that fits: `24h`, `90s`, `250ms`.
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         for (suffix, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60000), ("s", 1000)] where ms >= size && ms % size == 0 {
             return "\(ms / size)\(suffix)"
@@ -12,9 +12,9 @@ enum DurationText {
     }
 
     /// No setting needs more; a larger number (`1e20`) would not fit the milliseconds it is counted in.
-    static let longest = Duration.seconds(100 * 365 * 86400)
+    public static let longest = Duration.seconds(100 * 365 * 86400)
 
-    static func parse(_ text: String) -> Duration? {
+    public static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let unit = units.first { trimmed.hasSuffix($0.suffix) }
@@ -28,8 +28,8 @@ enum DurationText {
 }
 
 /// Sizes as operators write them: `500MB`, `10GB`, `2GiB`, `64KiB`, or a bare number of bytes.
-enum ByteSizeText {
-    static func parse(_ text: String) -> Int64? {
+public enum ByteSizeText {
+    public static func parse(_ text: String) -> Int64? {
         let units: [(suffix: String, bytes: Double)] = [
             ("kib", 1024), ("mib", 1024 * 1024), ("gib", 1024 * 1024 * 1024), ("tib", 1024 * 1024 * 1024 * 1024),
             ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12), ("b", 1),
@@ -44,7 +44,7 @@ enum ByteSizeText {
     }
 
     /// `1.5 GB`-style text for messages.
-    static func format(_ bytes: Int64) -> String {
+    public static func format(_ bytes: Int64) -> String {
         for (suffix, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)] where Double(bytes) >= size {
             return String(format: "%.1f %@", Double(bytes) / size, suffix)
         }
