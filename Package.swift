@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "Outbound",
             dependencies: [
-                "Delivery", "FrontDoor",
+                "Delivery", "FrontDoor", "Effectiveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),

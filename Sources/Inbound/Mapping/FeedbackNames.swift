@@ -33,7 +33,18 @@ public struct FeedbackNames: Sendable, Equatable {
             "in_app": "In-App Message Clicked", "chat": "Chat Message Link Clicked",
         ],
         "preference.updated": ["*": "Notification Preferences Updated"],
+        // Bridge-internal: the funnel's own stages (DESIGN §11).
+        TriggerAnnouncer.type: ["*": "Notification Triggered"],
+        ConversionDestination.type: ["*": "Notification Converted"],
     ]
+
+    /// Types the mapping file switched off (`type: false`): acknowledged, never sent.
+    public private(set) var switchedOff: Set<String> = []
+
+    public init(overrides: [String: [String: String]] = [:], switchedOff: Set<String>) {
+        self.init(overrides: overrides)
+        self.switchedOff = switchedOff
+    }
 
     public init(overrides: [String: [String: String]] = [:]) {
         var table = Self.defaultTable
@@ -56,6 +67,7 @@ public struct FeedbackNames: Sendable, Equatable {
     }
 
     public func decide(type: String, channel: String?) -> Decision {
+        if switchedOff.contains(type) { return .ignored(reason: "switched off") }
         if let row = table[type] {
             if let name = row[channel ?? ""] ?? row["*"] { return .event(name) }
         }
@@ -92,8 +104,13 @@ extension FeedbackNames {
             throw FeedbackNamesError(key: "feedback", message: "expected a map of Novu type to event names")
         }
         var overrides: [String: [String: String]] = [:]
+        var off: Set<String> = []
         let channels: Set<String> = ["email", "push", "sms", "in_app", "chat", "*"]
         for (type, value) in types {
+            if value.boolValue == false {
+                off.insert(type)
+                continue
+            }
             if let name = value.stringValue {
                 // Segment answers 200 to an event named "" and drops it: refuse it here, as the
                 // per-channel form does.
@@ -102,7 +119,10 @@ extension FeedbackNames {
                 continue
             }
             guard let perChannel = value.objectValue else {
-                throw FeedbackNamesError(key: "feedback.\(type)", message: "expected an event name or a map of channel to name")
+                throw FeedbackNamesError(
+                    key: "feedback.\(type)",
+                    message: "expected an event name, a map of channel to name, or false to switch it off"
+                )
             }
             for (channel, name) in perChannel {
                 guard channels.contains(channel) else {
@@ -114,6 +134,12 @@ extension FeedbackNames {
                 overrides[type, default: [:]][channel] = text
             }
         }
-        self.init(overrides: overrides)
+        self.init(overrides: overrides, switchedOff: off)
+    }
+
+    /// The name of a funnel event (`notification.triggered`, `notification.converted`); `nil` when switched off.
+    public func funnelEvent(_ type: String) -> String? {
+        guard case .event(let name) = decide(type: type, channel: nil) else { return nil }
+        return name
     }
 }

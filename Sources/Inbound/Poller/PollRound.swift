@@ -57,7 +57,8 @@ public struct PollRound: Sendable {
                     let envelope = Self.envelope(change, message: message, environmentId: environmentId, fallbackSubscriber: cause?.userId)
                     guard let webhook = NovuWebhook(json: envelope) else { continue }
                     let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
-                    if let job = NovuIngest.job(for: outcome, webhookId: nil, body: envelope.encodedBytes()) {
+                    if var job = NovuIngest.job(for: outcome, webhookId: nil, body: envelope.encodedBytes()) {
+                        job.step = FunnelStep(webhook: webhook, now: now)
                         commit.jobs.append(job)
                     }
                 }

@@ -110,7 +110,8 @@ public struct NovuIngest: Sendable {
             decided = try await intake.submit(correlating: webhook.message("transactionId")) {
                 [names, libraryVersion = configuration.libraryVersion] cause in
                 let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
-                let job = Self.job(for: outcome, webhookId: headers.id, body: body)
+                var job = Self.job(for: outcome, webhookId: headers.id, body: body)
+                job?.step = FunnelStep(webhook: webhook)
                 // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
                 if let job, job.payload.count > BatchPacker.maxEventBytes { return (nil, (outcome, job.payload.count)) }
                 return (job, (outcome, nil))

@@ -1,4 +1,5 @@
 import Delivery
+import Effectiveness
 import Foundation
 import Logging
 
@@ -20,6 +21,21 @@ extension SegmentIngest {
         route: Route,
         single: Bool,
         tally: inout Tally
+    ) -> (verdict: ItemVerdict, goal: NewJob?) {
+        var goal: NewJob?
+        let verdict = judge(item, raw: raw, route: route, single: single, tally: &tally, goal: &goal)
+        // A rejected item is not acknowledged: its goal waits for the sender's retry.
+        if case .rejected = verdict { return (verdict, nil) }
+        return (verdict, goal)
+    }
+
+    private func judge(
+        _ item: JSONValue,
+        raw: ArraySlice<UInt8>?,
+        route: Route,
+        single: Bool,
+        tally: inout Tally,
+        goal: inout NewJob?
     ) -> ItemVerdict {
         guard var fields = item.objectValue else { return .rejected("event must be a JSON object", type: "unknown") }
         var original = raw
@@ -39,6 +55,12 @@ extension SegmentIngest {
         tally.add("received", type: type)
         if let refusal = Self.refusal(of: event.type, on: route, single: single) { return .rejected(refusal, type: type) }
         if event.libraryName == configuration.libraryName { return .ignored("loop guard", type: type) }
+        // A goal still goes through its own mapping (it may trigger a workflow too).
+        if event.type == "track", let name = event.event, configuration.goals.contains(name), let userId = event.userId,
+            let messageId = event.messageId
+        {
+            goal = Goal.job(event: .object(fields), userId: userId, messageId: messageId)
+        }
         switch mapper.map(event) {
         case .invalid(let message):
             return .rejected(message, type: type)

@@ -39,6 +39,9 @@ public struct SegmentIngest: Sendable {
         public var bodyTimeout: Duration = .seconds(10)
         /// Events whose `context.library.name` is this came from the bridge itself and are ignored.
         public var libraryName = "novu-segment-bridge"
+        /// Event names that are conversion goals (the mapping file's `conversions:`): a track event with
+        /// one of them is also queued for attribution, in the same commit.
+        public var goals: Set<String> = []
 
         public init(sharedSecret: String? = nil, writeKeys: Set<String> = []) {
             self.sharedSecrets = sharedSecret.map { [$0] } ?? []
@@ -129,13 +132,17 @@ public struct SegmentIngest: Sendable {
     ) async -> Answer {
         var jobs: [NewJob] = []
         var jobTypes: [String] = []
+        // Queued after the jobs, in the same commit; not counted as items of their own.
+        var goals: [NewJob] = []
         var ignored = 0
         var rejections = Rejections()
         // Counted once per request and outcome, not once per event: a batch holds hundreds.
         var tally = Tally()
         defer { tally.flush() }
         for (index, item) in items.enumerated() {
-            switch judge(item, raw: index < raw.count ? raw[index] : nil, route: route, single: single, tally: &tally) {
+            let verdict = judge(item, raw: index < raw.count ? raw[index] : nil, route: route, single: single, tally: &tally)
+            if let goal = verdict.goal { goals.append(goal) }
+            switch verdict.verdict {
             case .rejected(let reason, let type):
                 tally.add("rejected", type: type)
                 if single { return .error(400, "InvalidEventPayload", reason) }
@@ -150,7 +157,7 @@ public struct SegmentIngest: Sendable {
         }
         let results: [EnqueueResult]
         do {
-            results = try await intake.submit(jobs, binding: binding)
+            results = try await intake.submit(jobs + goals, binding: binding)
         } catch is BindingConflict {
             count("unauthorized", type: "unknown")
             return Self.signatureReplayed

@@ -1,0 +1,95 @@
+import Delivery
+import Foundation
+
+/// What a report is asked for (`bridge report` flags, `GET /report` and `GET /dashboard` queries): the
+/// period, the grouping and an optional workflow. One parser for all three, so they read alike.
+public struct ReportRequest: Sendable, Equatable {
+    public var from: Date
+    public var to: Date
+    public var by: [FunnelDimension]
+    public var workflow: String?
+
+    public static let defaultSince = "7d"
+    public static let defaultBy: [FunnelDimension] = [.workflow, .channel]
+
+    public init(from: Date, to: Date, by: [FunnelDimension] = defaultBy, workflow: String? = nil) {
+        self.from = from
+        self.to = to
+        self.by = by
+        self.workflow = workflow
+    }
+
+    /// `since` (a duration back from `now`, default 7d) or `from`/`to` (ISO 8601 dates or times; `to`
+    /// defaults to `now`); `by` a comma-separated list of workflow, channel, provider, day.
+    public static func parse(
+        since: String?,
+        from: String?,
+        to: String?,
+        by: String?,
+        workflow: String? = nil,
+        now: Date
+    ) throws(ReportRequestError) -> ReportRequest {
+        if since != nil, from != nil { throw ReportRequestError(field: "since", message: "give either since or from/to, not both") }
+        let end: Date
+        if let to {
+            guard let date = time(to) else {
+                throw ReportRequestError(field: "to", message: "expected an ISO 8601 date or time, such as 2026-12-01")
+            }
+            end = date
+        } else {
+            end = now
+        }
+        let start: Date
+        if let from {
+            guard let date = time(from) else {
+                throw ReportRequestError(field: "from", message: "expected an ISO 8601 date or time, such as 2026-11-01")
+            }
+            start = date
+        } else {
+            let text = since ?? defaultSince
+            guard let duration = DurationText.parse(text), duration > .zero, duration <= .seconds(366 * 86400) else {
+                throw ReportRequestError(field: "since", message: "expected a duration up to 366d, such as 24h, 7d or 30d, got '\(text)'")
+            }
+            start = end.addingTimeInterval(-duration.timeInterval)
+        }
+        guard start < end else { throw ReportRequestError(field: "from", message: "must be before to") }
+        var dimensions: [FunnelDimension] = []
+        for name in (by ?? defaultBy.map(\.rawValue).joined(separator: ",")).split(separator: ",") {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard let dimension = FunnelDimension(rawValue: trimmed) else {
+                throw ReportRequestError(
+                    field: "by",
+                    message: "expected a comma-separated list of workflow, channel, provider, day; got '\(trimmed)'"
+                )
+            }
+            if !dimensions.contains(dimension) { dimensions.append(dimension) }
+        }
+        let filter = workflow.flatMap { $0.isEmpty ? nil : $0 }
+        return ReportRequest(from: start, to: end, by: dimensions, workflow: filter)
+    }
+
+    static func time(_ text: String) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let date = try? Date(trimmed, strategy: .iso8601) { return date }
+        if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(trimmed, strategy: Date.ISO8601FormatStyle().year().month().day())
+    }
+
+    /// The report of `facts` for this request; `rules` give each workflow's conversion window.
+    public func report(_ facts: FunnelFacts, rules: ConversionRules, now: Date) -> FunnelReport {
+        var facts = facts
+        if let workflow {
+            facts.triggers.removeAll { $0.workflow != workflow }
+            let kept = Set(facts.triggers.map(\.transactionId))
+            facts.messages.removeAll { $0.workflow != workflow && !kept.contains($0.transactionId) }
+        }
+        return FunnelReport.build(facts, from: from, to: to, by: by, now: now, window: { rules.window(workflow: $0) })
+    }
+}
+
+/// A report request that cannot be answered as asked; `field` names the flag or query parameter.
+public struct ReportRequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+    public var description: String { "\(field): \(message)" }
+}
