@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EffectivenessTests",
-            dependencies: ["Effectiveness", "Delivery"],
+            dependencies: ["Effectiveness", "Delivery", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -42,6 +42,13 @@ public struct FakeResponse: Sendable {
         all["content-type"] = "application/json"
         self.init(status: status, headers: all, body: json.encoded())
     }
+
+    /// A page, as a browser reads it: `text/html` in UTF-8.
+    public init(status: Int, html: String, headers: [String: String] = [:]) {
+        var all = headers
+        all["content-type"] = "text/html; charset=utf-8"
+        self.init(status: status, headers: all, body: Data(html.utf8))
+    }
 }
 
 /// A real HTTP server on loopback (Hummingbird on port 0) standing in for Novu or Segment: it records
