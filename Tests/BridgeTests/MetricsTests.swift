@@ -17,6 +17,10 @@ struct MetricsTests {
     func designSeries() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
+        // Only the webhook's event goes to Segment: the triggers' announcements are switched off, which is
+        // also how an operator does it.
+        let mapping = dir.file("mapping.yaml")
+        try "feedback:\n  notification.triggered: false\n".write(toFile: mapping, atomically: true, encoding: .utf8)
         let failedOnce = Locked(false)
         let novu = try await FakeServer.start { request in
             switch request.json["transactionId"]?.stringValue {
@@ -39,7 +43,7 @@ struct MetricsTests {
             dataDir: dir.path,
             environment: [
                 "NOVU_API_KEY": "k", "NOVU_API_URL": novu.baseURL, "BRIDGE_ACCEPT_UNSIGNED": "1",
-                "SEGMENT_WRITE_KEY": "sk", "SEGMENT_API_URL": segmentAPI.baseURL,
+                "SEGMENT_WRITE_KEY": "sk", "SEGMENT_API_URL": segmentAPI.baseURL, "BRIDGE_MAPPING_FILE": mapping,
             ]
         )
         let segment = try await bridge.port("segment")

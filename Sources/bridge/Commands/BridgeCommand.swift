@@ -8,7 +8,8 @@ struct BridgeCommand: AsyncParsableCommand {
         abstract: "Segment ⇄ Novu bridge: Segment events trigger Novu workflows; Novu delivery events flow back to Segment.",
         version: BridgeVersion.current,
         subcommands: [
-            Serve.self, CheckConfig.self, TestEvent.self, Stats.self, DeadLetters.self, NovuCommands.self, Doctor.self, Version.self,
+            Serve.self, CheckConfig.self, TestEvent.self, Stats.self, Report.self, DeadLetters.self, NovuCommands.self, Doctor.self,
+            Version.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -1,4 +1,5 @@
 import Delivery
+import Effectiveness
 import Foundation
 import FrontDoor
 import Hummingbird
@@ -69,15 +70,31 @@ struct Bridge: Sendable {
             dryRun: configuration.dryRun
         )
         segment.userAgent = novu.userAgent
+        var destinations: [any DeliveryDestination] = [
+            NovuDestination(configuration: novu, client: novuClient, logger: logger, versions: novuVersions),
+            SegmentDestination(configuration: segment, client: segmentClient, logger: logger),
+        ]
+        // Conversions become Segment events: with Segment not configured, goals wait queued until it is.
+        let lateWake = LateWake()
+        if configuration.segmentNotConfigured == nil {
+            destinations.append(
+                ConversionDestination(
+                    rules: mapping?.conversions ?? ConversionRules(),
+                    names: mapping?.feedback ?? FeedbackNames(),
+                    store: store,
+                    libraryVersion: BridgeVersion.current,
+                    wake: { lateWake.wake($0) },
+                    logger: logger
+                )
+            )
+        }
         relay = Relay(
             store: store,
-            destinations: [
-                NovuDestination(configuration: novu, client: novuClient, logger: logger, versions: novuVersions),
-                SegmentDestination(configuration: segment, client: segmentClient, logger: logger),
-            ],
+            destinations: destinations,
             configuration: relayConfiguration,
             logger: logger
         )
+        lateWake.set(relay)
     }
 
     /// Runs until SIGTERM/SIGINT (or cancellation), then shuts down gracefully. A test that runs the
@@ -94,6 +111,7 @@ struct Bridge: Sendable {
         ingestConfiguration.notConfigured = configuration.novuNotConfigured
         ingestConfiguration.bodyTimeout = configuration.bodyTimeout
         ingestConfiguration.libraryName = "novu-segment-bridge"
+        ingestConfiguration.goals = mapping?.conversions.goals ?? []
         let ingest = SegmentIngest(
             configuration: ingestConfiguration,
             mapper: SegmentMapper(rules: mapping?.rules ?? MappingRules(), environment: configuration.environment),
@@ -132,6 +150,7 @@ struct Bridge: Sendable {
         novuRouter.add(middleware: HTTPMetrics(port: "novu"))
         health.register(on: novuRouter)
         NovuRoutes(ingest: novuIngest).register(on: novuRouter)
+        ReportRoutes(store: store, rules: mapping?.conversions ?? ConversionRules(), admin: admin).register(on: novuRouter)
 
         let segmentApp = Listener(
             base: application("segment", router: segmentRouter, port: configuration.segmentPort),
@@ -148,6 +167,10 @@ struct Bridge: Sendable {
         var retention = Retention.Configuration()
         retention.retention = configuration.retention
         retention.deadLetterRetention = configuration.deadLetterRetention
+        retention.funnelRetention = configuration.funnelRetention
+        // The link from a transaction to its cause outlives the longest conversion window and the give-up age.
+        let conversionWindow = Duration.seconds(mapping?.conversions.longestWindow ?? 0)
+        retention.correlationRetention = max(retention.correlationRetention, conversionWindow + configuration.maxRetryAge)
         let pruning = Retention(store: store, configuration: retention, logger: logger)
         var services: [any Service] = [
             pruning, capacity, storeHealth,
@@ -155,6 +178,20 @@ struct Bridge: Sendable {
             relay,
         ]
         if let poller = poller(names: mapping?.feedback ?? FeedbackNames(), capacity: capacity) { services.append(poller) }
+        // `Notification Triggered` once Segment is configured; until then the triggers wait in the funnel.
+        if configuration.segmentNotConfigured == nil {
+            var announcer = TriggerAnnouncer.Configuration()
+            announcer.libraryVersion = BridgeVersion.current
+            services.append(
+                TriggerAnnouncer(
+                    configuration: announcer,
+                    names: mapping?.feedback ?? FeedbackNames(),
+                    store: store,
+                    wake: { relay.wake($0) },
+                    logger: logger
+                )
+            )
+        }
         var group = ServiceGroupConfiguration(
             services: services + [novuApp, segmentApp],
             gracefulShutdownSignals: signals,
@@ -228,6 +265,13 @@ struct Listener<Base: Service>: Service {
 /// A port that could not be opened.
 struct ListenFailure: Error, CustomStringConvertible {
     var description: String
+}
+
+/// The relay, for a destination made before it: `wake` reaches it once it is set.
+final class LateWake: Sendable {
+    private let relay = Mutex<Relay?>(nil)
+    func set(_ relay: Relay) { self.relay.withLock { $0 = relay } }
+    func wake(_ destination: String) { relay.withLock { $0 }?.wake(destination) }
 }
 
 /// Ports bound by the running servers, by name (`segment`, `novu`).

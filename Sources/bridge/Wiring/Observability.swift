@@ -10,7 +10,12 @@ enum Observability {
     static let registry = PrometheusCollectorRegistry()
 
     private static let metricsBootstrap: Void = {
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Opens come seconds to days after delivery: buckets from 10 s to a week.
+        factory.valueHistogramBuckets["bridge_time_to_open_seconds"] = [
+            10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400,
+        ]
+        MetricsSystem.bootstrap(factory)
     }()
 
     static func bootstrapMetrics() {
