@@ -84,7 +84,7 @@ struct DashboardBrowserTests {
         let path = Shared.packageRoot.appendingPathComponent("docs/images/dashboard.png").path
         let page = Dashboard.page(SampleFunnel.report(), query: DashboardQuery(since: "14d"))
         try await Self.serving(page) { url in
-            _ = try await chromium.load(url, screenshot: .init(path: path, width: 1280, height: 2100))
+            _ = try await chromium.load(url, screenshot: .init(path: path, width: 1280, height: 2190))
         }
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
         #expect(size > 10_000 && size < 300_000, "docs/images/dashboard.png is \(size) bytes")

@@ -19,7 +19,7 @@ struct DashboardTests {
             by: [.workflow, .channel],
             rows: rows,
             total: total,
-            daily: daily ?? [FunnelRow(day: "2026-11-30", counts: total.counts), FunnelRow(day: "2026-12-01")],
+            daily: daily ?? [FunnelRow(day: "2026-11-30", counts: total.counts, rates: total.rates), FunnelRow(day: "2026-12-01")],
             failures: failures
         )
     }
@@ -144,6 +144,19 @@ struct DashboardTests {
         #expect(page.contains("<g class=\"maturing-band\""))
         #expect(!Self.sample.contains("maturing-band\""))
         #expect(!Self.sample.contains("<g class=\"badge\""))
+    }
+
+    @Test("the daily chart has a legend, both axes labelled, a line per stage and the conversion rate per day")
+    func daily() throws {
+        let svg = try #require(Self.sample.components(separatedBy: "<svg id=\"daily\"").last?.components(separatedBy: "</svg>").first)
+        for stage in ["triggered", "delivered", "opened", "converted"] {
+            #expect(svg.contains("class=\"legend\" x=\"") && svg.contains(">\(stage)</text>"), "legend \(stage)")
+            #expect(svg.contains("<polyline class=\"series\" data-stage=\"\(stage)\""), "line \(stage)")
+        }
+        #expect(svg.contains(">Nov 30</text>") && svg.contains(">Dec 1</text>"))
+        #expect(svg.contains("text-anchor=\"end\">0</text>") && svg.contains("text-anchor=\"end\">10</text>"))
+        #expect(svg.contains("<rect class=\"rate-bar\""))
+        #expect(svg.contains(">10.0%</text>"))
     }
 
     @Test("triggers with no message yet are told apart, not drawn as a channel")

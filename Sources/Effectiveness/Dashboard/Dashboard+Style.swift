@@ -76,6 +76,10 @@ extension Dashboard {
         svg .grid { stroke: #eceef2; }
         svg .tick { font-size: 11px; fill: var(--muted); }
         svg .legend { font-size: 12px; fill: #4b5563; }
+        svg .panel-title { font-size: 11.5px; fill: var(--muted); }
+        svg .axis { stroke: #d5d9e0; }
+        svg .rate-bar { fill: #e0a458; }
+        svg .rate-label { font-size: 10.5px; fill: #8a5a14; }
         svg .series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: round; }
         svg .maturing-band rect { fill: #fbf3e4; }
         svg .maturing-band text { font-size: 11px; fill: var(--warm); }
