@@ -195,6 +195,23 @@ struct EffectivenessProcessTests {
         let fromRoute = try JSONValue.parse(served.body)
         #expect(fromRoute["rows"] == fromCLI["rows"])
 
+        // The dashboard of the run in a real browser: the workflow and its charts, and nothing fetched from
+        // anywhere but the bridge.
+        if HeadlessChromium.testsShouldRun {
+            let chromium = try #require(HeadlessChromium.locate(), "CI is set and chromium is not installed")
+            let url = "http://127.0.0.1:\(novuPort)/dashboard?since=1d"
+            let load = try await chromium.load(url)
+            #expect(load.dom.contains("data-workflow=\"wf\""))
+            #expect(load.dom.contains("id=\"funnel\""))
+            #expect(load.dom.contains("id=\"daily\""))
+            #expect(load.dom.contains("id=\"channels\""))
+            #expect(load.requestedURLs.contains(url), "\(load.requestedURLs)")
+            for requested in load.requestedURLs {
+                let parts = URLComponents(string: requested)
+                #expect(parts?.host == "127.0.0.1" && parts?.port == novuPort, "the page requested \(requested)")
+            }
+        }
+
         // The funnel's metrics: each stage once, the conversion, the time to open by channel.
         let metrics = try await client.execute(HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(novuPort)/metrics"))
         let text = String(decoding: metrics.body, as: UTF8.self)

@@ -75,7 +75,8 @@ struct FunnelReportTests {
         let row = try #require(report.rows.first)
         #expect(report.rows.count == 1)
         #expect(row.workflow == "cart")
-        #expect(row.counts == FunnelCounts(triggered: 4, sent: 4, delivered: 3, opened: 2, clicked: 1, converted: 1, failed: 1))
+        // triggered, sent, delivered, opened, clicked, converted, failed
+        #expect(FunnelRow.stages.map { row.count($0) } == [4, 4, 3, 2, 1, 1, 1])
         #expect(row.rates.delivery == 0.75)
         #expect(row.rates.open == 2.0 / 3)
         #expect(row.rates.click == 1.0 / 3)
@@ -110,6 +111,22 @@ struct FunnelReportTests {
         #expect(email.rates.click == nil)
         #expect(inApp.rates.delivery == nil)
         #expect(inApp.rates.failure == 0)
+        // The total's delivery rate leaves in-app out instead of becoming unknown.
+        #expect(report.total.rates.delivery == 0)
+    }
+
+    @Test("an SMS is never seen to be read: its open rate is not available, and the total's leaves it out")
+    func smsOpens() throws {
+        let facts = FunnelFacts(
+            triggers: [Self.trigger("a"), Self.trigger("b")],
+            messages: [Self.message("1", tx: "a", channel: "sms"), Self.message("2", tx: "b", opened: 20)]
+        )
+        let report = Self.build(facts, by: [.channel])
+        let sms = try #require(report.rows.first { $0.channel == "sms" })
+        #expect(sms.rates.open == nil)
+        #expect(sms.rates.delivery == 1)
+        #expect(report.total.rates.open == 1)
+        #expect(report.total.rates.click == 0)
     }
 
     @Test("cohorts younger than their workflow's conversion window are maturing")

@@ -55,34 +55,15 @@ extension Dashboard {
         ["email", "push", "sms", "in_app", "chat"].firstIndex(of: channel ?? "") ?? 5
     }
 
-    /// Rows summed, with the rates recomputed from the sums as the report defines them. A rate one of
-    /// the rows could not give (in-app delivery) stays unavailable. Times are percentiles, which do not
-    /// add up: a merge of several rows has none.
+    /// Rows summed, with the rates recomputed from the sums (`FunnelCounts.rates`). Times are percentiles,
+    /// which do not add up: a merge of several rows has none.
     static func merged(_ rows: [FunnelRow]) -> FunnelRow {
         guard rows.count != 1 else { return rows[0] }
-        var counts = FunnelCounts()
-        for row in rows {
-            counts.triggered += row.counts.triggered
-            counts.sent += row.counts.sent
-            counts.delivered += row.counts.delivered
-            counts.opened += row.counts.opened
-            counts.clicked += row.counts.clicked
-            counts.converted += row.counts.converted
-            counts.failed += row.counts.failed
-        }
-        let rate = FunnelReport.Tally.rate
-        let deliveryUnknown = rows.contains { $0.counts.sent > 0 && $0.rates.delivery == nil }
+        let counts = rows.map(\.counts).reduce(FunnelCounts(), +)
         return FunnelRow(
             workflow: rows.first?.workflow,
             counts: counts,
-            rates: FunnelRates(
-                delivery: deliveryUnknown ? nil : rate(counts.delivered, counts.sent),
-                open: rate(counts.opened, counts.delivered),
-                click: rate(counts.clicked, counts.delivered),
-                clickToOpen: rate(counts.clicked, counts.opened),
-                conversion: rate(counts.converted, counts.triggered),
-                failure: rate(counts.failed, counts.sent)
-            ),
+            rates: counts.rates,
             maturing: rows.contains(where: \.maturing)
         )
     }

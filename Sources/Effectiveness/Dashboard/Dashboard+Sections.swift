@@ -38,17 +38,11 @@ extension Dashboard {
     static func headline(_ report: FunnelReport) -> String {
         let total = report.total
         let counts = total.counts
-        var deliveryNote = "\(FunnelFormat.percent(total.rates.delivery)) of sent"
-        if total.rates.delivery == nil, counts.sent > 0 {
-            // In-app makes the whole delivery rate unknown; the channels that report it still have one.
-            let channels = channelRates(report)
-            let known = merged(channels.filter { $0.rates.delivery != nil })
-            let unknown = channels.filter { $0.rates.delivery == nil }.map { channelName($0.channel) }
-            if known.counts.sent > 0, !unknown.isEmpty {
-                deliveryNote =
-                    "\(FunnelFormat.percent(known.rates.delivery)) of sent, excl. \(HTML.escape(unknown.joined(separator: ", ")))"
-            }
-        }
+        // The delivery rate leaves out the channels that report no delivery: the note says which.
+        let unreported = channelRates(report).filter { !FunnelCounts.reports(delivery: $0.channel ?? "") && $0.counts.sent > 0 }
+        let excluded =
+            unreported.isEmpty ? "" : ", excl. \(HTML.escape(unreported.map { channelName($0.channel) }.joined(separator: ", ")))"
+        let deliveryNote = "\(FunnelFormat.percent(total.rates.delivery)) of sent\(excluded)"
         let maturing =
             total.maturing ? " <span class=\"maturing\" title=\"\(HTML.escape(maturingNote))\">maturing</span>" : ""
         let cards: [(label: String, value: String, note: String)] = [

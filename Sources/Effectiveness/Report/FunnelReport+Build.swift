@@ -123,21 +123,28 @@ extension FunnelReport {
         var triggered: Set<String> = []
         var converted: Set<String> = []
         var counts = FunnelCounts()
-        var channels: Set<String> = []
         var toOpen: [Double] = []
         var toConvert: [Double] = []
 
         mutating func add(_ entry: Entry) {
             if entry.bridgeTriggered { triggered.insert(entry.transactionId) }
             guard let message = entry.message else { return }
-            channels.insert(message.channel)
             counts.sent += 1
             if message.deliveredAt != nil { counts.delivered += 1 }
+            if message.openedAt != nil { counts.opened += 1 }
             if message.clickedAt != nil { counts.clicked += 1 }
             if message.failedAt != nil { counts.failed += 1 }
+            if FunnelCounts.reports(delivery: message.channel) {
+                counts.sentReportingDelivery += 1
+                if message.deliveredAt != nil { counts.deliveredReportingDelivery += 1 }
+            }
+            if FunnelCounts.reports(opens: message.channel), message.deliveredAt != nil {
+                counts.deliveredReportingOpens += 1
+                if message.openedAt != nil { counts.openedReportingOpens += 1 }
+                if message.clickedAt != nil { counts.clickedReportingOpens += 1 }
+            }
             let start = message.windowStart ?? message.firstSeenAt
             if let opened = message.openedAt {
-                counts.opened += 1
                 toOpen.append(max(0, opened.timeIntervalSince(start)))
             }
             if let convertedAt = message.convertedAt {
@@ -156,15 +163,7 @@ extension FunnelReport {
                 provider: key.provider,
                 day: key.day,
                 counts: counts,
-                rates: FunnelRates(
-                    // In-app messages report no delivery: their delivery rate is not available, not 0 %.
-                    delivery: channels.contains("in_app") ? nil : Self.rate(counts.delivered, counts.sent),
-                    open: Self.rate(counts.opened, counts.delivered),
-                    click: Self.rate(counts.clicked, counts.delivered),
-                    clickToOpen: Self.rate(counts.clicked, counts.opened),
-                    conversion: Self.rate(counts.converted, counts.triggered),
-                    failure: Self.rate(counts.failed, counts.sent)
-                ),
+                rates: counts.rates,
                 times: FunnelTimes(
                     medianToOpen: Self.percentile(toOpen, 0.5),
                     p90ToOpen: Self.percentile(toOpen, 0.9),
@@ -173,12 +172,6 @@ extension FunnelReport {
                 ),
                 maturing: maturing
             )
-        }
-
-        /// `nil` when the denominator is zero: a channel that reports no delivery (email without
-        /// activity tracking) has none, and its open rate is not 0 % but unknown.
-        static func rate(_ part: Int, _ whole: Int) -> Double? {
-            whole > 0 ? Double(part) / Double(whole) : nil
         }
 
         /// Nearest-rank percentile; `nil` for no values.

@@ -55,6 +55,55 @@ public struct FunnelCounts: Sendable, Equatable {
     public var clicked = 0
     public var converted = 0
     public var failed = 0
+    /// The messages of channels that report delivery (all but in-app): sent, and of those delivered.
+    public var sentReportingDelivery = 0
+    public var deliveredReportingDelivery = 0
+    /// The messages of channels that report opens (all but SMS): delivered, and of those opened and clicked.
+    public var deliveredReportingOpens = 0
+    public var openedReportingOpens = 0
+    public var clickedReportingOpens = 0
+
+    /// The rates as the report defines them. A channel that cannot report a rate's stage is left out of
+    /// it (in-app of delivery, SMS of opens), and a rate with nothing to divide by is not available.
+    public var rates: FunnelRates {
+        FunnelRates(
+            delivery: Self.rate(deliveredReportingDelivery, sentReportingDelivery),
+            open: Self.rate(openedReportingOpens, deliveredReportingOpens),
+            click: Self.rate(clicked, delivered),
+            clickToOpen: Self.rate(clickedReportingOpens, openedReportingOpens),
+            conversion: Self.rate(converted, triggered),
+            failure: Self.rate(failed, sent)
+        )
+    }
+
+    /// `nil` when the denominator is zero: a channel that reports no delivery (email without activity
+    /// tracking) has none, and its open rate is not 0 % but unknown.
+    static func rate(_ part: Int, _ whole: Int) -> Double? {
+        whole > 0 ? Double(part) / Double(whole) : nil
+    }
+
+    /// Whether `channel` reports delivery (in-app messages are shown, not delivered) and opens (an SMS
+    /// is never seen to be read).
+    public static func reports(delivery channel: String) -> Bool { channel != "in_app" }
+    public static func reports(opens channel: String) -> Bool { channel != "sms" }
+
+    /// Counts summed (rows merged): their rates follow from the sums.
+    public static func + (a: FunnelCounts, b: FunnelCounts) -> FunnelCounts {
+        var sum = a
+        sum.triggered += b.triggered
+        sum.sent += b.sent
+        sum.delivered += b.delivered
+        sum.opened += b.opened
+        sum.clicked += b.clicked
+        sum.converted += b.converted
+        sum.failed += b.failed
+        sum.sentReportingDelivery += b.sentReportingDelivery
+        sum.deliveredReportingDelivery += b.deliveredReportingDelivery
+        sum.deliveredReportingOpens += b.deliveredReportingOpens
+        sum.openedReportingOpens += b.openedReportingOpens
+        sum.clickedReportingOpens += b.clickedReportingOpens
+        return sum
+    }
 
     public init(
         triggered: Int = 0,
