@@ -38,15 +38,25 @@ public enum FunnelMetrics {
         }
     }
 
+    /// Looked up once per channel: making a recorder asks the metrics backend (a lock and a lookup).
+    static let recorders = Mutex([String: Recorder]())
+
+    static func timeToOpen(channel: String) -> Recorder {
+        recorders.withLock { cache in
+            if let known = cache[channel] { return known }
+            let made = Recorder(label: "bridge_time_to_open_seconds", dimensions: [("channel", channel)], aggregate: true)
+            cache[channel] = made
+            return made
+        }
+    }
+
     public static func record(_ observations: [FunnelObservation]) {
         for observation in observations {
             let workflow = label(workflow: observation.workflow)
             let channel = channels.contains(observation.channel) ? observation.channel : "other"
             events.increment([("workflow", workflow), ("channel", channel), ("stage", observation.stage)])
             if observation.stage == "converted" { conversions.increment([("workflow", workflow)]) }
-            if let seconds = observation.timeToOpen {
-                Recorder(label: "bridge_time_to_open_seconds", dimensions: [("channel", channel)], aggregate: true).record(seconds)
-            }
+            if let seconds = observation.timeToOpen { timeToOpen(channel: channel).record(seconds) }
         }
     }
 }

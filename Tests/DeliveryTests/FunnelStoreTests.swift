@@ -40,12 +40,13 @@ struct FunnelStoreTests {
         tx: String,
         stage: FunnelStep.Stage,
         at seconds: TimeInterval,
-        key: String? = nil
+        key: String? = nil,
+        user: String? = "ada"
     ) async throws -> EnqueueResult? {
         let step = FunnelStep(
             messageId: message,
             transactionId: tx,
-            userId: "ada",
+            userId: user,
             workflow: "cart",
             channel: "email",
             provider: "sendgrid",
@@ -79,9 +80,18 @@ struct FunnelStoreTests {
         #expect(trigger.triggerEvent == "Cart Abandoned")
         #expect(trigger.triggerMessageId == "ajs-a")
         #expect(trigger.context == ["tenant": "acme"])
-        // The outbox: announced once.
+        // The outbox: a cursor over the order triggers were recorded in; announced once.
         #expect(try await store.unannouncedTriggers(limit: 10).map(\.transactionId) == ["a"])
-        _ = try await store.announce([], transactionIds: ["a"])
+        _ = try await store.announce([], through: trigger.position)
+        #expect(try await store.unannouncedTriggers(limit: 10).isEmpty)
+        try await Self.settleTrigger(store, tx: "d", user: "dee")
+        try await Self.settleTrigger(store, tx: "e", user: "eve")
+        #expect(try await store.unannouncedTriggers(limit: 1).map(\.transactionId) == ["d"])
+        #expect(try await store.unannouncedTriggers(limit: 10).map(\.transactionId) == ["d", "e"])
+        // A cursor never goes back, whatever a late round says.
+        let newest = try #require(try await store.unannouncedTriggers(limit: 10).last?.position)
+        _ = try await store.announce([], through: newest)
+        _ = try await store.announce([], through: trigger.position)
         #expect(try await store.unannouncedTriggers(limit: 10).isEmpty)
     }
 
@@ -97,6 +107,11 @@ struct FunnelStoreTests {
         _ = try await Self.feedback(store, message: "m1", tx: "a", stage: .opened, at: 60)  // read, reported late but earlier
         let duplicate = try await Self.feedback(store, message: "m1", tx: "a", stage: .clicked, at: 95, key: "m1-sent-10.0")
         #expect(duplicate == .duplicate)
+        // Logged with their events, folded into the message's row in a batch.
+        #expect(try await store.funnelFacts(from: Date().addingTimeInterval(-60), to: Date().addingTimeInterval(60)).messages.isEmpty)
+        #expect(try await store.foldFunnelSteps(limit: 2) == 2)
+        #expect(try await store.foldFunnelSteps(limit: 10) == 2)
+        #expect(try await store.foldFunnelSteps(limit: 10) == 0)
         let facts = try await store.funnelFacts(from: Date().addingTimeInterval(-60), to: Date().addingTimeInterval(60))
         let message = try #require(facts.messages.first)
         #expect(facts.messages.count == 1)
@@ -115,10 +130,17 @@ struct FunnelStoreTests {
         let store = try SQLiteStore(directory: dir.path)
         try await Self.settleTrigger(store, tx: "a")
         _ = try await Self.feedback(store, message: "m1", tx: "a", stage: .delivered, at: 0)
+        try await store.foldAllFunnelSteps()
         let candidates = try await store.conversionCandidates(userId: "ada", since: Self.t0.addingTimeInterval(-1))
         #expect(candidates.messages.map(\.messageId) == ["m1"])
         #expect(candidates.triggers["a"]?.triggerMessageId == "ajs-a")
         #expect(try await store.conversionCandidates(userId: "bob", since: Self.t0).messages.isEmpty)
+        // A step recorded without its user (no conversions configured) is no candidate of anyone's.
+        _ = try await Self.feedback(store, message: "m2", tx: "a", stage: .delivered, at: 0, user: nil)
+        try await store.foldAllFunnelSteps()
+        #expect(
+            try await store.conversionCandidates(userId: "ada", since: Self.t0.addingTimeInterval(-1)).messages.map(\.messageId) == ["m1"]
+        )
         func convert(at seconds: TimeInterval, goal: String = "Order Completed") async throws -> [FunnelConversion] {
             let conversion = FunnelConversion(
                 transactionId: "a",
@@ -153,6 +175,7 @@ struct FunnelStoreTests {
         let store = try SQLiteStore(directory: dir.path)
         try await Self.settleTrigger(store, tx: "a")
         _ = try await Self.feedback(store, message: "m1", tx: "a", stage: .delivered, at: 0)
+        try await store.foldAllFunnelSteps()
         #expect(try await store.pruneFunnel(now: Date(), retention: .seconds(86400)) == 1)  // the message, seen at t0
         #expect(try await store.pruneFunnel(now: Date().addingTimeInterval(2 * 86400), retention: .seconds(86400)) == 1)
         let facts = try await store.funnelFacts(from: .distantPast, to: .distantFuture)

@@ -9,7 +9,9 @@ public struct FunnelStep: Sendable, Equatable {
 
     public var messageId: String
     public var transactionId: String
-    public var userId: String
+    /// The subscriber; kept only where conversions need it (`nil` otherwise: the user index costs every
+    /// feedback event a write).
+    public var userId: String?
     public var workflow: String
     public var channel: String
     public var provider: String?
@@ -21,7 +23,7 @@ public struct FunnelStep: Sendable, Equatable {
     public init(
         messageId: String,
         transactionId: String,
-        userId: String,
+        userId: String?,
         workflow: String,
         channel: String,
         provider: String?,
@@ -64,6 +66,8 @@ public struct FunnelTrigger: Sendable, Equatable {
     public var triggeredAt: Date
     /// The Novu trigger `context` (a rule's `context:`), when it had one.
     public var context: [String: JSONValue]?
+    /// Its place in the order triggers were recorded (the announcer's cursor); 0 when not read from there.
+    public var position: Int64 = 0
 
     public init(
         transactionId: String,
@@ -72,9 +76,11 @@ public struct FunnelTrigger: Sendable, Equatable {
         triggerEvent: String,
         triggerMessageId: String,
         triggeredAt: Date,
-        context: [String: JSONValue]? = nil
+        context: [String: JSONValue]? = nil,
+        position: Int64 = 0
     ) {
         self.context = context
+        self.position = position
         self.transactionId = transactionId
         self.userId = userId
         self.workflow = workflow
@@ -88,7 +94,8 @@ public struct FunnelTrigger: Sendable, Equatable {
 public struct FunnelMessage: Sendable, Equatable {
     public var messageId: String
     public var transactionId: String
-    public var userId: String
+    /// Kept only with conversions configured (see `FunnelStep.userId`).
+    public var userId: String?
     public var workflow: String
     public var channel: String
     public var provider: String?
@@ -105,7 +112,7 @@ public struct FunnelMessage: Sendable, Equatable {
     public init(
         messageId: String,
         transactionId: String,
-        userId: String,
+        userId: String?,
         workflow: String,
         channel: String,
         provider: String? = nil,
@@ -179,23 +186,37 @@ public struct ConversionCommit: Sendable {
     }
 }
 
-/// The funnel's side of the store. Steps are recorded with the feedback events that report them
-/// (`DeliveryStore.enqueue(correlating:steps:_:)`, `PollCommit.steps`); triggers when their job settles.
+/// The funnel's side of the store. Steps are logged with the feedback jobs that report them (`NewJob.step`)
+/// and folded into messages in batches; triggers are recorded when their job settles.
 public protocol FunnelStore: Sendable {
+    /// Folds logged steps into the messages' rows (see `SQLiteStore.foldFunnelSteps`); returns how many.
+    /// The facts below are as of the last fold: a reader that needs the latest folds first.
+    @discardableResult
+    func foldFunnelSteps(limit: Int) async throws -> Int
+
     /// The facts of triggers acknowledged in `from..<to`, with their messages.
     func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts
 
-    /// `userId`'s messages whose window could still hold a goal at `at`: first seen after `since`.
+    /// `userId`'s messages first seen after `since` (recorded with their user: conversions configured), and
+    /// the causes of their transactions (from the correlations, kept past the longest window).
     func conversionCandidates(userId: String, since: Date) async throws -> (messages: [FunnelMessage], triggers: [String: FunnelTrigger])
 
     /// Records conversions and queues their events, in one transaction; returns the conversions recorded
     /// now (the others were recorded before).
     func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion]
 
-    /// Up to `limit` acknowledged triggers whose `Notification Triggered` is not queued yet, oldest first.
+    /// Up to `limit` acknowledged triggers whose `Notification Triggered` is not queued yet, in the order
+    /// they were recorded.
     func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger]
 
-    /// Queues the announcements (`Notification Triggered`) and marks `transactionIds` announced, in one
-    /// transaction.
-    func announce(_ jobs: [NewJob], transactionIds: [String]) async throws -> [EnqueueResult]
+    /// Queues the announcements (`Notification Triggered`) and moves the cursor to `position` (the last
+    /// trigger they announce), in one transaction.
+    func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult]
+}
+
+extension FunnelStore {
+    /// Folds every logged step.
+    public func foldAllFunnelSteps() async throws {
+        while try await foldFunnelSteps(limit: 2000) == 2000 {}
+    }
 }

@@ -8,9 +8,9 @@ import GRDBSQLite
 /// `StatementArguments` (an array of existentials, rebuilt and bound per call) cost more there than
 /// SQLite's own work. Only statements used nowhere else go through here.
 struct RawStatement {
-    private let handle: OpaquePointer
-    private let connection: OpaquePointer
-    private var index: Int32 = 0
+    fileprivate let handle: OpaquePointer
+    fileprivate let connection: OpaquePointer
+    fileprivate var index: Int32 = 0
 
     init(_ statement: Statement, db: Database) {
         handle = statement.sqliteStatement
@@ -36,6 +36,28 @@ struct RawStatement {
             sqlite3_clear_bindings(handle)
         }
         guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+    }
+}
+
+extension RawStatement {
+    /// Steps once and reads the first row's first `columns` columns as numbers (`nil` for NULL), then
+    /// resets; `nil` when there is no row.
+    mutating func firstRow(columns: Int32) throws -> [Double?]? {
+        let code = sqlite3_step(handle)
+        index = 0
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        switch code {
+        case SQLITE_DONE: return nil
+        case SQLITE_ROW:
+            return (0..<columns).map { column in
+                sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+            }
+        default:
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
         }
     }

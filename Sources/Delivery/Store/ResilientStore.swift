@@ -129,6 +129,8 @@ extension ResilientStore: FollowStore {
 }
 
 extension ResilientStore: FunnelStore {
+    public func foldFunnelSteps(limit: Int) async throws -> Int { try await current().foldFunnelSteps(limit: limit) }
+
     public func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts { try await current().funnelFacts(from: from, to: to) }
 
     public func conversionCandidates(
@@ -142,7 +144,7 @@ extension ResilientStore: FunnelStore {
 
     public func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger] { try await current().unannouncedTriggers(limit: limit) }
 
-    public func announce(_ jobs: [NewJob], transactionIds: [String]) async throws -> [EnqueueResult] {
-        try await current().announce(jobs, transactionIds: transactionIds)
+    public func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
+        try await current().announce(jobs, through: position)
     }
 }

@@ -69,6 +69,29 @@ extension SQLiteStore {
         /// The job stays queued (a retry, a hold, a release): it stays the head, unless a job older than it
         /// was replayed from the dead-letter queue while it was claimed, which then takes the mark.
         var handOver: RawStatement
+        /// Records an acknowledged trigger in the funnel, with its cause; made on first use (only trigger
+        /// settlements need it).
+        var acknowledge: RawStatement?
+
+        mutating func acknowledged(_ transactionId: String, at: Double, db: Database) throws {
+            if acknowledge == nil {
+                // A transaction without a user (not addressed to a subscriber) is not anyone's notification.
+                acknowledge = RawStatement(
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO funnel_trigger(transaction_id, user_id, workflow, trigger_event, trigger_message_id,
+                                                       context, triggered_at)
+                            SELECT transaction_id, user_id, workflow, event_name, message_id, context, ?2
+                            FROM correlation WHERE transaction_id = ?1 AND user_id != ''
+                            """
+                    ),
+                    db: db
+                )
+            }
+            acknowledge?.bind(transactionId)
+            acknowledge?.bind(at)
+            try acknowledge?.run()
+        }
 
         init(_ db: Database) throws {
             update = RawStatement(
@@ -145,18 +168,9 @@ extension SQLiteStore {
         statements.update.bind(state == "pending" ? nil : now)
         statements.update.bind(settlement.jobId)
         try statements.update.run()
+        // A job settles delivered once (a resend after a crash settles then), so its trigger is recorded once.
         if state == "delivered", let transactionId = settlement.acknowledged {
-            // The funnel's trigger, with its cause: a transaction without one (not addressed to a user) is not a
-            // notification of anyone's.
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO funnel_trigger(transaction_id, user_id, workflow, trigger_event, trigger_message_id,
-                                                         context, triggered_at)
-                    SELECT transaction_id, user_id, workflow, event_name, message_id, context, ?
-                    FROM correlation WHERE transaction_id = ? AND user_id != ''
-                    """,
-                arguments: [at, transactionId]
-            )
+            try statements.acknowledged(transactionId, at: at, db: db)
         }
         if state == "delivered", let follow = settlement.follow {
             try db.execute(

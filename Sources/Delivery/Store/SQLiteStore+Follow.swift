@@ -53,7 +53,7 @@ extension SQLiteStore: FollowStore {
 
     public func commit(_ round: PollCommit) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
-        let (results, observed) = try await commits.write { db in
+        return try await commits.write { db in
             var insert = try Insert(db)
             let results = try round.jobs.map { job in try insert.run(job, now: now, db: db) }
             // Only for a transaction still there: one pruned while the round was read leaves no orphans.
@@ -77,10 +77,8 @@ extension SQLiteStore: FollowStore {
                 case .end(let reason): try end.execute(arguments: [reason, now, look.transactionId])
                 }
             }
-            return (results, insert.observed)
+            return results
         }
-        FunnelMetrics.record(observed)
-        return results
     }
 
     public func nextFollowLook() async throws -> Date? {

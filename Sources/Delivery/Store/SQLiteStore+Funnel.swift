@@ -23,8 +23,7 @@ extension SQLiteStore: FunnelStore {
                     UNION ALL
                     SELECT m.*, (SELECT MIN(converted_at) FROM funnel_conversion c WHERE c.message_id = m.message_id)
                     FROM funnel_message m INDEXED BY funnel_message_seen
-                    WHERE m.first_seen_at >= ?1 AND m.first_seen_at < ?2
-                      AND NOT EXISTS (SELECT 1 FROM funnel_trigger t WHERE t.transaction_id = m.transaction_id)
+                    WHERE m.first_seen_at >= ?1 AND m.first_seen_at < ?2 AND NOT m.bridge_triggered
                     """,
                 arguments: range
             ).map(Self.message)
@@ -46,9 +45,17 @@ extension SQLiteStore: FunnelStore {
                 arguments: [userId, since.timeIntervalSince1970]
             ).map(Self.message)
             var triggers: [String: FunnelTrigger] = [:]
-            let statement = try db.cachedStatement(sql: "SELECT * FROM funnel_trigger WHERE transaction_id = ?")
             for transactionId in Set(messages.map(\.transactionId)) {
-                if let row = try Row.fetchOne(statement, arguments: [transactionId]) { triggers[transactionId] = Self.trigger(row) }
+                guard let cause = try Self.correlation(transactionId: transactionId, db: db) else { continue }
+                triggers[transactionId] = FunnelTrigger(
+                    transactionId: transactionId,
+                    userId: cause.userId,
+                    workflow: cause.workflow,
+                    triggerEvent: cause.eventName,
+                    triggerMessageId: cause.messageId,
+                    triggeredAt: .distantPast,
+                    context: cause.context
+                )
             }
             return (messages, triggers)
         }
@@ -84,21 +91,27 @@ extension SQLiteStore: FunnelStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM funnel_trigger INDEXED BY funnel_trigger_unannounced
-                    WHERE announced = 0 ORDER BY triggered_at LIMIT ?
+                    SELECT * FROM funnel_trigger
+                    WHERE seq > COALESCE((SELECT position FROM funnel_cursor WHERE name = 'announced'), 0)
+                    ORDER BY seq LIMIT ?
                     """,
                 arguments: [limit]
             ).map(Self.trigger)
         }
     }
 
-    public func announce(_ jobs: [NewJob], transactionIds: [String]) async throws -> [EnqueueResult] {
+    public func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
-        return try await commits.write(durable: jobs.isEmpty ? false : true) { db in
+        return try await commits.write(durable: !jobs.isEmpty) { db in
             var insert = try Insert(db)
             let results = try jobs.map { try insert.run($0, now: now, db: db) }
-            let mark = try db.cachedStatement(sql: "UPDATE funnel_trigger SET announced = 1 WHERE transaction_id = ?")
-            for id in transactionIds { try mark.execute(arguments: [id]) }
+            try db.execute(
+                sql: """
+                    INSERT INTO funnel_cursor(name, position) VALUES ('announced', ?)
+                    ON CONFLICT(name) DO UPDATE SET position = MAX(position, excluded.position)
+                    """,
+                arguments: [position]
+            )
             return results
         }
     }
@@ -109,8 +122,8 @@ extension SQLiteStore: FunnelStore {
     public func pruneFunnel(now: Date, retention: Duration, batchSize: Int = 1000) async throws -> Int {
         let cutoff = now.timeIntervalSince1970 - retention.timeInterval
         let passes = [
-            "DELETE FROM funnel_trigger WHERE transaction_id IN (SELECT transaction_id FROM funnel_trigger INDEXED BY funnel_trigger_at WHERE triggered_at < ? LIMIT ?)",
-            "DELETE FROM funnel_message WHERE message_id IN (SELECT message_id FROM funnel_message INDEXED BY funnel_message_seen WHERE first_seen_at < ? LIMIT ?)",
+            "DELETE FROM funnel_trigger WHERE seq IN (SELECT seq FROM funnel_trigger INDEXED BY funnel_trigger_at WHERE triggered_at < ? LIMIT ?)",
+            "DELETE FROM funnel_message WHERE (transaction_id, message_id) IN (SELECT transaction_id, message_id FROM funnel_message INDEXED BY funnel_message_seen WHERE first_seen_at < ? LIMIT ?)",
         ]
         var total = 0
         for sql in passes {
@@ -149,7 +162,8 @@ extension SQLiteStore: FunnelStore {
             triggerEvent: row["trigger_event"],
             triggerMessageId: row["trigger_message_id"],
             triggeredAt: Date(timeIntervalSince1970: row["triggered_at"]),
-            context: (row["context"] as String?).flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
+            context: (row["context"] as String?).flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue,
+            position: row["seq"]
         )
     }
 
@@ -175,39 +189,106 @@ extension SQLiteStore: FunnelStore {
 }
 
 extension SQLiteStore.Insert {
-    /// Upserts a message's step: each stage keeps its earliest time (Novu may retry a webhook late, and a
-    /// poll may see a change the webhook reported first). A stage seen for the first time is observed.
+    /// Appends a message's step to `funnel_step`, in the commit of the event that reports it: one sequential
+    /// insert through the C API (this runs for every feedback event, on the one writer thread). The upsert
+    /// into `funnel_message`, whose keys land all over its b-trees, happens in batches (`foldFunnelSteps`).
     mutating func record(_ step: FunnelStep, db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO funnel_message(message_id, transaction_id, user_id, workflow, channel, provider, first_seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(message_id) DO UPDATE SET provider = COALESCE(funnel_message.provider, excluded.provider),
-                    first_seen_at = MIN(funnel_message.first_seen_at, excluded.first_seen_at)
-                """
-        ).execute(arguments: [
-            step.messageId, step.transactionId, step.userId, step.workflow, step.channel, step.provider,
-            step.at.timeIntervalSince1970,
-        ])
-        let column = step.stage.rawValue + "_at"
-        let before = try Row.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT \(column) AS stage, delivered_at, sent_at, first_seen_at FROM funnel_message WHERE message_id = ?"
-            ),
-            arguments: [step.messageId]
-        )
-        let previous = before?["stage"] as Double?
-        let at = step.at.timeIntervalSince1970
-        guard previous.map({ at < $0 }) ?? true else { return }
-        try db.cachedStatement(
-            sql: "UPDATE funnel_message SET \(column) = ?, failure = COALESCE(?, failure) WHERE message_id = ?"
-        ).execute(arguments: [at, step.stage == .failed ? step.failure ?? "unknown" : nil, step.messageId])
-        guard previous == nil, let before else { return }
-        var observation = FunnelObservation(workflow: step.workflow, channel: step.channel, stage: step.stage.rawValue)
-        if step.stage == .opened {
-            let start = (before["delivered_at"] as Double?) ?? (before["sent_at"] as Double?) ?? (before["first_seen_at"] as Double)
-            observation.timeToOpen = max(0, at - start)
+        if stepLog == nil {
+            stepLog = RawStatement(
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO funnel_step(message_id, transaction_id, user_id, workflow, channel, provider, stage, at, failure)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ),
+                db: db
+            )
         }
-        observed.append(observation)
+        stepLog?.bind(step.messageId)
+        stepLog?.bind(step.transactionId)
+        stepLog?.bind(step.userId)
+        stepLog?.bind(step.workflow)
+        stepLog?.bind(step.channel)
+        stepLog?.bind(step.provider)
+        stepLog?.bind(step.stage.rawValue)
+        stepLog?.bind(step.at.timeIntervalSince1970)
+        stepLog?.bind(step.stage == .failed ? step.failure ?? "unknown" : nil)
+        try stepLog?.run()
+    }
+}
+
+extension SQLiteStore {
+    /// Folds up to `limit` logged steps into `funnel_message`, oldest first, and deletes them, in one
+    /// transaction (a crash before it leaves them to fold again; folding twice changes nothing). Each stage
+    /// keeps its earliest time: Novu may retry a webhook late, and a poll may see a change the webhook
+    /// reported first. A stage set for the first time is counted in the metrics. Returns how many folded.
+    @discardableResult
+    public func foldFunnelSteps(limit: Int) async throws -> Int {
+        let (folded, observed) = try await commits.write(durable: false) { db -> (Int, [FunnelObservation]) in
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid, * FROM funnel_step ORDER BY rowid LIMIT ?", arguments: [limit])
+            guard let last = rows.last?["rowid"] as Int64? else { return (0, []) }
+            // In key order, so the upserts walk each b-tree once instead of jumping between its pages (with
+            // random keys and a small page cache, each jump was a read); a message's steps keep their order.
+            let steps = rows.enumerated().sorted { a, b in
+                let (ka, kb) = (
+                    (a.element["transaction_id"] as String, a.element["message_id"] as String),
+                    (b.element["transaction_id"] as String, b.element["message_id"] as String)
+                )
+                return ka != kb ? ka < kb : a.offset < b.offset
+            }
+            var upserts: [FunnelStep.Stage: RawStatement] = [:]
+            var observed: [FunnelObservation] = []
+            for (_, row) in steps {
+                guard let stage = FunnelStep.Stage(rawValue: row["stage"]) else { continue }
+                if upserts[stage] == nil { upserts[stage] = try Self.foldStatement(stage, db: db) }
+                let at: Double = row["at"]
+                let workflow: String = row["workflow"]
+                let channel: String = row["channel"]
+                upserts[stage]?.bind(row["message_id"] as String)
+                upserts[stage]?.bind(row["transaction_id"] as String)
+                upserts[stage]?.bind(row["user_id"] as String?)
+                upserts[stage]?.bind(workflow)
+                upserts[stage]?.bind(channel)
+                upserts[stage]?.bind(row["provider"] as String?)
+                upserts[stage]?.bind(at)
+                upserts[stage]?.bind(row["failure"] as String?)
+                // A row comes back only when the stage's time was set (or moved earlier).
+                guard let set = try upserts[stage]?.firstRow(columns: 3) else { continue }
+                var observation = FunnelObservation(workflow: workflow, channel: channel, stage: stage.rawValue)
+                if stage == .opened {
+                    // From delivery, else sending, else the first report.
+                    observation.timeToOpen = max(0, at - (set[0] ?? set[1] ?? set[2] ?? at))
+                }
+                observed.append(observation)
+            }
+            try db.execute(sql: "DELETE FROM funnel_step WHERE rowid <= ?", arguments: [last])
+            return (rows.count, observed)
+        }
+        FunnelMetrics.record(observed)
+        return folded
+    }
+
+    /// The upsert of one stage: its earliest time kept. `bridge_triggered` tells the report a message of a
+    /// transaction the bridge did not trigger (no correlation), counted by its first sight instead.
+    private static func foldStatement(_ stage: FunnelStep.Stage, db: Database) throws -> RawStatement {
+        let column = stage.rawValue + "_at"
+        return RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO funnel_message(message_id, transaction_id, user_id, workflow, channel, provider,
+                                               first_seen_at, \(column), failure, bridge_triggered)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, EXISTS (SELECT 1 FROM correlation WHERE transaction_id = ?2))
+                    ON CONFLICT(transaction_id, message_id) DO UPDATE SET
+                        provider = COALESCE(funnel_message.provider, excluded.provider),
+                        user_id = COALESCE(funnel_message.user_id, excluded.user_id),
+                        first_seen_at = MIN(funnel_message.first_seen_at, excluded.first_seen_at),
+                        \(column) = excluded.\(column),
+                        failure = COALESCE(excluded.failure, funnel_message.failure)
+                    WHERE funnel_message.\(column) IS NULL OR funnel_message.\(column) > excluded.\(column)
+                    RETURNING delivered_at, sent_at, first_seen_at
+                    """
+            ),
+            db: db
+        )
     }
 }

@@ -44,16 +44,13 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {
         let now = Date().timeIntervalSince1970
-        let (note, result, observed) = try await commits.write { db in
+        return try await commits.write { db in
             let cause = try transactionId.flatMap { try Self.correlation(transactionId: $0, db: db) }
             let (job, note) = decide(cause)
-            guard let job else { return (note, EnqueueResult?.none, [FunnelObservation]()) }
+            guard let job else { return (note, nil) }
             var insert = try Insert(db)
-            let result = try insert.run(job, now: now, db: db)
-            return (note, result, insert.observed)
+            return (note, try insert.run(job, now: now, db: db))
         }
-        FunnelMetrics.record(observed)
-        return (note, result)
     }
 
     /// The statements that queue a job, looked up once per commit rather than once per event: GRDB's
@@ -66,8 +63,8 @@ extension SQLiteStore {
         var job: RawStatement
         /// Records the job's cause; a transaction already recorded makes the job a duplicate too.
         var correlation: RawStatement
-        /// What the funnel steps recorded in this transaction observed, for the metrics once it commits.
-        var observed: [FunnelObservation] = []
+        /// Appends funnel steps; made on first use (only feedback events carry steps).
+        var stepLog: RawStatement?
 
         init(_ db: Database) throws {
             remember = RawStatement(

@@ -120,29 +120,49 @@ extension SQLiteStore {
             )
         }
         // v4-funnel: the effectiveness funnel (DESIGN §11). A trigger Novu acknowledged, with its cause copied
-        // from the correlation (kept for BRIDGE_FUNNEL_RETENTION, longer than correlations), `announced` once its
-        // `Notification Triggered` is queued; the first time of each stage per Novu message; one conversion per
-        // (transaction, goal).
+        // from the correlation (kept for BRIDGE_FUNNEL_RETENTION, longer than correlations), in the order settled:
+        // the announcer's cursor (`funnel_cursor`) follows `seq`, so announcing a trigger writes no row of its
+        // own. The first time of each stage per Novu message (`user_id` only with conversions configured, so
+        // only then is the user index kept up), clustered by transaction so the report's join needs no index of
+        // its own; one conversion per (transaction, goal).
         migrator.registerMigration("v4-funnel") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE funnel_trigger (
-                        transaction_id TEXT PRIMARY KEY,
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        transaction_id TEXT NOT NULL,
                         user_id TEXT NOT NULL,
                         workflow TEXT NOT NULL,
                         trigger_event TEXT NOT NULL,
                         trigger_message_id TEXT NOT NULL,
                         context TEXT,
-                        triggered_at REAL NOT NULL,
-                        announced INTEGER NOT NULL DEFAULT 0
-                    ) WITHOUT ROWID;
+                        triggered_at REAL NOT NULL
+                    );
                     CREATE INDEX funnel_trigger_at ON funnel_trigger(triggered_at);
-                    CREATE INDEX funnel_trigger_unannounced ON funnel_trigger(triggered_at) WHERE announced = 0;
+
+                    CREATE TABLE funnel_cursor (
+                        name TEXT PRIMARY KEY,
+                        position INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    -- Steps as feedback events report them, appended in the event's own commit (one sequential
+                    -- insert), folded into funnel_message in batches off the ingest path (`foldFunnelSteps`).
+                    CREATE TABLE funnel_step (
+                        message_id TEXT NOT NULL,
+                        transaction_id TEXT NOT NULL,
+                        user_id TEXT,
+                        workflow TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        provider TEXT,
+                        stage TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        failure TEXT
+                    );
 
                     CREATE TABLE funnel_message (
-                        message_id TEXT PRIMARY KEY,
+                        message_id TEXT NOT NULL,
                         transaction_id TEXT NOT NULL,
-                        user_id TEXT NOT NULL,
+                        user_id TEXT,
                         workflow TEXT NOT NULL,
                         channel TEXT NOT NULL,
                         provider TEXT,
@@ -152,10 +172,11 @@ extension SQLiteStore {
                         opened_at REAL,
                         clicked_at REAL,
                         failed_at REAL,
-                        failure TEXT
+                        failure TEXT,
+                        bridge_triggered INTEGER NOT NULL,
+                        PRIMARY KEY (transaction_id, message_id)
                     ) WITHOUT ROWID;
-                    CREATE INDEX funnel_message_transaction ON funnel_message(transaction_id);
-                    CREATE INDEX funnel_message_user ON funnel_message(user_id, first_seen_at);
+                    CREATE INDEX funnel_message_user ON funnel_message(user_id, first_seen_at) WHERE user_id IS NOT NULL;
                     CREATE INDEX funnel_message_seen ON funnel_message(first_seen_at);
 
                     CREATE TABLE funnel_conversion (

@@ -51,7 +51,7 @@ public struct Goal: Sendable, Equatable {
         let properties = json["properties"]?.objectValue ?? [:]
         let campaign = json["context"]?["campaign"]
         let named = [properties["transaction_id"]?.scalarText, campaign?["name"]?.scalarText, campaign?["id"]?.scalarText]
-        let timestamp = json["timestamp"]?.stringValue.flatMap(Attribution.date) ?? receivedAt
+        let timestamp = json["timestamp"]?.stringValue.flatMap(Timestamp.parse) ?? receivedAt
         self.init(
             userId: userId,
             event: event,
@@ -173,10 +173,5 @@ public enum Attribution {
         case .string(let text): Double(text)
         default: nil
         }
-    }
-
-    /// A Segment timestamp (ISO 8601, with or without fractional seconds).
-    public static func date(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
     }
 }

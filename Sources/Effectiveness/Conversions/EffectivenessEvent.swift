@@ -85,7 +85,7 @@ public enum EffectivenessEvent {
             "event": .string(name),
             "userId": .string(userId),
             "messageId": .string(messageId),
-            "timestamp": .string(at.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
+            "timestamp": .string(Timestamp.format(at)),
             "properties": .object(properties),
             "context": ["library": library, "integration": library],
         ])

@@ -55,6 +55,8 @@ public struct ConversionDestination: DeliveryDestination {
         do {
             // A window starts at delivery, which follows the message's first sight: a day of slack.
             let since = goal.timestamp.addingTimeInterval(-rules.longestWindow - 86400)
+            // The deliveries and opens reported just before the goal, too.
+            try await store.foldAllFunnelSteps()
             let (messages, triggers) = try await store.conversionCandidates(userId: goal.userId, since: since)
             let conversions = Attribution.conversions(for: goal, rules: rules, messages: messages, triggers: triggers)
             guard !conversions.isEmpty else { return AttemptReport(disposition: .success, reason: "no notification to credit") }

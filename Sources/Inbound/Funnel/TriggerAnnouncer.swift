@@ -8,17 +8,20 @@ import ServiceLifecycle
 ///
 /// An outbox: settling a trigger records it in the funnel (one row in the settle's transaction), and this
 /// loop turns the rows into Segment events in batches, so the send path pays for no Segment job of its
-/// own. A crash between the two leaves the rows unannounced, and they are announced after restart;
-/// the event's `messageId` (`novu-trig-<transactionId>`) is also a dedupe key, so nothing goes twice.
+/// own. A crash between the two leaves the rows unannounced, and they are announced after restart. A row
+/// is marked announced in the transaction that queues its event, so the event needs no dedupe key of its
+/// own (each costs the commit an index insert); Segment dedupes a resend on `novu-trig-<transactionId>`.
 public struct TriggerAnnouncer: Service {
     /// The feedback type the mapping file renames or switches off (`feedback: {notification.triggered: …}`).
     public static let type = "notification.triggered"
 
     public struct Configuration: Sendable {
         public var libraryVersion = "0.1.0"
-        /// How long the loop rests when nothing is left to announce.
-        public var idle: Duration = .seconds(1)
-        public var batch = 500
+        /// One round per this long, of at most `batch` triggers: announcements are paced (2,000 a second by
+        /// default), so a burst of triggers is sent to Novu first and announced over the seconds after it,
+        /// instead of every trigger's Segment event competing with the next trigger for the machine.
+        public var interval: Duration = .seconds(1)
+        public var batch = 2000
 
         public init() {}
     }
@@ -50,15 +53,15 @@ public struct TriggerAnnouncer: Service {
     func loop() async {
         var failing = false
         while !Task.isCancelled {
+            let round = ContinuousClock.now
             do {
-                let announced = try await announceOnce()
+                try await announceOnce()
                 failing = false
-                if announced < configuration.batch { try? await Task.sleep(for: configuration.idle) }
             } catch {
                 if !failing { logger.warning("cannot announce triggered notifications; retrying", metadata: ["error": "\(error)"]) }
                 failing = true
-                try? await Task.sleep(for: configuration.idle * 5)
             }
+            try? await Task.sleep(until: round + configuration.interval, clock: .continuous)
         }
     }
 
@@ -68,24 +71,38 @@ public struct TriggerAnnouncer: Service {
         let triggers = try await store.unannouncedTriggers(limit: configuration.batch)
         guard !triggers.isEmpty else { return 0 }
         let jobs = Self.jobs(for: triggers, names: names, libraryVersion: configuration.libraryVersion)
-        let results = try await store.announce(jobs, transactionIds: triggers.map(\.transactionId))
+        let results = try await store.announce(jobs, through: triggers.map(\.position).max() ?? 0)
         if results.contains(where: { if case .accepted = $0 { true } else { false } }) { wake("segment") }
         FunnelMetrics.record(triggers.map { FunnelObservation(workflow: $0.workflow, channel: "none", stage: "triggered") })
         return triggers.count
     }
 
-    /// The Segment jobs of `triggers`; none when the mapping file switched the event off.
+    /// Announcements share jobs, so a trigger costs the queue a fraction of a job: at most this many events,
+    /// and this many bytes, under Segment's 32 KB per event the destination checks each job against.
+    static let eventsPerJob = 100
+    static let bytesPerJob = 30_000
+
+    /// The Segment jobs of `triggers`, several events to a job (`kind` `track.batch`: the payload is the
+    /// events comma-separated, spliced into `/v1/batch` as they are); none when the mapping file switched the
+    /// event off. Each job has an ordering key of its own, so the lane sends them side by side, packed
+    /// into one request: an announcement waits for no user's other events, and none waits for it.
     public static func jobs(for triggers: [FunnelTrigger], names: FeedbackNames, libraryVersion: String) -> [NewJob] {
         guard let name = names.funnelEvent(type) else { return [] }
         let library: JSONValue = ["name": .string(FeedbackEvent.libraryName), "version": .string(libraryVersion)]
-        return triggers.map { trigger in
-            let (event, messageId) = EffectivenessEvent.triggered(trigger, name: name, library: library)
+        let events = triggers.map { EffectivenessEvent.triggered($0, name: name, library: library).event.encoded() }
+        let chunks = BatchPacker.pack(sizes: events.map(\.count), maxEvents: eventsPerJob, maxBytes: bytesPerJob)
+        // An announcement is a few hundred bytes; one over the limit (a huge context) goes alone.
+        return (chunks.batches + chunks.oversize.map { [$0] }).map { chunk in
+            var payload = Data()
+            for (position, index) in chunk.enumerated() {
+                if position > 0 { payload.append(UInt8(ascii: ",")) }
+                payload.append(events[index])
+            }
             return NewJob(
                 destination: "segment",
-                orderingKey: trigger.userId,
-                kind: "track",
-                payload: event.encoded(),
-                dedupeKeys: ["segment-message:" + messageId]
+                orderingKey: "\(type):\(triggers[chunk[0]].transactionId)",
+                kind: "track.batch",
+                payload: payload
             )
         }
     }

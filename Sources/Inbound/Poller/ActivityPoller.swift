@@ -18,6 +18,8 @@ public final class ActivityPoller: Service {
         public var maxPages = 20
         /// Announced in `context.library.version`.
         public var libraryVersion = "0.1.0"
+        /// Conversions are configured: funnel steps keep their subscriber.
+        public var recordsUsers = false
 
         public init(api: NovuActivityAPI) { self.api = api }
     }
@@ -133,6 +135,7 @@ public final class ActivityPoller: Service {
             }
         }
         var round = PollRound(due: due, messages: [:])
+        round.recordsUsers = configuration.recordsUsers
         round.environmentId = pace.environment ?? nil
         var read: Set<String> = []
         var pause: (until: Date, reason: String)?

@@ -21,6 +21,8 @@ public struct PollRound: Sendable {
     /// Transactions whose look was cut short (a pause while reading their provider events): what was
     /// read is committed, but the look is not counted, so they are due again when the pause ends.
     public var unfinished: Set<String> = []
+    /// Conversions are configured: funnel steps keep their subscriber.
+    public var recordsUsers = false
 
     public init(
         due: [FollowedTransaction],
@@ -58,7 +60,7 @@ public struct PollRound: Sendable {
                     guard let webhook = NovuWebhook(json: envelope) else { continue }
                     let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
                     if var job = NovuIngest.job(for: outcome, webhookId: nil, body: envelope.encodedBytes()) {
-                        job.step = FunnelStep(webhook: webhook, now: now)
+                        job.step = FunnelStep(webhook: webhook, keepingUser: recordsUsers, now: now)
                         commit.jobs.append(job)
                     }
                 }

@@ -23,6 +23,8 @@ public struct NovuIngest: Sendable {
         public var notConfigured: String?
         /// Announced in `context.library.version`.
         public var libraryVersion = "0.1.0"
+        /// Conversions are configured: funnel steps keep their subscriber, for attribution to find.
+        public var recordsUsers = false
 
         public init(signature: SvixSignature, acceptUnsigned: Bool = false) {
             self.signature = signature
@@ -108,10 +110,10 @@ public struct NovuIngest: Sendable {
         let decided: (note: (outcome: FeedbackEvent.Outcome, oversize: Int?), result: EnqueueResult?)
         do {
             decided = try await intake.submit(correlating: webhook.message("transactionId")) {
-                [names, libraryVersion = configuration.libraryVersion] cause in
+                [names, libraryVersion = configuration.libraryVersion, recordsUsers = configuration.recordsUsers] cause in
                 let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
                 var job = Self.job(for: outcome, webhookId: headers.id, body: body)
-                job?.step = FunnelStep(webhook: webhook)
+                job?.step = FunnelStep(webhook: webhook, keepingUser: recordsUsers)
                 // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
                 if let job, job.payload.count > BatchPacker.maxEventBytes { return (nil, (outcome, job.payload.count)) }
                 return (job, (outcome, nil))

@@ -108,7 +108,9 @@ public struct SegmentDestination: DeliveryDestination {
         }
     }
 
-    /// `POST /v1/batch` with the events' stored JSON spliced in as is.
+    /// `POST /v1/batch` with the events' stored JSON spliced in as is. A job holds one event, or several
+    /// comma-separated (`track.batch`, the announcer's: at most 100 and 30 KB, so a packed request stays
+    /// under Segment's 2,500 events as its 475 KB bound keeps it to 15 such jobs).
     public func makeRequest(_ jobs: [ClaimedJob]) -> HTTPClientRequest {
         var body = Data("{\"batch\":[".utf8)
         for (index, job) in jobs.enumerated() {

@@ -140,6 +140,7 @@ struct Bridge: Sendable {
         novuIngestConfiguration.allowUnauthenticated = configuration.allowUnauthenticated
         novuIngestConfiguration.notConfigured = configuration.segmentNotConfigured
         novuIngestConfiguration.bodyTimeout = configuration.bodyTimeout
+        novuIngestConfiguration.recordsUsers = !(mapping?.conversions.rules.isEmpty ?? true)
         let novuIngest = NovuIngest(
             configuration: novuIngestConfiguration,
             names: mapping?.feedback ?? FeedbackNames(),
@@ -173,7 +174,7 @@ struct Bridge: Sendable {
         retention.correlationRetention = max(retention.correlationRetention, conversionWindow + configuration.maxRetryAge)
         let pruning = Retention(store: store, configuration: retention, logger: logger)
         var services: [any Service] = [
-            pruning, capacity, storeHealth,
+            pruning, capacity, storeHealth, FunnelFolder(store: store, logger: logger),
             QueueGauges(store: store, destinations: ["novu", "segment"], interval: .seconds(5), logger: logger),
             relay,
         ]
@@ -214,6 +215,7 @@ struct Bridge: Sendable {
         var settings = ActivityPoller.Configuration(api: api)
         settings.policy = configuration.poll.policy
         settings.libraryVersion = BridgeVersion.current
+        settings.recordsUsers = !(mapping?.conversions.rules.isEmpty ?? true)
         let relay = relay
         return ActivityPoller(
             configuration: settings,
