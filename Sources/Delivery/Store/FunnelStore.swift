@@ -164,8 +164,7 @@ public struct FunnelConversion: Sendable, Equatable {
     }
 }
 
-/// The funnel facts of a period: the triggers acknowledged in it, and their messages (plus messages
-/// of transactions the bridge did not trigger, first seen in it).
+/// The funnel facts of a period: the triggers acknowledged in it, and their messages.
 public struct FunnelFacts: Sendable, Equatable {
     public var triggers: [FunnelTrigger]
     public var messages: [FunnelMessage]
@@ -215,8 +214,9 @@ public protocol FunnelStore: Sendable {
 }
 
 extension FunnelStore {
-    /// Folds every logged step.
+    /// Folds every logged step, 250 to a transaction: ingest's commits take turns with the fold's on the
+    /// one writer, so a second's backlog of steps does not hold a webhook's answer for tens of milliseconds.
     public func foldAllFunnelSteps() async throws {
-        while try await foldFunnelSteps(limit: 2000) == 2000 {}
+        while try await foldFunnelSteps(limit: 250) == 250 {}
     }
 }

@@ -12,18 +12,13 @@ extension SQLiteStore: FunnelStore {
                 sql: "SELECT * FROM funnel_trigger INDEXED BY funnel_trigger_at WHERE triggered_at >= ? AND triggered_at < ?",
                 arguments: range
             ).map(Self.trigger)
-            // The messages of those triggers, and the messages first seen in the period of transactions the
-            // bridge did not trigger (Novu's webhooks report every notification of the environment).
+            // The messages of those triggers, whenever they were reported.
             let messages = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT m.*, (SELECT MIN(converted_at) FROM funnel_conversion c WHERE c.message_id = m.message_id) AS converted_at
                     FROM funnel_trigger t INDEXED BY funnel_trigger_at JOIN funnel_message m ON m.transaction_id = t.transaction_id
                     WHERE t.triggered_at >= ?1 AND t.triggered_at < ?2
-                    UNION ALL
-                    SELECT m.*, (SELECT MIN(converted_at) FROM funnel_conversion c WHERE c.message_id = m.message_id)
-                    FROM funnel_message m INDEXED BY funnel_message_seen
-                    WHERE m.first_seen_at >= ?1 AND m.first_seen_at < ?2 AND NOT m.bridge_triggered
                     """,
                 arguments: range
             ).map(Self.message)
@@ -268,16 +263,15 @@ extension SQLiteStore {
         return folded
     }
 
-    /// The upsert of one stage: its earliest time kept. `bridge_triggered` tells the report a message of a
-    /// transaction the bridge did not trigger (no correlation), counted by its first sight instead.
+    /// The upsert of one stage: its earliest time kept.
     private static func foldStatement(_ stage: FunnelStep.Stage, db: Database) throws -> RawStatement {
         let column = stage.rawValue + "_at"
         return RawStatement(
             try db.cachedStatement(
                 sql: """
                     INSERT INTO funnel_message(message_id, transaction_id, user_id, workflow, channel, provider,
-                                               first_seen_at, \(column), failure, bridge_triggered)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, EXISTS (SELECT 1 FROM correlation WHERE transaction_id = ?2))
+                                               first_seen_at, \(column), failure)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
                     ON CONFLICT(transaction_id, message_id) DO UPDATE SET
                         provider = COALESCE(funnel_message.provider, excluded.provider),
                         user_id = COALESCE(funnel_message.user_id, excluded.user_id),

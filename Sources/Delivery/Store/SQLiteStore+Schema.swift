@@ -173,7 +173,6 @@ extension SQLiteStore {
                         clicked_at REAL,
                         failed_at REAL,
                         failure TEXT,
-                        bridge_triggered INTEGER NOT NULL,
                         PRIMARY KEY (transaction_id, message_id)
                     ) WITHOUT ROWID;
                     CREATE INDEX funnel_message_user ON funnel_message(user_id, first_seen_at) WHERE user_id IS NOT NULL;

@@ -113,7 +113,9 @@ public struct NovuIngest: Sendable {
                 [names, libraryVersion = configuration.libraryVersion, recordsUsers = configuration.recordsUsers] cause in
                 let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
                 var job = Self.job(for: outcome, webhookId: headers.id, body: body)
-                job?.step = FunnelStep(webhook: webhook, keepingUser: recordsUsers)
+                // The funnel is of the notifications this bridge triggered (cohorts by trigger): a message of
+                // a transaction with no cause here is sent to Segment, not counted.
+                if cause != nil { job?.step = FunnelStep(webhook: webhook, keepingUser: recordsUsers) }
                 // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
                 if let job, job.payload.count > BatchPacker.maxEventBytes { return (nil, (outcome, job.payload.count)) }
                 return (job, (outcome, nil))
