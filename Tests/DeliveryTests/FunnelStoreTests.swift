@@ -65,6 +65,15 @@ struct FunnelStoreTests {
         return try await store.enqueue(correlating: tx) { _ in (job, ()) }.result
     }
 
+    /// A store in `dir` with ada's trigger `a` acknowledged and its email `m1` delivered at t0, folded.
+    static func deliveredStore(_ dir: TemporaryDirectory) async throws -> SQLiteStore {
+        let store = try SQLiteStore(directory: dir.path)
+        try await settleTrigger(store, tx: "a")
+        _ = try await feedback(store, message: "m1", tx: "a", stage: .delivered, at: 0)
+        try await store.foldAllFunnelSteps()
+        return store
+    }
+
     @Test("an acknowledged trigger is a funnel trigger with its cause; a retry, a dry run or an unacknowledged one is not")
     func triggers() async throws {
         let dir = try TemporaryDirectory()
@@ -127,10 +136,7 @@ struct FunnelStoreTests {
     func conversionsOnce() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let store = try SQLiteStore(directory: dir.path)
-        try await Self.settleTrigger(store, tx: "a")
-        _ = try await Self.feedback(store, message: "m1", tx: "a", stage: .delivered, at: 0)
-        try await store.foldAllFunnelSteps()
+        let store = try await Self.deliveredStore(dir)
         let candidates = try await store.conversionCandidates(userId: "ada", since: Self.t0.addingTimeInterval(-1))
         #expect(candidates.messages.map(\.messageId) == ["m1"])
         #expect(candidates.triggers["a"]?.triggerMessageId == "ajs-a")
@@ -172,10 +178,7 @@ struct FunnelStoreTests {
     func prune() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let store = try SQLiteStore(directory: dir.path)
-        try await Self.settleTrigger(store, tx: "a")
-        _ = try await Self.feedback(store, message: "m1", tx: "a", stage: .delivered, at: 0)
-        try await store.foldAllFunnelSteps()
+        let store = try await Self.deliveredStore(dir)
         #expect(try await store.pruneFunnel(now: Date(), retention: .seconds(86400)) == 1)  // the message, seen at t0
         #expect(try await store.pruneFunnel(now: Date().addingTimeInterval(2 * 86400), retention: .seconds(86400)) == 1)
         let facts = try await store.funnelFacts(from: .distantPast, to: .distantFuture)

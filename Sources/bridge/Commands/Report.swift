@@ -47,8 +47,9 @@ struct Report: AsyncParsableCommand {
         let opened = try store.open()
         let facts: FunnelFacts
         do {
-            // The steps serve logged since its last fold (a second's worth at most).
-            try await opened.foldAllFunnelSteps()
+            // The steps serve logged since its last fold (a second's worth at most); a store that cannot
+            // write (full, or read-only to this user) is reported as last folded.
+            try? await opened.foldAllFunnelSteps()
             facts = try await opened.funnelFacts(from: asked.from, to: asked.to)
         } catch {
             throw CLIFailure("cannot read the funnel (\(error)); a store older than this version is upgraded when serve starts")
