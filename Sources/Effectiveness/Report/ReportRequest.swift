@@ -30,21 +30,10 @@ public struct ReportRequest: Sendable, Equatable {
         now: Date
     ) throws(ReportRequestError) -> ReportRequest {
         if since != nil, from != nil { throw ReportRequestError(field: "since", message: "give either since or from/to, not both") }
-        let end: Date
-        if let to {
-            guard let date = time(to) else {
-                throw ReportRequestError(field: "to", message: "expected an ISO 8601 date or time, such as 2026-12-01")
-            }
-            end = date
-        } else {
-            end = now
-        }
+        let end = try to.map { text throws(ReportRequestError) in try time(text, field: "to") } ?? now
         let start: Date
         if let from {
-            guard let date = time(from) else {
-                throw ReportRequestError(field: "from", message: "expected an ISO 8601 date or time, such as 2026-11-01")
-            }
-            start = date
+            start = try time(from, field: "from")
         } else {
             let text = since ?? defaultSince
             guard let duration = DurationText.parse(text), duration > .zero, duration <= .seconds(366 * 86400) else {
@@ -68,11 +57,13 @@ public struct ReportRequest: Sendable, Equatable {
         return ReportRequest(from: start, to: end, by: dimensions, workflow: filter)
     }
 
-    static func time(_ text: String) -> Date? {
+    /// An ISO 8601 date or time given as `field`.
+    static func time(_ text: String, field: String) throws(ReportRequestError) -> Date {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let date = try? Date(trimmed, strategy: .iso8601) { return date }
         if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        return try? Date(trimmed, strategy: Date.ISO8601FormatStyle().year().month().day())
+        if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle().year().month().day()) { return date }
+        throw ReportRequestError(field: field, message: "expected an ISO 8601 date or time, such as 2026-12-01, got '\(trimmed)'")
     }
 
     /// The report of `facts` for this request; `rules` give each workflow's conversion window.
