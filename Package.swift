@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "bridge", targets: ["bridge"]),
         // Libraries only so the fuzz package in Fuzz/ can link the parsers; nothing else depends on them.
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "Outbound", targets: ["Outbound"]),
         .library(name: "Inbound", targets: ["Inbound"]),
@@ -38,10 +39,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // JSON as the bridge reads and writes it: a strict byte parser, a canonical writer, ISO 8601 timestamps.
+        .target(name: "JSON", swiftSettings: strict),
         .target(
             name: "Delivery",
             dependencies: [
-                "CCurl",
+                "CCurl", "JSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,7 +56,7 @@ let package = Package(
         .target(
             name: "FrontDoor",
             dependencies: [
-                "Delivery",
+                "JSON", "Delivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,7 +70,7 @@ let package = Package(
         .target(
             name: "Effectiveness",
             dependencies: [
-                "Delivery",
+                "JSON", "Delivery",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "Outbound",
             dependencies: [
-                "Delivery", "FrontDoor", "Effectiveness",
+                "JSON", "Delivery", "FrontDoor", "Effectiveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -89,7 +92,7 @@ let package = Package(
         .target(
             name: "Inbound",
             dependencies: [
-                "Delivery", "FrontDoor", "Effectiveness",
+                "JSON", "Delivery", "FrontDoor", "Effectiveness",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -103,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "bridge",
             dependencies: [
-                "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness",
+                "JSON", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,12 +123,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchBacklog",
-            dependencies: ["Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "BenchStore",
-            dependencies: ["Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -136,7 +139,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Delivery", "FrontDoor",
+                "JSON", "Delivery", "FrontDoor",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,9 +150,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "JSONTests",
+            dependencies: ["JSON"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "DeliveryTests",
             dependencies: [
-                "Delivery", "TestSupport",
+                "JSON", "Delivery", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,9 +8,14 @@ import PackageDescription
 /// A path dependency is known by its folder's name, and that is whatever the clone is called.
 let bridge = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
+/// The bridge declares its API `package`, not `public`: it is one package. The fuzz targets join it by
+/// compiling under its package name, which SwiftPM derives from the same folder name.
+let bridgePackageName = String(bridge.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .unsafeFlags(["-package-name", bridgePackageName]),
 ]
 /// Links libFuzzer (and ASan's runtime) into the executables; the compile flags come from `run.sh`.
 let fuzzerLink: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer,address"])]
@@ -35,17 +40,17 @@ let package = Package(
         .systemLibrary(name: "CFuzzer"),
         .target(
             name: "FuzzSupport",
-            dependencies: ["CFuzzer", .product(name: "Delivery", package: bridge)],
+            dependencies: ["CFuzzer", .product(name: "JSON", package: bridge), .product(name: "Delivery", package: bridge)],
             swiftSettings: settings
         ),
-        fuzzTarget("FuzzJSON", ["Delivery"]),
-        fuzzTarget("FuzzSegmentBody", ["Delivery", "Outbound"]),
-        fuzzTarget("FuzzNovuWebhook", ["Delivery", "Inbound"]),
+        fuzzTarget("FuzzJSON", ["JSON"]),
+        fuzzTarget("FuzzSegmentBody", ["JSON", "Delivery", "Outbound"]),
+        fuzzTarget("FuzzNovuWebhook", ["JSON", "Delivery", "Inbound"]),
         // MappingFile.swift lives in the `bridge` executable, which cannot be imported: the target
         // compiles that one file through a symlink instead.
         fuzzTarget(
             "FuzzMappingFile",
-            ["Delivery", "Outbound", "Inbound"],
+            ["JSON", "Delivery", "Outbound", "Inbound"],
             extra: [.product(name: "Yams", package: "Yams")]
         ),
     ],

@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import GRDB
 import Inbound
+import JSON
 import TestSupport
 import Testing
 

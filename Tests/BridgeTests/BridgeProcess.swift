@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import Inbound
+import JSON
 import Synchronization
 import TestSupport
 

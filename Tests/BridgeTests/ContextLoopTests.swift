@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import Inbound
+import JSON
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import GRDB
+import JSON
 import TestSupport
 import Testing
 

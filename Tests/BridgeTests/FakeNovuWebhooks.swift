@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 import TestSupport
 
 /// A fake Novu (the portal token route) and a fake Svix (endpoints, secrets, attempts, recover) on

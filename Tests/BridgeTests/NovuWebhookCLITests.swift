@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 import Synchronization
 import TestSupport
 import Testing

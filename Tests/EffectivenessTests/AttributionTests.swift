@@ -1,6 +1,7 @@
 import Delivery
 import Effectiveness
 import Foundation
+import JSON
 import Testing
 
 /// Which notification a goal credits (DESIGN §11), as tables over hand-made messages.

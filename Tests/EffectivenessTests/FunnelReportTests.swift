@@ -1,6 +1,7 @@
 import Delivery
 import Effectiveness
 import Foundation
+import JSON
 import Testing
 
 /// The report's arithmetic (DESIGN §11), as tables over hand-made facts.

@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import Inbound
+import JSON
 import Testing
 
 /// What the activity poller reads out of Novu's messages and activity feed (DESIGN §10), as tables.

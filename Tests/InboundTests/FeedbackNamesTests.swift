@@ -1,5 +1,6 @@
 import Delivery
 import Inbound
+import JSON
 import Testing
 
 @Suite("Novu → Segment event names")

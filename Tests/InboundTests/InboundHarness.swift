@@ -4,6 +4,7 @@ import FrontDoor
 import GRDB
 import Hummingbird
 import Inbound
+import JSON
 import Logging
 import TestSupport
 

@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import Inbound
+import JSON
 import Testing
 
 /// One look at followed transactions, planned without I/O (DESIGN §10).

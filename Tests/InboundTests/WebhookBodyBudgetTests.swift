@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import FrontDoor
 import Hummingbird
+import JSON
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import FrontDoor
 import Hummingbird
+import JSON
 import NIOCore
 import TestSupport
 import Testing

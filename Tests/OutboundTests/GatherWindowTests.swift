@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 import Outbound
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 import Logging
 import Outbound
 import TestSupport

@@ -1,6 +1,7 @@
 import CompressNIO
 import Delivery
 import Foundation
+import JSON
 import NIOCore
 import Outbound
 import TestSupport

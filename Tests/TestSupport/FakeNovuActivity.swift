@@ -1,11 +1,12 @@
 import Delivery
 import Foundation
+import JSON
 import Synchronization
 
 /// A fake Novu that keeps what it was triggered with: each trigger makes one email message for its
 /// transaction, which a test then delivers, opens and clicks; `GET /v1/messages` and
 /// `GET /v1/notifications` answer with the shapes Novu's activity API has.
-public final class FakeNovuActivity: Sendable {
+package final class FakeNovuActivity: Sendable {
     struct Message: Sendable {
         var id: String
         var transactionId: String
@@ -19,35 +20,35 @@ public final class FakeNovuActivity: Sendable {
     /// Answers for the activity reads, in place of the real ones while set (402, 429, …).
     private let override = Mutex<FakeResponse?>(nil)
 
-    public init() {}
+    package init() {}
 
     /// The transactions triggered so far, in order.
-    public var transactions: [String] { messages.withLock { $0.map(\.transactionId) } }
+    package var transactions: [String] { messages.withLock { $0.map(\.transactionId) } }
 
     /// The Novu `_id` of the message of `transactionId`.
-    public func messageId(_ transactionId: String) -> String? {
+    package func messageId(_ transactionId: String) -> String? {
         messages.withLock { $0.first { $0.transactionId == transactionId }?.id }
     }
 
-    public func deliver(_ transactionId: String, at: String = "2026-12-06T10:00:01.000Z") {
+    package func deliver(_ transactionId: String, at: String = "2026-12-06T10:00:01.000Z") {
         update(transactionId) { $0.deliveredAt = [at] }
     }
 
-    public func open(_ transactionId: String, at: String = "2026-12-06T10:05:00.000Z") {
+    package func open(_ transactionId: String, at: String = "2026-12-06T10:05:00.000Z") {
         update(transactionId) { $0.lastSeenDate = at }
     }
 
-    public func click(_ transactionId: String, url: String) { update(transactionId) { $0.clicks.append(url) } }
+    package func click(_ transactionId: String, url: String) { update(transactionId) { $0.clicks.append(url) } }
 
-    public func answerActivity(with response: FakeResponse?) { override.withLock { $0 = response } }
+    package func answerActivity(with response: FakeResponse?) { override.withLock { $0 = response } }
 
     /// Answers chosen per request, before everything else: `nil` from `answer` lets the fake answer.
     private let interceptor = Mutex<(@Sendable (RecordedRequest) -> FakeResponse?)?>(nil)
 
-    public func intercept(_ answer: (@Sendable (RecordedRequest) -> FakeResponse?)?) { interceptor.withLock { $0 = answer } }
+    package func intercept(_ answer: (@Sendable (RecordedRequest) -> FakeResponse?)?) { interceptor.withLock { $0 = answer } }
 
     /// Adds a message to `transactionId` as if Novu had sent it (a workflow with several steps).
-    public func addMessage(_ transactionId: String, subscriber: String) {
+    package func addMessage(_ transactionId: String, subscriber: String) {
         messages.withLock { all in
             all.append(Message(id: String(format: "64f0a0%018d", all.count + 1), transactionId: transactionId, subscriberId: subscriber))
         }
@@ -60,7 +61,7 @@ public final class FakeNovuActivity: Sendable {
     }
 
     /// The responder to hand `FakeServer.start`.
-    public func respond(_ request: RecordedRequest) -> FakeResponse {
+    package func respond(_ request: RecordedRequest) -> FakeResponse {
         if let answer = interceptor.withLock({ $0 })?(request) { return answer }
         let (path, query) = Self.split(request.path)
         if request.method == "POST", path == "/v1/events/trigger" {

@@ -2,49 +2,50 @@ import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSON
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
 
 /// A request a fake server received.
-public struct RecordedRequest: Sendable {
-    public var method: String
+package struct RecordedRequest: Sendable {
+    package var method: String
     /// Path with query, as sent.
-    public var path: String
+    package var path: String
     /// Header names lowercased.
-    public var headers: [String: String]
-    public var body: Data
+    package var headers: [String: String]
+    package var body: Data
     /// When it arrived.
-    public var at: ContinuousClock.Instant
+    package var at: ContinuousClock.Instant
 
     /// The body parsed as JSON (`null` when it is not JSON).
-    public var json: JSONValue { (try? JSONValue.parse(body)) ?? .null }
+    package var json: JSONValue { (try? JSONValue.parse(body)) ?? .null }
 }
 
 /// What a fake server answers.
-public struct FakeResponse: Sendable {
-    public var status: Int
-    public var headers: [String: String]
-    public var body: Data
+package struct FakeResponse: Sendable {
+    package var status: Int
+    package var headers: [String: String]
+    package var body: Data
     /// Wait this long before answering (to keep a request in flight).
-    public var delay: Duration?
+    package var delay: Duration?
 
-    public init(status: Int, headers: [String: String] = [:], body: Data = Data(), delay: Duration? = nil) {
+    package init(status: Int, headers: [String: String] = [:], body: Data = Data(), delay: Duration? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delay = delay
     }
 
-    public init(status: Int, json: JSONValue, headers: [String: String] = [:]) {
+    package init(status: Int, json: JSONValue, headers: [String: String] = [:]) {
         var all = headers
         all["content-type"] = "application/json"
         self.init(status: status, headers: all, body: json.encoded())
     }
 
     /// A page, as a browser reads it: `text/html` in UTF-8.
-    public init(status: Int, html: String, headers: [String: String] = [:]) {
+    package init(status: Int, html: String, headers: [String: String] = [:]) {
         var all = headers
         all["content-type"] = "text/html; charset=utf-8"
         self.init(status: status, headers: all, body: Data(html.utf8))
@@ -53,14 +54,14 @@ public struct FakeResponse: Sendable {
 
 /// A real HTTP server on loopback (Hummingbird on port 0) standing in for Novu or Segment: it records
 /// every request and answers through a replaceable responder, so a test can make it fail on cue.
-public final class FakeServer: Sendable {
-    public typealias Responder = @Sendable (RecordedRequest) -> FakeResponse
+package final class FakeServer: Sendable {
+    package typealias Responder = @Sendable (RecordedRequest) -> FakeResponse
 
     private let recorder: Recorder
     private let server: RunningServer
-    public var port: Int { server.port }
+    package var port: Int { server.port }
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     private init(recorder: Recorder, server: RunningServer) {
         self.recorder = recorder
@@ -68,22 +69,22 @@ public final class FakeServer: Sendable {
     }
 
     /// Starts a server answering with `responder`.
-    public static func start(responder: @escaping Responder) async throws -> FakeServer {
+    package static func start(responder: @escaping Responder) async throws -> FakeServer {
         let recorder = Recorder(responder: responder)
         return FakeServer(recorder: recorder, server: try await RunningServer.start(responder: Handler(recorder: recorder)))
     }
 
     /// Replaces how the server answers from now on.
-    public func respond(with responder: @escaping Responder) {
+    package func respond(with responder: @escaping Responder) {
         recorder.setResponder(responder)
     }
 
     /// Every request so far, in arrival order.
-    public var requests: [RecordedRequest] { recorder.requests }
+    package var requests: [RecordedRequest] { recorder.requests }
 
     /// Waits until at least `count` requests have arrived (or fails after `timeout`).
     @discardableResult
-    public func waitForRequests(_ count: Int, timeout: Duration = .seconds(15)) async throws -> [RecordedRequest] {
+    package func waitForRequests(_ count: Int, timeout: Duration = .seconds(15)) async throws -> [RecordedRequest] {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.recorder.wait(for: count) }
             group.addTask {
@@ -98,7 +99,7 @@ public final class FakeServer: Sendable {
 
     /// Stops taking connections (see `RunningServer.stop`) and ends the delays of requests in flight:
     /// the graceful stop waits for their answers, which would keep the server alive past its test.
-    public func stop() {
+    package func stop() {
         recorder.stop()
         server.stop()
     }
@@ -215,7 +216,7 @@ private struct Handler: HTTPResponder {
 }
 
 /// A test precondition that did not hold.
-public struct TestFailure: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct TestFailure: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -3,17 +3,17 @@ import Foundation
 /// A real browser for tests: Debian's `chromium`, headless, loading one URL and reporting what it saw
 /// (the DOM after load) and what it fetched (every URL in its net log). For pages that must work in a
 /// browser and must fetch nothing from outside.
-public struct HeadlessChromium: Sendable {
+package struct HeadlessChromium: Sendable {
     /// The browser's executable.
-    public let executable: String
+    package let executable: String
 
-    public init(executable: String) {
+    package init(executable: String) {
         self.executable = executable
     }
 
     /// The browser, if this machine has one: `$CHROMIUM`, else the usual names on `PATH` and in
     /// `/usr/bin`.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) -> HeadlessChromium? {
+    package static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) -> HeadlessChromium? {
         let names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
         let directories = (environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
         let candidates = [environment["CHROMIUM"]].compactMap { $0 } + directories.flatMap { dir in names.map { "\(dir)/\($0)" } }
@@ -22,18 +22,18 @@ public struct HeadlessChromium: Sendable {
 
     /// Whether a browser test should run: always in CI (`CI` set), where a missing browser must fail the
     /// test rather than skip it; elsewhere only when the browser is installed.
-    public static var testsShouldRun: Bool {
+    package static var testsShouldRun: Bool {
         let ci = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
         return ci || locate() != nil
     }
 
     /// Where to write a screenshot of the page.
-    public struct Screenshot: Sendable {
-        public var path: String
-        public var width: Int
-        public var height: Int
+    package struct Screenshot: Sendable {
+        package var path: String
+        package var width: Int
+        package var height: Int
 
-        public init(path: String, width: Int = 1280, height: Int = 2000) {
+        package init(path: String, width: Int = 1280, height: Int = 2000) {
             self.path = path
             self.width = width
             self.height = height
@@ -41,20 +41,20 @@ public struct HeadlessChromium: Sendable {
     }
 
     /// What a load saw.
-    public struct PageLoad: Sendable {
+    package struct PageLoad: Sendable {
         /// The DOM after load, serialized (`--dump-dom`).
-        public var dom: String
+        package var dom: String
         /// The URLs the page requested: the document itself and everything it loaded.
-        public var requestedURLs: [String]
+        package var requestedURLs: [String]
         /// The browser's own requests (update checks and the like, sent to a dead proxy), kept apart
         /// from the page's.
-        public var browserURLs: [String]
+        package var browserURLs: [String]
     }
 
     /// Loads `url`, waits for the load to finish, and returns the DOM and the requests. The browser's
     /// every non-loopback request goes to a proxy on a closed loopback port and fails there: a test
     /// sees what the page asked for, and nothing leaves the machine.
-    public func load(_ url: String, screenshot: Screenshot? = nil, timeout: Duration = .seconds(90)) async throws -> PageLoad {
+    package func load(_ url: String, screenshot: Screenshot? = nil, timeout: Duration = .seconds(90)) async throws -> PageLoad {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let netLog = directory.file("netlog.json")
@@ -121,11 +121,11 @@ public struct HeadlessChromium: Sendable {
 
     /// A request in a net log: its URL, and the site of the top frame it was made for (`nil` when the
     /// log does not say; the browser's own requests have none, or a site of their own).
-    public struct NetLogRequest: Sendable, Equatable {
-        public var url: String
-        public var topFrameSite: String?
+    package struct NetLogRequest: Sendable, Equatable {
+        package var url: String
+        package var topFrameSite: String?
 
-        public init(url: String, topFrameSite: String?) {
+        package init(url: String, topFrameSite: String?) {
             self.url = url
             self.topFrameSite = topFrameSite
         }
@@ -135,7 +135,7 @@ public struct HeadlessChromium: Sendable {
     /// event, with its network isolation key's top-frame site. A log cut short (the browser killed
     /// mid-write) is read as far as it goes; one that does not parse at all gives every `"url"` string
     /// in it, so a test errs towards seeing too many requests, never too few.
-    public static func requests(inNetLog data: Data) -> [NetLogRequest] {
+    package static func requests(inNetLog data: Data) -> [NetLogRequest] {
         let object =
             (try? JSONSerialization.jsonObject(with: data)) ?? (try? JSONSerialization.jsonObject(with: data + Data("]}".utf8)))
             ?? (try? JSONSerialization.jsonObject(with: data + Data("}]}".utf8)))

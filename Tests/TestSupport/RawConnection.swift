@@ -10,9 +10,9 @@ import Glibc
 
 /// A TCP connection to loopback driven byte by byte: for a client that sends its request slowly, which
 /// an HTTP client library cannot be made to do.
-public enum RawConnection {
+package enum RawConnection {
     /// Opens a connection to `port` on loopback and sends `bytes`; returns the socket.
-    public static func open(_ port: Int, sending bytes: String) throws -> Int32 {
+    package static func open(_ port: Int, sending bytes: String) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -30,7 +30,7 @@ public enum RawConnection {
     }
 
     /// Sends more of the request on `fd`.
-    public static func send(_ fd: Int32, _ bytes: String) {
+    package static func send(_ fd: Int32, _ bytes: String) {
         _ = Array(bytes.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
     }
 }
@@ -38,7 +38,7 @@ public enum RawConnection {
 /// Starts a server with the routes `register` adds, then `clients` slow clients that each announce a
 /// body of `announced` bytes and send `sent` of them with `headers` (raw header lines); runs `check` with
 /// a function that posts to `path` meanwhile, the slow clients' sockets, and what the port's budget holds.
-public func withSlowBody(
+package func withSlowBody(
     path: String,
     announced: Int,
     sent: Int = 3,
@@ -90,7 +90,7 @@ extension RawConnection {
     /// Reads what the server sends on `fd` until it closes the connection or `timeout` passes; `closed`
     /// tells which. The blocking reads run on a thread of their own: on the tasks' shared pool they
     /// would hold one of its few threads, which the server under test needs to answer.
-    public static func readUntilClosed(_ fd: Int32, timeout: Duration) async -> (text: String, closed: Bool) {
+    package static func readUntilClosed(_ fd: Int32, timeout: Duration) async -> (text: String, closed: Bool) {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: blockingRead(fd, timeout: timeout)) }
         }

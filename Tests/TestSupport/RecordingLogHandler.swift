@@ -2,26 +2,26 @@ import Logging
 import Synchronization
 
 /// A `LogHandler` that keeps every message it is given, for tests that check what was logged.
-public struct RecordingLogHandler: LogHandler {
+package struct RecordingLogHandler: LogHandler {
     /// One logged message.
-    public struct Entry: Sendable {
-        public var level: Logger.Level
-        public var message: String
-        public var metadata: Logger.Metadata
+    package struct Entry: Sendable {
+        package var level: Logger.Level
+        package var message: String
+        package var metadata: Logger.Metadata
     }
 
     /// What every handler made from one recorder has logged, oldest first.
-    public final class Recorder: Sendable {
+    package final class Recorder: Sendable {
         private let entries = Mutex([Entry]())
 
-        public init() {}
+        package init() {}
 
-        public var logged: [Entry] { entries.withLock { $0 } }
+        package var logged: [Entry] { entries.withLock { $0 } }
 
         func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
 
         /// A logger that records here, at every level.
-        public func logger(label: String = "test") -> Logger {
+        package func logger(label: String = "test") -> Logger {
             var logger = Logger(label: label) { _ in RecordingLogHandler(recorder: self) }
             logger.logLevel = .trace
             return logger
@@ -29,15 +29,15 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     let recorder: Recorder
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .trace
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .trace
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         recorder.append(Entry(level: event.level, message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
     }
 }

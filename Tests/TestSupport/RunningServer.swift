@@ -3,20 +3,20 @@ import Logging
 import ServiceLifecycle
 
 /// A Hummingbird application of the project's own (a port's router) running on a free loopback port.
-public struct RunningServer: Sendable {
-    public let port: Int
+package struct RunningServer: Sendable {
+    package let port: Int
     private let group: ServiceGroup
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `router` on 127.0.0.1, port 0.
-    public static func start<Context: RequestContext>(router: Router<Context>) async throws -> RunningServer
+    package static func start<Context: RequestContext>(router: Router<Context>) async throws -> RunningServer
     where Context.Source == ApplicationRequestContextSource {
         try await start(responder: router.buildResponder())
     }
 
     /// Starts `responder` on 127.0.0.1, port 0.
-    public static func start<Responder: HTTPResponder>(responder: Responder) async throws -> RunningServer
+    package static func start<Responder: HTTPResponder>(responder: Responder) async throws -> RunningServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = quietLogger("test-server")
@@ -47,7 +47,7 @@ public struct RunningServer: Sendable {
 
     /// Stops taking connections. Requests in flight still get their answers: cancelling a Hummingbird
     /// server mid-response traps in NIO, so the stop is graceful and not awaited.
-    public func stop() {
+    package func stop() {
         let group = group
         Task { await group.triggerGracefulShutdown() }
     }

@@ -1,20 +1,21 @@
 import Delivery
 import Foundation
+import JSON
 
 extension FakeServer {
     /// Every event of every Segment batch this fake received, in arrival order.
-    public var segmentEvents: [JSONValue] {
+    package var segmentEvents: [JSONValue] {
         requests.flatMap { $0.json["batch"]?.arrayValue ?? [] }
     }
 
     /// The events named `name` received so far.
-    public func segmentEvents(named name: String) -> [JSONValue] {
+    package func segmentEvents(named name: String) -> [JSONValue] {
         segmentEvents.filter { $0["event"]?.stringValue == name }
     }
 
     /// Waits, request by request, until `count` events named `name` have arrived; returns them.
     @discardableResult
-    public func waitForSegmentEvents(named name: String, count: Int = 1, timeout: Duration = .seconds(15)) async throws -> [JSONValue] {
+    package func waitForSegmentEvents(named name: String, count: Int = 1, timeout: Duration = .seconds(15)) async throws -> [JSONValue] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let seen = segmentEvents(named: name)

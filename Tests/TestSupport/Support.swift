@@ -1,46 +1,47 @@
 import Delivery
 import Foundation
+import JSON
 import Logging
 import Synchronization
 
 /// A fresh directory under the system temp dir, removed when the value is dropped by the test.
-public struct TemporaryDirectory: Sendable {
-    public let path: String
+package struct TemporaryDirectory: Sendable {
+    package let path: String
 
-    public init() throws {
+    package init() throws {
         path = NSTemporaryDirectory() + "bridge-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    public func remove() {
+    package func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    package func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 }
 
 /// The project's shared material (`../shared` beside the checkout).
-public enum Shared {
+package enum Shared {
     /// The package root, from this file's place in it.
-    public static let packageRoot = URL(fileURLWithPath: #filePath)
+    package static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    public static let directory = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    package static let directory = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
 
     /// The bytes of `shared/fixtures/<name>`.
-    public static func fixture(_ name: String) throws -> Data {
+    package static func fixture(_ name: String) throws -> Data {
         try Data(contentsOf: directory.appendingPathComponent("fixtures").appendingPathComponent(name))
     }
 
     /// `shared/reference/novu-openapi.json`, parsed.
-    public static func novuOpenAPI() throws -> JSONValue {
+    package static func novuOpenAPI() throws -> JSONValue {
         try JSONValue.parse(try Data(contentsOf: directory.appendingPathComponent("reference/novu-openapi.json")))
     }
 }
 
 /// Waits until `condition` holds, checking every 20 ms, or throws after `timeout`. For state that
 /// changes in another process or task with no event to await (a row in SQLite, a log line).
-public func waitUntil(
+package func waitUntil(
     _ what: String,
     timeout: Duration = .seconds(15),
     _ condition: @Sendable () async throws -> Bool
@@ -54,43 +55,43 @@ public func waitUntil(
 }
 
 /// Segment's answer to a batch it took (it answers 200 even to events it drops).
-public let segmentAccepted = FakeResponse(status: 200, json: ["success": true])
+package let segmentAccepted = FakeResponse(status: 200, json: ["success": true])
 
 /// Novu's answer to a processed trigger.
-public let novuProcessed = FakeResponse(
+package let novuProcessed = FakeResponse(
     status: 201,
     json: ["data": ["acknowledged": true, "status": "processed"]]
 )
 
 /// Novu's answer to a bulk trigger of `count` events, every one processed.
-public func novuBulkProcessed(_ count: Int) -> FakeResponse {
+package func novuBulkProcessed(_ count: Int) -> FakeResponse {
     FakeResponse(status: 201, json: ["data": .array((0..<count).map { _ in ["acknowledged": true, "status": "processed"] })])
 }
 
 /// A fake Novu that processes every trigger, single or bulk.
-public let novuProcessesAll: FakeServer.Responder = { request in
+package let novuProcessesAll: FakeServer.Responder = { request in
     guard request.path == "/v1/events/trigger/bulk" else { return novuProcessed }
     return novuBulkProcessed(request.json["events"]?.arrayValue?.count ?? 0)
 }
 
 /// A value shared between tasks in a test (a class, so closures can capture it).
-public final class Locked<Value: Sendable>: Sendable {
+package final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
 
-    public init(_ value: Value) {
+    package init(_ value: Value) {
         mutex = Mutex(value)
     }
 
-    public var value: Value { mutex.withLock { $0 } }
+    package var value: Value { mutex.withLock { $0 } }
 
     @discardableResult
-    public func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+    package func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         mutex.withLock { body(&$0) }
     }
 }
 
 /// A logger that stays quiet: tests look at behaviour, and a failure's log lines would only bury its report.
-public func quietLogger(_ label: String = "test") -> Logger {
+package func quietLogger(_ label: String = "test") -> Logger {
     var logger = Logger(label: label)
     logger.logLevel = .critical
     return logger

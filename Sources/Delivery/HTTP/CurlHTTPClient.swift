@@ -7,13 +7,13 @@ import Synchronization
 /// curl's easy interface blocks, so transfers run on threads of the client's own, never on the
 /// Swift cooperative pool or a NIO event loop. Each thread owns one easy handle for its whole life,
 /// which keeps connections alive between requests to the same destination.
-public final class CurlHTTPClient: HTTPClient {
+package final class CurlHTTPClient: HTTPClient {
     private let work: WorkQueue
     private let connections = Atomic<Int>(0)
 
     /// Starts `threads` worker threads; that many transfers can run at once. Call `check()` once at
     /// start: a libcurl that refuses an option fails every request made here, each with that reason.
-    public init(threads: Int = 8) {
+    package init(threads: Int = 8) {
         _ = Self.globalInit
         let count = max(1, threads)
         let work = WorkQueue(threads: count)
@@ -30,9 +30,9 @@ public final class CurlHTTPClient: HTTPClient {
     }
 
     /// New TCP connections opened so far; stays low when keep-alive works.
-    public var connectionsOpened: Int { connections.load(ordering: .relaxed) }
+    package var connectionsOpened: Int { connections.load(ordering: .relaxed) }
 
-    public func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
+    package func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse {
         let cancel = CancelFlag()
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
@@ -49,7 +49,7 @@ public final class CurlHTTPClient: HTTPClient {
     /// options every transfer sets, the restriction to http and https (`CURLOPT_PROTOCOLS_STR`, libcurl
     /// 7.85 or later) above all. Throws the first refusal, naming the option; a startup error, since
     /// every request would fail the same way.
-    public static func check() throws(HTTPClientError) {
+    package static func check() throws(HTTPClientError) {
         try check(protocols: CurlEasy.protocols)
     }
 

@@ -1,19 +1,19 @@
 import Foundation
 
 /// An HTTP request the bridge sends to a destination. Plain values: no C types leak out of `Delivery`.
-public struct HTTPClientRequest: Sendable, Equatable {
+package struct HTTPClientRequest: Sendable, Equatable {
     /// `GET`, `POST`, `DELETE`, …
-    public var method: String
+    package var method: String
     /// Absolute URL, scheme included.
-    public var url: String
+    package var url: String
     /// Header fields in the order they are sent.
-    public var headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)]
     /// The body; empty for none.
-    public var body: Data
+    package var body: Data
     /// The whole transfer, connection included, must finish within this.
-    public var timeout: Duration
+    package var timeout: Duration
 
-    public init(
+    package init(
         method: String,
         url: String,
         headers: [(name: String, value: String)] = [],
@@ -27,27 +27,27 @@ public struct HTTPClientRequest: Sendable, Equatable {
         self.timeout = timeout
     }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool {
+    package static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeout == rhs.timeout
             && lhs.headers.map { "\($0.name):\($0.value)" } == rhs.headers.map { "\($0.name):\($0.value)" }
     }
 
     /// The value of the first header called `name` (case-insensitive).
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
 }
 
 /// A destination's answer.
-public struct HTTPClientResponse: Sendable {
+package struct HTTPClientResponse: Sendable {
     /// The HTTP status code.
-    public var status: Int
+    package var status: Int
     /// Response headers, names lowercased.
-    public var headers: [String: String]
+    package var headers: [String: String]
     /// The body.
-    public var body: Data
+    package var body: Data
 
-    public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
+    package init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -55,23 +55,23 @@ public struct HTTPClientResponse: Sendable {
 }
 
 /// Why a request got no answer. Every case is retryable: the destination may or may not have seen it.
-public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+package struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, in curl's words where curl said it.
-    public var message: String
+    package var message: String
     /// `true` when the transfer was abandoned because its task was cancelled (shutdown).
-    public var cancelled: Bool
+    package var cancelled: Bool
 
-    public init(_ message: String, cancelled: Bool = false) {
+    package init(_ message: String, cancelled: Bool = false) {
         self.message = message
         self.cancelled = cancelled
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// Sends HTTP requests. The relay and the destinations see only this, so tests can use the real
 /// libcurl client against loopback servers, and a future client can replace it.
-public protocol HTTPClient: Sendable {
+package protocol HTTPClient: Sendable {
     /// Sends `request` and returns the answer, or throws `HTTPClientError` when there was none.
     func execute(_ request: HTTPClientRequest) async throws(HTTPClientError) -> HTTPClientResponse
 }

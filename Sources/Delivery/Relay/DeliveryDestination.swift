@@ -1,38 +1,38 @@
 import Foundation
 
 /// What one attempt at one job came to, as a destination judged it.
-public struct AttemptReport: Sendable, Equatable {
-    public var disposition: DeliveryDisposition
+package struct AttemptReport: Sendable, Equatable {
+    package var disposition: DeliveryDisposition
     /// The answer's status; `nil` when there was no answer.
-    public var status: Int?
+    package var status: Int?
     /// Why, in words an operator can act on (`delivered`, `trigger_not_active`, `HTTP 500`, …).
-    public var reason: String
+    package var reason: String
     /// The first 2 KB of the answer.
-    public var response: String?
+    package var response: String?
     /// A `Retry-After` (or similar) the destination named.
-    public var retryAfter: Date?
+    package var retryAfter: Date?
     /// The idempotency key sent.
-    public var attemptKey: String?
+    package var attemptKey: String?
     /// The request as sent, secrets redacted; kept for failed attempts.
-    public var request: String?
+    package var request: String?
     /// The destination said to send nothing before then (`RateLimit-Remaining: 0`), whatever this job's fate.
-    public var pauseUntil: Date?
+    package var pauseUntil: Date?
     /// The request was only logged (dry run).
-    public var dryRun: Bool
+    package var dryRun: Bool
     /// The attempt was abandoned by shutdown before an answer: the job goes back unchanged.
-    public var cancelled: Bool
+    package var cancelled: Bool
     /// The request held several jobs and was refused as a whole, which says nothing of this one: it is
     /// sent again at once, alone (its destination plans it so), and its own answer decides. The give-up
     /// age does not end it here; its own answer is judged by it.
-    public var split: Bool
+    package var split: Bool
     /// A transaction this delivery started, for the activity poller to follow once it is settled
     /// delivered (a trigger Novu acknowledged). `nil`: nothing to follow.
-    public var follow: Follow?
+    package var follow: Follow?
     /// The transaction of a trigger the destination acknowledged (Novu answered it), recorded for the
     /// funnel once the job is settled delivered. `nil`: not a trigger, or not acknowledged.
-    public var acknowledged: String?
+    package var acknowledged: String?
 
-    public init(
+    package init(
         disposition: DeliveryDisposition,
         status: Int? = nil,
         reason: String,
@@ -64,7 +64,7 @@ public struct AttemptReport: Sendable, Equatable {
 }
 
 /// A place the relay sends jobs to (Novu, Segment). It knows the wire; the relay knows the rules.
-public protocol DeliveryDestination: Sendable {
+package protocol DeliveryDestination: Sendable {
     /// The `destination` value its jobs carry.
     var name: String { get }
 
@@ -86,15 +86,15 @@ public protocol DeliveryDestination: Sendable {
 
 extension DeliveryDestination {
     /// One request, one token.
-    public func cost(of jobs: [ClaimedJob]) -> Int { 1 }
+    package func cost(of jobs: [ClaimedJob]) -> Int { 1 }
 
     /// Nothing is worth waiting for.
-    public func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
+    package func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
         (plan(jobs), [])
     }
 }
 
 /// The first `limit` bytes of an answer as text, for logs and the dead-letter queue.
-public func responseExcerpt(_ body: Data, limit: Int = 2048) -> String {
+package func responseExcerpt(_ body: Data, limit: Int = 2048) -> String {
     String(decoding: body.prefix(limit), as: UTF8.self)
 }

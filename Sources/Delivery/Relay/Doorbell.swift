@@ -8,7 +8,7 @@ import Synchronization
 /// meanwhile are kept for its next wait, and only `interrupt()` (shutdown) ends the sleep early.
 ///
 /// One waiter at a time: each lane owns its doorbell.
-public final class Doorbell: Sendable {
+package final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -22,18 +22,18 @@ public final class Doorbell: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Whether a lane waits or sleeps on this bell now (for tests).
     var isWaiting: Bool { state.withLock { $0.waiter != nil } }
 
     /// Wakes the waiter, or the next one to wait; a sleeping waiter keeps sleeping.
-    public func ring() {
+    package func ring() {
         wake(interrupting: false)
     }
 
     /// Wakes the waiter, sleeping or not, and every later one at once (shutdown).
-    public func interrupt() {
+    package func interrupt() {
         wake(interrupting: true)
     }
 
@@ -54,13 +54,13 @@ public final class Doorbell: Sendable {
     }
 
     /// Returns at the next ring, after `timeout` (when given), or when the task is cancelled.
-    public func wait(timeout: Duration?) async {
+    package func wait(timeout: Duration?) async {
         await suspend(timeout: timeout, sleeping: false)
     }
 
     /// Returns at `deadline`, at `interrupt()`, or when the task is cancelled; rings meanwhile are
     /// kept for the next `wait`.
-    public func sleep(until deadline: ContinuousClock.Instant) async {
+    package func sleep(until deadline: ContinuousClock.Instant) async {
         let timeout = deadline - ContinuousClock.now
         guard timeout > .zero else { return }
         await suspend(timeout: timeout, sleeping: true)

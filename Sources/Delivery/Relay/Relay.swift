@@ -8,35 +8,35 @@ import Synchronization
 ///
 /// The decisions (retry class, backoff, give-up age) are `RetryPolicy`'s and `SettlementRules`'s;
 /// the relay only carries values between the store and the destinations.
-public final class Relay: Service {
+package final class Relay: Service {
     /// Tunables, with production defaults.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Requests in flight per destination.
-        public var maxConcurrentRequests = 16
+        package var maxConcurrentRequests = 16
         /// Jobs claimed in one round (one indexed query, one write).
-        public var claimBatch = 500
+        package var claimBatch = 500
         /// First retry delay; doubled per attempt.
-        public var backoffBase: Duration = .seconds(1)
+        package var backoffBase: Duration = .seconds(1)
         /// Longest retry delay.
-        public var backoffCap: Duration = .seconds(300)
+        package var backoffCap: Duration = .seconds(300)
         /// Give up and dead-letter as `expired` this long after the first attempt.
-        public var maxRetryAge: Duration = .seconds(24 * 3600)
+        package var maxRetryAge: Duration = .seconds(24 * 3600)
         /// While a destination refuses our credentials, one probe per this interval.
-        public var holdProbeInterval: Duration = .seconds(60)
+        package var holdProbeInterval: Duration = .seconds(60)
         /// On graceful shutdown, in-flight sends may finish for this long; then they are abandoned and
         /// their jobs released for the next start.
-        public var shutdownTimeout: Duration = .seconds(10)
+        package var shutdownTimeout: Duration = .seconds(10)
         /// Longest idle wait before looking at the queue again, in case a wake-up was missed.
-        public var idlePoll: Duration = .seconds(1)
+        package var idlePoll: Duration = .seconds(1)
         /// Request ceilings per destination (`NOVU_MAX_RPS`, `SEGMENT_MAX_RPS`), in the destination's tokens.
-        public var maxRequestsPerSecond: [String: Double] = [:]
+        package var maxRequestsPerSecond: [String: Double] = [:]
         /// Per destination: after a claim round that left nothing due, the next round waits until this
         /// long after it, so jobs queued meanwhile go out together (a full Novu bulk request, one Segment
         /// batch) rather than a request each; see `Gathering`. An event waits at most about two windows
         /// (one to be claimed, one held back); a backlog is not slowed.
-        public var gatherWindow: [String: Duration] = [:]
+        package var gatherWindow: [String: Duration] = [:]
 
-        public init() {}
+        package init() {}
     }
 
     let store: any DeliveryStore
@@ -44,14 +44,14 @@ public final class Relay: Service {
     private let configuration: Configuration
     let logger: Logger
     /// Shared with the HTTP routes so `/readyz` sees holds.
-    public let status: RelayStatus
+    package let status: RelayStatus
     let doorbells: [String: Doorbell]
     private let random: @Sendable () -> Double
     let wallClock: @Sendable () -> Date
     /// Notices a wall clock set back; see `Relay+Clock.swift`.
     let clockWatch = Mutex(ClockWatch())
 
-    public init(
+    package init(
         store: any DeliveryStore,
         destinations: [any DeliveryDestination],
         configuration: Configuration = .init(),
@@ -71,11 +71,11 @@ public final class Relay: Service {
     }
 
     /// Tells the lane of `destination` that jobs were queued, so it claims without waiting.
-    public func wake(_ destination: String) {
+    package func wake(_ destination: String) {
         doorbells[destination]?.ring()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         // Claims of a process that died go back to the queue before anything is claimed anew. A store
         // that cannot be opened yet (read-only directory) is waited for, not fatal.
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -111,7 +111,7 @@ public final class Relay: Service {
     }
 
     /// Turns one report into the job's settlement, updating the destination's pause and hold state.
-    public func settlement(for job: ClaimedJob, report: AttemptReport, destination: String, now: Date) -> Settlement {
+    package func settlement(for job: ClaimedJob, report: AttemptReport, destination: String, now: Date) -> Settlement {
         if report.cancelled { return Settlement(jobId: job.id, outcome: .release) }
         let attempt = AttemptRecord(
             at: now,
@@ -210,7 +210,7 @@ public final class Relay: Service {
 
     /// The most of a failed request kept with each attempt. A job retried for a day is attempted a few
     /// hundred times, and a Novu request may be 512 KB: whole, its attempt rows alone could reach 150 MB.
-    public static let longestKeptRequest = 64 * 1024
+    package static let longestKeptRequest = 64 * 1024
 
     static func clipped(_ request: String) -> String {
         let bytes = request.utf8.count

@@ -2,20 +2,20 @@ import Foundation
 import Synchronization
 
 /// What the relay knows about each destination right now; `/readyz` and `stats` read it.
-public final class RelayStatus: Sendable {
+package final class RelayStatus: Sendable {
     /// One destination's state.
-    public struct Destination: Sendable, Equatable {
+    package struct Destination: Sendable, Equatable {
         /// Sends wait until then (a 429, a `Retry-After`, or the next credential probe).
-        public var pausedUntil: Date?
+        package var pausedUntil: Date?
         /// Credentials refused: only one probe per interval until one succeeds.
-        public var held: Bool = false
+        package var held: Bool = false
         /// Why it is held, for readiness and logs.
-        public var holdReason: String?
+        package var holdReason: String?
         /// Its last attempt failed and is retried (no answer, 408, 429, 5xx…): logged once when it starts
         /// failing and once when it delivers again, not on every attempt.
-        public var failing: Bool = false
+        package var failing: Bool = false
 
-        public init(pausedUntil: Date? = nil, held: Bool = false, holdReason: String? = nil) {
+        package init(pausedUntil: Date? = nil, held: Bool = false, holdReason: String? = nil) {
             self.pausedUntil = pausedUntil
             self.held = held
             self.holdReason = holdReason
@@ -25,15 +25,15 @@ public final class RelayStatus: Sendable {
     private let state = Mutex([String: Destination]())
     private let persisted = Mutex([String: Bool]())
 
-    public init() {}
+    package init() {}
 
     /// The state of `name` (the default state when nothing was recorded).
-    public func destination(_ name: String) -> Destination {
+    package func destination(_ name: String) -> Destination {
         state.withLock { $0[name] ?? Destination() }
     }
 
     /// Every destination on hold, with its reason.
-    public var held: [(name: String, reason: String)] {
+    package var held: [(name: String, reason: String)] {
         state.withLock { all in
             all.filter(\.value.held).map { ($0.key, $0.value.holdReason ?? "held") }.sorted { $0.name < $1.name }
         }
@@ -41,7 +41,7 @@ public final class RelayStatus: Sendable {
 
     /// `true` when `name`'s hold state differs from what was last written to the store, and notes it
     /// as written: the caller then writes it.
-    public func needsPersisting(_ name: String) -> (held: Bool, reason: String?)? {
+    package func needsPersisting(_ name: String) -> (held: Bool, reason: String?)? {
         let current = destination(name)
         return persisted.withLock { written in
             guard written[name] != current.held else { return nil }
@@ -52,7 +52,7 @@ public final class RelayStatus: Sendable {
 
     /// Changes `name`'s state and returns the state before.
     @discardableResult
-    public func update(_ name: String, _ change: (inout Destination) -> Void) -> Destination {
+    package func update(_ name: String, _ change: (inout Destination) -> Void) -> Destination {
         state.withLock { all in
             let before = all[name] ?? Destination()
             var after = before

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What an attempt's result means for the job.
-public enum DeliveryDisposition: String, Sendable, Equatable {
+package enum DeliveryDisposition: String, Sendable, Equatable {
     /// The destination has it.
     case success
     /// Try again later, with backoff.
@@ -13,9 +13,9 @@ public enum DeliveryDisposition: String, Sendable, Equatable {
 }
 
 /// The retry rules of DESIGN §5, as pure functions: no clock, network or randomness inside.
-public enum RetryPolicy {
+package enum RetryPolicy {
     /// Classifies an answer by status; `nil` means no answer (connect failure, timeout, reset).
-    public static func classify(status: Int?) -> DeliveryDisposition {
+    package static func classify(status: Int?) -> DeliveryDisposition {
         guard let status else { return .retry }
         switch status {
         case 200..<300: return .success
@@ -30,7 +30,7 @@ public enum RetryPolicy {
     /// The wait before attempt `attempt + 1`, after `attempt` attempts have failed: `base` doubled per
     /// attempt, capped at `cap`, then spread by ±20% (`random` in 0..<1) so a burst of failures does
     /// not come back as a burst; never above `cap`.
-    public static func backoff(
+    package static func backoff(
         afterAttempts attempt: Int,
         base: Duration = .seconds(1),
         cap: Duration = .seconds(300),
@@ -47,7 +47,7 @@ public enum RetryPolicy {
 
     /// When the next attempt may start: after the backoff, and never before a `Retry-After` the
     /// destination named.
-    public static func nextAttempt(
+    package static func nextAttempt(
         afterAttempts attempt: Int,
         now: Date,
         retryAfter: Date?,
@@ -64,7 +64,7 @@ public enum RetryPolicy {
 
 extension Duration {
     /// Seconds as a `TimeInterval`.
-    public var timeInterval: TimeInterval {
+    package var timeInterval: TimeInterval {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -2,7 +2,7 @@ import GRDB
 
 /// What the store's write path last learned about the disk: the latest batch committed, or failed in a
 /// way that says the store cannot commit (a full disk, an I/O error, a read-only file, a lock held too long).
-public enum CommitOutcome: Sendable, Equatable {
+package enum CommitOutcome: Sendable, Equatable {
     /// Nothing written since the store was opened.
     case none
     case committed(at: ContinuousClock.Instant)
@@ -26,7 +26,7 @@ public enum CommitOutcome: Sendable, Equatable {
     }
 
     /// Whether `error` says the store cannot commit, rather than that one caller's work was refused.
-    public static func isStorageFailure(_ error: any Error) -> Bool {
+    package static func isStorageFailure(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return storageCodes.contains(error.resultCode)
     }

@@ -1,31 +1,32 @@
 import Foundation
+import JSON
 
 /// A delivery job to be queued: one request-to-be for one destination.
-public struct NewJob: Sendable {
+package struct NewJob: Sendable {
     /// Which destination sends it (`novu`, `segment`): the relay runs one lane per destination.
-    public var destination: String
+    package var destination: String
     /// Jobs with the same key for the same destination are sent strictly in queue order (the user).
-    public var orderingKey: String
+    package var orderingKey: String
     /// A short label for operators (`trigger`, `subscriber.upsert`, …).
-    public var kind: String
+    package var kind: String
     /// What the destination needs to build the request; opaque to the store.
-    public var payload: Data
+    package var payload: Data
     /// The event that caused the job, kept for the dead-letter queue.
-    public var event: Data?
+    package var event: Data?
     /// Keys that identify the source event. If any was seen before, the job is a duplicate and not queued.
-    public var dedupeKeys: [String]
+    package var dedupeKeys: [String]
     /// Recorded with the job, so the other direction can link feedback to its cause. Its transaction also
     /// identifies the job: a job whose transaction is already recorded is a duplicate, so a correlated job
     /// needs no dedupe key of its own (each key costs the commit another index page; see decisions.md).
-    public var correlation: Correlation?
+    package var correlation: Correlation?
     /// When set, the job goes straight to the dead-letter queue with this reason (it can never be sent,
     /// but must not be dropped silently either).
-    public var deadLetterReason: String?
+    package var deadLetterReason: String?
     /// Recorded with the job (not with a duplicate), for the funnel: the stage of a Novu message this
     /// feedback event reports.
-    public var step: FunnelStep?
+    package var step: FunnelStep?
 
-    public init(
+    package init(
         destination: String,
         orderingKey: String,
         kind: String,
@@ -49,7 +50,7 @@ public struct NewJob: Sendable {
 }
 
 /// What became of one job handed to `enqueue`.
-public enum EnqueueResult: Sendable, Equatable {
+package enum EnqueueResult: Sendable, Equatable {
     /// Committed under this id.
     case accepted(Int64)
     /// One of its dedupe keys, or its correlation's transaction, was committed before; nothing was queued.
@@ -57,17 +58,17 @@ public enum EnqueueResult: Sendable, Equatable {
 }
 
 /// Links a notification transaction to the Segment event that caused it.
-public struct Correlation: Sendable, Equatable, Codable {
-    public var transactionId: String
-    public var eventName: String
-    public var messageId: String
-    public var userId: String
-    public var workflow: String
+package struct Correlation: Sendable, Equatable {
+    package var transactionId: String
+    package var eventName: String
+    package var messageId: String
+    package var userId: String
+    package var workflow: String
     /// The Novu trigger `context` the transaction was sent with (a rule's `context:`); `nil` for none,
     /// which stores nothing.
-    public var context: [String: JSONValue]?
+    package var context: [String: JSONValue]?
 
-    public init(
+    package init(
         transactionId: String,
         eventName: String,
         messageId: String,
@@ -85,22 +86,22 @@ public struct Correlation: Sendable, Equatable, Codable {
 }
 
 /// A job claimed by the relay for one attempt.
-public struct ClaimedJob: Sendable, Equatable {
-    public var id: Int64
-    public var destination: String
-    public var orderingKey: String
-    public var kind: String
-    public var payload: Data
+package struct ClaimedJob: Sendable, Equatable {
+    package var id: Int64
+    package var destination: String
+    package var orderingKey: String
+    package var kind: String
+    package var payload: Data
     /// Attempts made before this one.
-    public var attempts: Int
-    public var createdAt: Date
-    public var firstAttemptAt: Date?
+    package var attempts: Int
+    package var createdAt: Date
+    package var firstAttemptAt: Date?
     /// The status of the previous attempt's answer; `nil` when there was none (or no attempt).
-    public var lastStatus: Int?
+    package var lastStatus: Int?
     /// The idempotency key the previous attempt sent.
-    public var lastAttemptKey: String?
+    package var lastAttemptKey: String?
 
-    public init(
+    package init(
         id: Int64,
         destination: String,
         orderingKey: String,
@@ -126,20 +127,20 @@ public struct ClaimedJob: Sendable, Equatable {
 }
 
 /// One attempt's record, kept with the job.
-public struct AttemptRecord: Sendable, Equatable, Codable {
-    public var at: Date
+package struct AttemptRecord: Sendable, Equatable, Codable {
+    package var at: Date
     /// The answer's status; `nil` when there was no answer.
-    public var status: Int?
+    package var status: Int?
     /// Why it did not succeed, or `delivered`.
-    public var reason: String
+    package var reason: String
     /// The first 2 KB of the answer.
-    public var response: String?
+    package var response: String?
     /// The idempotency key the attempt sent.
-    public var attemptKey: String?
+    package var attemptKey: String?
     /// The request as sent (secrets redacted), for the dead-letter queue.
-    public var request: String?
+    package var request: String?
 
-    public init(
+    package init(
         at: Date,
         status: Int?,
         reason: String,
@@ -157,8 +158,8 @@ public struct AttemptRecord: Sendable, Equatable, Codable {
 }
 
 /// The end of one claim.
-public struct Settlement: Sendable, Equatable {
-    public enum Outcome: Sendable, Equatable {
+package struct Settlement: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// The destination has it.
         case delivered
         /// Dry run: the request was logged, not sent.
@@ -174,16 +175,16 @@ public struct Settlement: Sendable, Equatable {
         case release
     }
 
-    public var jobId: Int64
-    public var outcome: Outcome
-    public var attempt: AttemptRecord?
+    package var jobId: Int64
+    package var outcome: Outcome
+    package var attempt: AttemptRecord?
     /// Recorded with a `delivered` outcome, in the same transaction: the transaction to follow.
-    public var follow: Follow?
+    package var follow: Follow?
     /// Recorded with a `delivered` outcome, in the same transaction: the transaction of a trigger Novu
     /// acknowledged, for the funnel (and its `Notification Triggered`).
-    public var acknowledged: String?
+    package var acknowledged: String?
 
-    public init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil, follow: Follow? = nil, acknowledged: String? = nil) {
+    package init(jobId: Int64, outcome: Outcome, attempt: AttemptRecord? = nil, follow: Follow? = nil, acknowledged: String? = nil) {
         self.jobId = jobId
         self.outcome = outcome
         self.attempt = attempt
@@ -193,17 +194,17 @@ public struct Settlement: Sendable, Equatable {
 }
 
 /// The store could not do what was asked; ingest answers 503 for this.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct StoreError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// The durable queue behind both directions.
 ///
 /// A protocol because a PostgreSQL store (several replicas sharing one queue) and an in-memory one
 /// are planned; the relay and the HTTP routes see only this.
-public protocol DeliveryStore: Sendable {
+package protocol DeliveryStore: Sendable {
     /// Commits `jobs` (skipping duplicates) and returns only once they are durable. Concurrent
     /// callers share one transaction and one flush.
     func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult]
@@ -263,7 +264,7 @@ public protocol DeliveryStore: Sendable {
 
 extension DeliveryStore {
     /// A lookup, then an enqueue: for stores that cannot do both in one transaction.
-    public func enqueue<Note: Sendable>(
+    package func enqueue<Note: Sendable>(
         correlating transactionId: String?,
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {

@@ -2,27 +2,27 @@ import Foundation
 
 /// A notification transaction to follow: Novu acknowledged a trigger with this `transactionId`, and the
 /// activity poller looks at its messages from `firstLookAt` on (DESIGN §10).
-public struct Follow: Sendable, Equatable {
-    public var transactionId: String
-    public var firstLookAt: Date
+package struct Follow: Sendable, Equatable {
+    package var transactionId: String
+    package var firstLookAt: Date
 
-    public init(transactionId: String, firstLookAt: Date) {
+    package init(transactionId: String, firstLookAt: Date) {
         self.transactionId = transactionId
         self.firstLookAt = firstLookAt
     }
 }
 
 /// A followed transaction as the poller reads it.
-public struct FollowedTransaction: Sendable, Equatable {
-    public var transactionId: String
+package struct FollowedTransaction: Sendable, Equatable {
+    package var transactionId: String
     /// When it was first followed (Novu acknowledged the trigger).
-    public var since: Date
+    package var since: Date
     /// Looks already taken.
-    public var looks: Int
+    package var looks: Int
     /// When it is due.
-    public var nextLookAt: Date
+    package var nextLookAt: Date
 
-    public init(transactionId: String, since: Date, looks: Int, nextLookAt: Date) {
+    package init(transactionId: String, since: Date, looks: Int, nextLookAt: Date) {
         self.transactionId = transactionId
         self.since = since
         self.looks = looks
@@ -31,17 +31,17 @@ public struct FollowedTransaction: Sendable, Equatable {
 }
 
 /// What one look decided for a transaction: look again then, or stop following it, and why.
-public struct FollowLook: Sendable, Equatable {
-    public enum Next: Sendable, Equatable {
+package struct FollowLook: Sendable, Equatable {
+    package enum Next: Sendable, Equatable {
         case lookAgain(at: Date)
         /// No longer followed: `age` (past `NOVU_POLL_MAX_AGE`), `retention` (Novu answered 402).
         case end(reason: String)
     }
 
-    public var transactionId: String
-    public var next: Next
+    package var transactionId: String
+    package var next: Next
 
-    public init(transactionId: String, next: Next) {
+    package init(transactionId: String, next: Next) {
         self.transactionId = transactionId
         self.next = next
     }
@@ -49,14 +49,14 @@ public struct FollowLook: Sendable, Equatable {
 
 /// One poll round's results, committed in one transaction: a crash before it leaves the round undone
 /// (the next round sees the same changes), a crash after it leaves nothing to repeat.
-public struct PollCommit: Sendable {
+package struct PollCommit: Sendable {
     /// The Segment events the changes became.
-    public var jobs: [NewJob]
+    package var jobs: [NewJob]
     /// Novu message id → the change types emitted for it so far (the new total), with its transaction.
-    public var emitted: [String: (transactionId: String, types: Set<String>)]
-    public var looks: [FollowLook]
+    package var emitted: [String: (transactionId: String, types: Set<String>)]
+    package var looks: [FollowLook]
 
-    public init(jobs: [NewJob] = [], emitted: [String: (transactionId: String, types: Set<String>)] = [:], looks: [FollowLook] = []) {
+    package init(jobs: [NewJob] = [], emitted: [String: (transactionId: String, types: Set<String>)] = [:], looks: [FollowLook] = []) {
         self.jobs = jobs
         self.emitted = emitted
         self.looks = looks
@@ -64,15 +64,15 @@ public struct PollCommit: Sendable {
 }
 
 /// What the store knows of the poller, for `/readyz`, `/metrics` and `bridge doctor`.
-public struct FollowFigures: Sendable, Equatable {
+package struct FollowFigures: Sendable, Equatable {
     /// Transactions still followed.
-    public var followed: Int
+    package var followed: Int
     /// The earliest look still owed; `nil` when nothing is followed.
-    public var nextLookAt: Date?
+    package var nextLookAt: Date?
     /// How many looks ended each way (`age`, `retention`).
-    public var ended: [String: Int]
+    package var ended: [String: Int]
 
-    public init(followed: Int = 0, nextLookAt: Date? = nil, ended: [String: Int] = [:]) {
+    package init(followed: Int = 0, nextLookAt: Date? = nil, ended: [String: Int] = [:]) {
         self.followed = followed
         self.nextLookAt = nextLookAt
         self.ended = ended
@@ -80,7 +80,7 @@ public struct FollowFigures: Sendable, Equatable {
 }
 
 /// The poller's durable state. Follows are recorded by `DeliveryStore.settle` (a `Settlement.follow`).
-public protocol FollowStore: Sendable {
+package protocol FollowStore: Sendable {
     /// Up to `limit` followed transactions due at `now`, earliest first.
     func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction]
 

@@ -1,26 +1,27 @@
 import Foundation
+import JSON
 
 /// One stage a Novu message reached, as a feedback event (webhook or poll) reported it: the funnel
 /// keeps the first time of each stage per message (DESIGN §11).
-public struct FunnelStep: Sendable, Equatable {
-    public enum Stage: String, Sendable, CaseIterable, Codable {
+package struct FunnelStep: Sendable, Equatable {
+    package enum Stage: String, Sendable, CaseIterable, Codable {
         case sent, delivered, opened, clicked, failed
     }
 
-    public var messageId: String
-    public var transactionId: String
+    package var messageId: String
+    package var transactionId: String
     /// The subscriber; kept only where conversions need it (`nil` otherwise: the user index costs every
     /// feedback event a write).
-    public var userId: String?
-    public var workflow: String
-    public var channel: String
-    public var provider: String?
-    public var stage: Stage
-    public var at: Date
+    package var userId: String?
+    package var workflow: String
+    package var channel: String
+    package var provider: String?
+    package var stage: Stage
+    package var at: Date
     /// Why it failed (`failed` only).
-    public var failure: String?
+    package var failure: String?
 
-    public init(
+    package init(
         messageId: String,
         transactionId: String,
         userId: String?,
@@ -44,7 +45,7 @@ public struct FunnelStep: Sendable, Equatable {
 
     /// The stage a Novu event type stands for; `nil` for types outside the funnel. `seen` and `read`
     /// are both an open: the first of them counts.
-    public static func stage(ofNovuType type: String) -> Stage? {
+    package static func stage(ofNovuType type: String) -> Stage? {
         switch type {
         case "message.sent": .sent
         case "message.delivered": .delivered
@@ -57,19 +58,19 @@ public struct FunnelStep: Sendable, Equatable {
 }
 
 /// A trigger Novu acknowledged, as the funnel keeps it.
-public struct FunnelTrigger: Sendable, Equatable {
-    public var transactionId: String
-    public var userId: String
-    public var workflow: String
-    public var triggerEvent: String
-    public var triggerMessageId: String
-    public var triggeredAt: Date
+package struct FunnelTrigger: Sendable, Equatable {
+    package var transactionId: String
+    package var userId: String
+    package var workflow: String
+    package var triggerEvent: String
+    package var triggerMessageId: String
+    package var triggeredAt: Date
     /// The Novu trigger `context` (a rule's `context:`), when it had one.
-    public var context: [String: JSONValue]?
+    package var context: [String: JSONValue]?
     /// Its place in the order triggers were recorded (the announcer's cursor); 0 when not read from there.
-    public var position: Int64 = 0
+    package var position: Int64 = 0
 
-    public init(
+    package init(
         transactionId: String,
         userId: String,
         workflow: String,
@@ -91,25 +92,25 @@ public struct FunnelTrigger: Sendable, Equatable {
 }
 
 /// One Novu message with the first time of each stage it reached.
-public struct FunnelMessage: Sendable, Equatable {
-    public var messageId: String
-    public var transactionId: String
+package struct FunnelMessage: Sendable, Equatable {
+    package var messageId: String
+    package var transactionId: String
     /// Kept only with conversions configured (see `FunnelStep.userId`).
-    public var userId: String?
-    public var workflow: String
-    public var channel: String
-    public var provider: String?
-    public var firstSeenAt: Date
-    public var sentAt: Date?
-    public var deliveredAt: Date?
-    public var openedAt: Date?
-    public var clickedAt: Date?
-    public var failedAt: Date?
-    public var failure: String?
+    package var userId: String?
+    package var workflow: String
+    package var channel: String
+    package var provider: String?
+    package var firstSeenAt: Date
+    package var sentAt: Date?
+    package var deliveredAt: Date?
+    package var openedAt: Date?
+    package var clickedAt: Date?
+    package var failedAt: Date?
+    package var failure: String?
     /// The first conversion credited to this message.
-    public var convertedAt: Date?
+    package var convertedAt: Date?
 
-    public init(
+    package init(
         messageId: String,
         transactionId: String,
         userId: String?,
@@ -142,19 +143,19 @@ public struct FunnelMessage: Sendable, Equatable {
     }
 
     /// When a conversion window starts: delivery, or sending when the channel reports no delivery.
-    public var windowStart: Date? { deliveredAt ?? sentAt }
+    package var windowStart: Date? { deliveredAt ?? sentAt }
 }
 
 /// A conversion credited to one message of one transaction: recorded once per (transaction, goal).
-public struct FunnelConversion: Sendable, Equatable {
-    public var transactionId: String
-    public var goal: String
-    public var messageId: String
-    public var workflow: String
-    public var convertedAt: Date
-    public var value: Double?
+package struct FunnelConversion: Sendable, Equatable {
+    package var transactionId: String
+    package var goal: String
+    package var messageId: String
+    package var workflow: String
+    package var convertedAt: Date
+    package var value: Double?
 
-    public init(transactionId: String, goal: String, messageId: String, workflow: String, convertedAt: Date, value: Double? = nil) {
+    package init(transactionId: String, goal: String, messageId: String, workflow: String, convertedAt: Date, value: Double? = nil) {
         self.transactionId = transactionId
         self.goal = goal
         self.messageId = messageId
@@ -165,11 +166,11 @@ public struct FunnelConversion: Sendable, Equatable {
 }
 
 /// The funnel facts of a period: the triggers acknowledged in it, and their messages.
-public struct FunnelFacts: Sendable, Equatable {
-    public var triggers: [FunnelTrigger]
-    public var messages: [FunnelMessage]
+package struct FunnelFacts: Sendable, Equatable {
+    package var triggers: [FunnelTrigger]
+    package var messages: [FunnelMessage]
 
-    public init(triggers: [FunnelTrigger] = [], messages: [FunnelMessage] = []) {
+    package init(triggers: [FunnelTrigger] = [], messages: [FunnelMessage] = []) {
         self.triggers = triggers
         self.messages = messages
     }
@@ -177,17 +178,17 @@ public struct FunnelFacts: Sendable, Equatable {
 
 /// What a conversion step commits in one transaction: the Segment events it makes and the conversions
 /// they stand for (none when the event is switched off). A conversion already recorded for its (transaction, goal) is skipped with its job.
-public struct ConversionCommit: Sendable {
-    public var conversions: [(conversion: FunnelConversion, job: NewJob?)]
+package struct ConversionCommit: Sendable {
+    package var conversions: [(conversion: FunnelConversion, job: NewJob?)]
 
-    public init(conversions: [(conversion: FunnelConversion, job: NewJob?)] = []) {
+    package init(conversions: [(conversion: FunnelConversion, job: NewJob?)] = []) {
         self.conversions = conversions
     }
 }
 
 /// The funnel's side of the store. Steps are logged with the feedback jobs that report them (`NewJob.step`)
 /// and folded into messages in batches; triggers are recorded when their job settles.
-public protocol FunnelStore: Sendable {
+package protocol FunnelStore: Sendable {
     /// Folds logged steps into the messages' rows (see `SQLiteStore.foldFunnelSteps`); returns how many.
     /// The facts below are as of the last fold: a reader that needs the latest folds first.
     @discardableResult
@@ -216,7 +217,7 @@ public protocol FunnelStore: Sendable {
 extension FunnelStore {
     /// Folds every logged step, 250 to a transaction: ingest's commits take turns with the fold's on the
     /// one writer, so a second's backlog of steps does not hold a webhook's answer for tens of milliseconds.
-    public func foldAllFunnelSteps() async throws {
+    package func foldAllFunnelSteps() async throws {
         while try await foldFunnelSteps(limit: 250) == 250 {}
     }
 }

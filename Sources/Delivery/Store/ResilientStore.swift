@@ -4,7 +4,7 @@ import Synchronization
 /// The store as the running service sees it: opened lazily and re-opened after it failed, so the bridge
 /// starts and answers `503` (instead of exiting) while its data directory is read-only or missing, and
 /// recovers by itself when the directory does.
-public final class ResilientStore: DeliveryStore {
+package final class ResilientStore: DeliveryStore {
     private struct State {
         var store: SQLiteStore?
         var lastError: String?
@@ -16,13 +16,13 @@ public final class ResilientStore: DeliveryStore {
     /// How often a failed open is tried again.
     private let retryInterval: Duration
 
-    public init(retryInterval: Duration = .seconds(1), open: @escaping @Sendable () throws -> SQLiteStore) {
+    package init(retryInterval: Duration = .seconds(1), open: @escaping @Sendable () throws -> SQLiteStore) {
         self.open = open
         self.retryInterval = retryInterval
     }
 
     /// The open store, opening it if needed (at most once per retry interval).
-    public func current() throws -> SQLiteStore {
+    package func current() throws -> SQLiteStore {
         let now = ContinuousClock.now
         let due = state.withLock { state -> Bool in
             if state.store != nil { return false }
@@ -49,7 +49,7 @@ public final class ResilientStore: DeliveryStore {
 
     /// The store's condition for readiness, without opening it or touching its files: not open (with
     /// the open error), or open with its latest commit outcome.
-    public var condition: StoreCondition {
+    package var condition: StoreCondition {
         state.withLock { state in
             guard let store = state.store else { return .unopened(problem: state.lastError ?? "the store is not open yet") }
             return .open(store.lastCommit)
@@ -57,31 +57,31 @@ public final class ResilientStore: DeliveryStore {
     }
 
     /// The open store's `lowDiskProblem()`; `nil` while it is not open.
-    public func lowDiskProblem() -> String? {
+    package func lowDiskProblem() -> String? {
         state.withLock { $0.store }?.lowDiskProblem()
     }
 
-    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await current().enqueue(jobs) }
+    package func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await current().enqueue(jobs) }
 
-    public func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
+    package func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
         try await current().enqueue(jobs, binding: binding)
     }
 
-    public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+    package func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
         try await current().claim(destination: destination, limit: limit, now: now)
     }
 
-    public func settle(_ settlements: [Settlement]) async throws { try await current().settle(settlements) }
+    package func settle(_ settlements: [Settlement]) async throws { try await current().settle(settlements) }
 
-    public func releaseAllClaims() async throws -> Int { try await current().releaseAllClaims() }
+    package func releaseAllClaims() async throws -> Int { try await current().releaseAllClaims() }
 
-    public func nextDue(destination: String) async throws -> Date? { try await current().nextDue(destination: destination) }
+    package func nextDue(destination: String) async throws -> Date? { try await current().nextDue(destination: destination) }
 
-    public func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
+    package func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
         try await current().scheduleSkew(destination: destination, now: now)
     }
 
-    public func moveSchedule(
+    package func moveSchedule(
         destinations: [String],
         back seconds: TimeInterval,
         now: @escaping @Sendable () -> Date,
@@ -90,61 +90,61 @@ public final class ResilientStore: DeliveryStore {
         try await current().moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
     }
 
-    public func correlation(transactionId: String) async throws -> Correlation? {
+    package func correlation(transactionId: String) async throws -> Correlation? {
         try await current().correlation(transactionId: transactionId)
     }
 
-    public func enqueue<Note: Sendable>(
+    package func enqueue<Note: Sendable>(
         correlating transactionId: String?,
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {
         try await current().enqueue(correlating: transactionId, decide)
     }
 
-    public func probe() async throws { try await current().probe() }
+    package func probe() async throws { try await current().probe() }
 
-    public func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
+    package func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
         try await current().recordDestinationState(name: name, held: held, reason: reason)
     }
 }
 
 extension ResilientStore: FollowStore {
-    public func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction] {
+    package func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction] {
         try await current().dueFollows(now: now, limit: limit)
     }
 
-    public func emittedChanges(transactionIds: [String]) async throws -> [String: Set<String>] {
+    package func emittedChanges(transactionIds: [String]) async throws -> [String: Set<String>] {
         try await current().emittedChanges(transactionIds: transactionIds)
     }
 
-    public func correlations(transactionIds: [String]) async throws -> [String: Correlation] {
+    package func correlations(transactionIds: [String]) async throws -> [String: Correlation] {
         try await current().correlations(transactionIds: transactionIds)
     }
 
-    public func commit(_ round: PollCommit) async throws -> [EnqueueResult] { try await current().commit(round) }
+    package func commit(_ round: PollCommit) async throws -> [EnqueueResult] { try await current().commit(round) }
 
-    public func nextFollowLook() async throws -> Date? { try await current().nextFollowLook() }
+    package func nextFollowLook() async throws -> Date? { try await current().nextFollowLook() }
 
-    public func followFigures() async throws -> FollowFigures { try await current().followFigures() }
+    package func followFigures() async throws -> FollowFigures { try await current().followFigures() }
 }
 
 extension ResilientStore: FunnelStore {
-    public func foldFunnelSteps(limit: Int) async throws -> Int { try await current().foldFunnelSteps(limit: limit) }
+    package func foldFunnelSteps(limit: Int) async throws -> Int { try await current().foldFunnelSteps(limit: limit) }
 
-    public func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts { try await current().funnelFacts(from: from, to: to) }
+    package func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts { try await current().funnelFacts(from: from, to: to) }
 
-    public func conversionCandidates(
+    package func conversionCandidates(
         userId: String,
         since: Date
     ) async throws -> (messages: [FunnelMessage], triggers: [String: FunnelTrigger]) {
         try await current().conversionCandidates(userId: userId, since: since)
     }
 
-    public func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion] { try await current().commit(conversions) }
+    package func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion] { try await current().commit(conversions) }
 
-    public func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger] { try await current().unannouncedTriggers(limit: limit) }
+    package func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger] { try await current().unannouncedTriggers(limit: limit) }
 
-    public func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
+    package func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
         try await current().announce(jobs, through: position)
     }
 }

@@ -5,31 +5,31 @@ import ServiceLifecycle
 /// Prunes the store on a schedule (`BRIDGE_RETENTION`): delivered jobs and dedupe keys after the
 /// retention, dead letters after `BRIDGE_DLQ_RETENTION` (30 days), correlations after 30 days. Runs beside
 /// the relay in the service group.
-public struct Retention: Service {
-    public struct Configuration: Sendable {
-        public var retention: Duration = .seconds(7 * 86400)
-        public var correlationRetention: Duration = .seconds(30 * 86400)
+package struct Retention: Service {
+    package struct Configuration: Sendable {
+        package var retention: Duration = .seconds(7 * 86400)
+        package var correlationRetention: Duration = .seconds(30 * 86400)
         /// How long a dead letter is kept after it was dead-lettered (`BRIDGE_DLQ_RETENTION`), with its attempts.
-        public var deadLetterRetention: Duration = .seconds(30 * 86400)
+        package var deadLetterRetention: Duration = .seconds(30 * 86400)
         /// How long funnel facts are kept (`BRIDGE_FUNNEL_RETENTION`).
-        public var funnelRetention: Duration = .seconds(90 * 86400)
+        package var funnelRetention: Duration = .seconds(90 * 86400)
         /// Time between passes.
-        public var interval: Duration = .seconds(300)
+        package var interval: Duration = .seconds(300)
 
-        public init() {}
+        package init() {}
     }
 
     let store: ResilientStore
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: ResilientStore, configuration: Configuration = .init(), logger: Logger) {
+    package init(store: ResilientStore, configuration: Configuration = .init(), logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 let pruned = try await store.current().prune(

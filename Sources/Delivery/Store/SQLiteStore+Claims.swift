@@ -3,7 +3,7 @@ import GRDB
 
 /// The relay's side of the store: claims of due heads, settlements, the next due time.
 extension SQLiteStore {
-    public func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+    package func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
         let owner = owner
         // A claim lost to power loss is harmless: claims are released at start.
         return try await commits.write(durable: false) { db in
@@ -49,7 +49,7 @@ extension SQLiteStore {
         )
     }
 
-    public func settle(_ settlements: [Settlement]) async throws {
+    package func settle(_ settlements: [Settlement]) async throws {
         guard !settlements.isEmpty else { return }
         // A settlement lost to power loss means one resend with the same ids, which destinations dedupe.
         try await commits.write(durable: false) { db in
@@ -221,7 +221,7 @@ extension SQLiteStore {
         }
     }
 
-    public func releaseAllClaims() async throws -> Int {
+    package func releaseAllClaims() async throws -> Int {
         try await commits.write(durable: false) { db in
             let released = try Int64.fetchAll(
                 db,
@@ -238,7 +238,7 @@ extension SQLiteStore {
         }
     }
 
-    public func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
+    package func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
         try await pool.read { db in
             // From the latest due time down: retries and holds (attempted) lie ahead legitimately and are
             // stepped over.
@@ -255,7 +255,7 @@ extension SQLiteStore {
         }
     }
 
-    public func moveSchedule(
+    package func moveSchedule(
         destinations: [String],
         back seconds: TimeInterval,
         now: @escaping @Sendable () -> Date,
@@ -285,7 +285,7 @@ extension SQLiteStore {
         }
     }
 
-    public func nextDue(destination: String) async throws -> Date? {
+    package func nextDue(destination: String) async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(
                 db,

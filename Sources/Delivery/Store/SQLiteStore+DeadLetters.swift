@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 extension SQLiteStore: DeadLetterQueue {
-    public func deadLetters(_ filter: DeadLetterFilter) async throws -> [DeadLetter] {
+    package func deadLetters(_ filter: DeadLetterFilter) async throws -> [DeadLetter] {
         let (condition, arguments) = Self.whereClause(filter)
         return try await pool.read { db in
             try Row.fetchAll(
@@ -17,7 +17,7 @@ extension SQLiteStore: DeadLetterQueue {
         }
     }
 
-    public func deadLetter(id: Int64) async throws -> DeadLetterDetail? {
+    package func deadLetter(id: Int64) async throws -> DeadLetterDetail? {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
@@ -55,7 +55,7 @@ extension SQLiteStore: DeadLetterQueue {
         }
     }
 
-    public func replayDeadLetters(_ filter: DeadLetterFilter) async throws -> Int {
+    package func replayDeadLetters(_ filter: DeadLetterFilter) async throws -> Int {
         let (condition, arguments) = Self.whereClause(filter)
         let now = Date().timeIntervalSince1970
         // Attempts and the last status stay: the next attempt then sends a fresh idempotency key, so Novu
@@ -97,7 +97,7 @@ extension SQLiteStore: DeadLetterQueue {
         }
     }
 
-    public func purgeDeadLetters(_ filter: DeadLetterFilter) async throws -> Int {
+    package func purgeDeadLetters(_ filter: DeadLetterFilter) async throws -> Int {
         let (condition, arguments) = Self.whereClause(filter)
         return try await commits.write { db in
             try db.execute(

@@ -2,16 +2,16 @@ import Foundation
 import GRDB
 
 /// What came back from Novu lately, as `bridge doctor` reads it from the store.
-public struct FeedbackFigures: Sendable, Equatable {
+package struct FeedbackFigures: Sendable, Equatable {
     /// Novu triggers settled delivered since then.
-    public var triggersDelivered = 0
+    package var triggersDelivered = 0
     /// When the newest webhook was taken, of those whose id is still remembered.
-    public var lastWebhookAt: Date?
+    package var lastWebhookAt: Date?
     /// Feedback events queued since then, by the Novu envelope they came from: `type/channel` → count
     /// (`message.sent/email`), webhooks and the poller's changes alike.
-    public var feedback: [String: Int] = [:]
+    package var feedback: [String: Int] = [:]
 
-    public init(triggersDelivered: Int = 0, lastWebhookAt: Date? = nil, feedback: [String: Int] = [:]) {
+    package init(triggersDelivered: Int = 0, lastWebhookAt: Date? = nil, feedback: [String: Int] = [:]) {
         self.triggersDelivered = triggersDelivered
         self.lastWebhookAt = lastWebhookAt
         self.feedback = feedback
@@ -22,7 +22,7 @@ extension SQLiteStore {
     /// Reads `FeedbackFigures` since `since`. `webhookKeyPrefix` is the dedupe-key prefix of a webhook id
     /// (`novu-webhook:`). A feedback job keeps the Novu envelope it came from as its `event`, so its type
     /// and channel are read from there, whatever the mapping file renamed the Segment event to.
-    public func feedbackFigures(since: Date, webhookKeyPrefix: String) async throws -> FeedbackFigures {
+    package func feedbackFigures(since: Date, webhookKeyPrefix: String) async throws -> FeedbackFigures {
         try await pool.read { db in
             var figures = FeedbackFigures()
             let cutoff = since.timeIntervalSince1970

@@ -3,7 +3,7 @@ import GRDB
 
 /// The activity poller's side of the store (`FollowStore`). Follows are recorded by `settle`.
 extension SQLiteStore: FollowStore {
-    public func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction] {
+    package func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -23,7 +23,7 @@ extension SQLiteStore: FollowStore {
         }
     }
 
-    public func emittedChanges(transactionIds: [String]) async throws -> [String: Set<String>] {
+    package func emittedChanges(transactionIds: [String]) async throws -> [String: Set<String>] {
         guard !transactionIds.isEmpty else { return [:] }
         return try await pool.read { db in
             var emitted: [String: Set<String>] = [:]
@@ -40,7 +40,7 @@ extension SQLiteStore: FollowStore {
         }
     }
 
-    public func correlations(transactionIds: [String]) async throws -> [String: Correlation] {
+    package func correlations(transactionIds: [String]) async throws -> [String: Correlation] {
         guard !transactionIds.isEmpty else { return [:] }
         return try await pool.read { db in
             var found: [String: Correlation] = [:]
@@ -51,7 +51,7 @@ extension SQLiteStore: FollowStore {
         }
     }
 
-    public func commit(_ round: PollCommit) async throws -> [EnqueueResult] {
+    package func commit(_ round: PollCommit) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
             var insert = try Insert(db)
@@ -81,7 +81,7 @@ extension SQLiteStore: FollowStore {
         }
     }
 
-    public func nextFollowLook() async throws -> Date? {
+    package func nextFollowLook() async throws -> Date? {
         try await pool.read { db in
             try Double.fetchOne(
                 db,
@@ -90,7 +90,7 @@ extension SQLiteStore: FollowStore {
         }
     }
 
-    public func followFigures() async throws -> FollowFigures {
+    package func followFigures() async throws -> FollowFigures {
         try await pool.read { db in
             var figures = FollowFigures()
             figures.followed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM follow INDEXED BY follow_due WHERE ended IS NULL") ?? 0

@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
+import JSON
 
 /// The funnel's side of the store (`FunnelStore`): facts for the report, candidates for conversions,
 /// the outbox of `Notification Triggered`.
 extension SQLiteStore: FunnelStore {
-    public func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts {
+    package func funnelFacts(from: Date, to: Date) async throws -> FunnelFacts {
         let range: StatementArguments = [from.timeIntervalSince1970, to.timeIntervalSince1970]
         return try await pool.read { db in
             let triggers = try Row.fetchAll(
@@ -26,7 +27,7 @@ extension SQLiteStore: FunnelStore {
         }
     }
 
-    public func conversionCandidates(
+    package func conversionCandidates(
         userId: String,
         since: Date
     ) async throws -> (messages: [FunnelMessage], triggers: [String: FunnelTrigger]) {
@@ -56,7 +57,7 @@ extension SQLiteStore: FunnelStore {
         }
     }
 
-    public func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion] {
+    package func commit(_ conversions: ConversionCommit) async throws -> [FunnelConversion] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
             var insert = try Insert(db)
@@ -81,7 +82,7 @@ extension SQLiteStore: FunnelStore {
         }
     }
 
-    public func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger] {
+    package func unannouncedTriggers(limit: Int) async throws -> [FunnelTrigger] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -95,7 +96,7 @@ extension SQLiteStore: FunnelStore {
         }
     }
 
-    public func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
+    package func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write(durable: !jobs.isEmpty) { db in
             var insert = try Insert(db)
@@ -114,7 +115,7 @@ extension SQLiteStore: FunnelStore {
     /// Deletes funnel facts older than `retention` (`BRIDGE_FUNNEL_RETENTION`) in batches, each its own short
     /// transaction: triggers by trigger time, messages by first sight, conversions by conversion time.
     /// Returns how many rows went.
-    public func pruneFunnel(now: Date, retention: Duration, batchSize: Int = 1000) async throws -> Int {
+    package func pruneFunnel(now: Date, retention: Duration, batchSize: Int = 1000) async throws -> Int {
         let cutoff = now.timeIntervalSince1970 - retention.timeInterval
         let passes = [
             "DELETE FROM funnel_trigger WHERE seq IN (SELECT seq FROM funnel_trigger INDEXED BY funnel_trigger_at WHERE triggered_at < ? LIMIT ?)",
@@ -218,7 +219,7 @@ extension SQLiteStore {
     /// keeps its earliest time: Novu may retry a webhook late, and a poll may see a change the webhook
     /// reported first. A stage set for the first time is counted in the metrics. Returns how many folded.
     @discardableResult
-    public func foldFunnelSteps(limit: Int) async throws -> Int {
+    package func foldFunnelSteps(limit: Int) async throws -> Int {
         let (folded, observed) = try await commits.write(durable: false) { db -> (Int, [FunnelObservation]) in
             let rows = try Row.fetchAll(db, sql: "SELECT rowid, * FROM funnel_step ORDER BY rowid LIMIT ?", arguments: [limit])
             guard let last = rows.last?["rowid"] as Int64? else { return (0, []) }

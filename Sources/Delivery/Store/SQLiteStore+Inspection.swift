@@ -4,27 +4,27 @@ import GRDB
 /// Read-only views of the store for operators (`stats`, readiness) and tests.
 extension SQLiteStore {
     /// `PRAGMA synchronous` of the writer connection (2 = FULL).
-    public func synchronousMode() async throws -> Int {
+    package func synchronousMode() async throws -> Int {
         try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// `PRAGMA cache_size` of the writer connection (negative: KiB).
-    public func writerCacheSize() async throws -> Int {
+    package func writerCacheSize() async throws -> Int {
         try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0 }
     }
 
     /// `PRAGMA wal_autocheckpoint` of the writer connection, in pages.
-    public func writerCheckpointPages() async throws -> Int {
+    package func writerCheckpointPages() async throws -> Int {
         try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 0 }
     }
 
     /// Jobs of `destination` not yet delivered or dead-lettered.
-    public func pendingCount(destination: String) async throws -> Int {
+    package func pendingCount(destination: String) async throws -> Int {
         try await jobCount(destination: destination, where: "state = 'pending'")
     }
 
     /// Jobs of `destination` a relay has claimed and not yet settled (in flight, or held to gather).
-    public func claimedCount(destination: String) async throws -> Int {
+    package func claimedCount(destination: String) async throws -> Int {
         try await jobCount(destination: destination, where: "state = 'pending' AND claimed_by IS NOT NULL")
     }
 
@@ -35,12 +35,12 @@ extension SQLiteStore {
     }
 
     /// Jobs in the dead-letter queue.
-    public func deadLetterCount() async throws -> Int {
+    package func deadLetterCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'dead'") ?? 0 }
     }
 
     /// One job's state and reason, for tests and `dlq show`.
-    public func jobState(id: Int64) async throws -> (state: String, reason: String?, attempts: Int)? {
+    package func jobState(id: Int64) async throws -> (state: String, reason: String?, attempts: Int)? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT state, reason, attempts FROM job WHERE id = ?", arguments: [id]).map {
                 ($0["state"], $0["reason"], $0["attempts"])
@@ -49,14 +49,14 @@ extension SQLiteStore {
     }
 
     /// The dedupe keys remembered (the readiness probe's own key aside), in order; for tests.
-    public func dedupeKeys() async throws -> [String] {
+    package func dedupeKeys() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT key FROM dedupe WHERE key != 'bridge:probe' ORDER BY key")
         }
     }
 
     /// The events the jobs of `destination` keep for the dead-letter queue, in queue order; for tests.
-    public func keptEvents(destination: String) async throws -> [String] {
+    package func keptEvents(destination: String) async throws -> [String] {
         try await pool.read { db in
             try Data.fetchAll(
                 db,
@@ -68,7 +68,7 @@ extension SQLiteStore {
     }
 
     /// Counts of jobs by state.
-    public func stateCounts() async throws -> [String: Int] {
+    package func stateCounts() async throws -> [String: Int] {
         try await pool.read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {

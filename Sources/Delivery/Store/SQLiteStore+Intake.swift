@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
+import JSON
 
 /// Ingest's side of the store: jobs in, with their dedupe keys and correlations, in group commits.
 extension SQLiteStore {
-    public func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+    package func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
             var insert = try Insert(db)
@@ -11,7 +12,7 @@ extension SQLiteStore {
         }
     }
 
-    public func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
+    package func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
             try Self.bind(binding, now: now, db: db)
@@ -39,7 +40,7 @@ extension SQLiteStore {
         try db.execute(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)", arguments: [wanted, now])
     }
 
-    public func enqueue<Note: Sendable>(
+    package func enqueue<Note: Sendable>(
         correlating transactionId: String?,
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {
@@ -138,7 +139,7 @@ extension SQLiteStore {
         }
     }
 
-    public func correlation(transactionId: String) async throws -> Correlation? {
+    package func correlation(transactionId: String) async throws -> Correlation? {
         try await pool.read { db in try Self.correlation(transactionId: transactionId, db: db) }
     }
 

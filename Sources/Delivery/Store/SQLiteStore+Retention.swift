@@ -3,16 +3,16 @@ import GRDB
 
 extension SQLiteStore {
     /// What one pruning pass removed.
-    public struct PruneResult: Sendable, Equatable {
-        public var jobs = 0
-        public var dedupeKeys = 0
-        public var correlations = 0
+    package struct PruneResult: Sendable, Equatable {
+        package var jobs = 0
+        package var dedupeKeys = 0
+        package var correlations = 0
         /// Dead-lettered jobs (their attempts go with them).
-        public var deadLetters = 0
+        package var deadLetters = 0
         /// Followed transactions (with their messages' emitted changes).
-        public var follows = 0
+        package var follows = 0
 
-        public init() {}
+        package init() {}
     }
 
     /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, dead letters
@@ -21,7 +21,7 @@ extension SQLiteStore {
     /// rows: each batch is its own short transaction in the group commit, so ingest never waits behind a
     /// long delete. A job's attempts go with it (`ON DELETE CASCADE`). Pending jobs are never pruned.
     /// SQLite reuses the freed pages, so the file stops growing under steady traffic.
-    public func prune(
+    package func prune(
         now: Date,
         retention: Duration,
         correlationRetention: Duration,
@@ -110,7 +110,7 @@ extension SQLiteStore {
     }
 
     /// Pages in use by the database file (size without free pages), for growth checks.
-    public func usedPages() async throws -> Int {
+    package func usedPages() async throws -> Int {
         try await pool.read { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
@@ -119,7 +119,7 @@ extension SQLiteStore {
     }
 
     /// Pages in the database file, free ones included.
-    public func filePages() async throws -> Int {
+    package func filePages() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
     }
 }

@@ -16,7 +16,7 @@ extension SQLiteStore {
     /// while settlements free space. The disk needs that much beside the cap.
     ///
     /// Cheap: three pragmas that read the database header on a reader connection; no write.
-    public func storeBytes() async throws -> Int64 {
+    package func storeBytes() async throws -> Int64 {
         try await pool.read { db in
             let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0

@@ -2,36 +2,36 @@ import Foundation
 import GRDB
 
 /// Per-destination figures for `bridge stats` and the queue gauges.
-public struct DestinationStats: Sendable, Equatable, Codable {
-    public struct Window: Sendable, Equatable, Codable {
-        public var delivered = 0
-        public var retried = 0
-        public var deadLettered = 0
+package struct DestinationStats: Sendable, Equatable, Codable {
+    package struct Window: Sendable, Equatable, Codable {
+        package var delivered = 0
+        package var retried = 0
+        package var deadLettered = 0
     }
 
-    public var destination: String
-    public var queued = 0
+    package var destination: String
+    package var queued = 0
     /// Age of the oldest job still queued, in seconds.
-    public var oldestPendingAge: Double?
-    public var lastHour = Window()
-    public var lastDay = Window()
-    public var held = false
-    public var holdReason: String?
+    package var oldestPendingAge: Double?
+    package var lastHour = Window()
+    package var lastDay = Window()
+    package var held = false
+    package var holdReason: String?
 }
 
 /// What the queue gauges publish for one destination.
-public struct QueueFigures: Sendable, Equatable {
-    public var destination: String
-    public var queued = 0
+package struct QueueFigures: Sendable, Equatable {
+    package var destination: String
+    package var queued = 0
     /// Age of the oldest job still queued, in seconds; `nil` when none is.
-    public var oldestPendingAge: Double?
+    package var oldestPendingAge: Double?
 }
 
 extension SQLiteStore {
     /// Queue depth and the oldest queued job's age per destination, as of `now`: the queue gauges ask
     /// every few seconds. `stats` also counts the last day's deliveries and attempts, which reads every
     /// job and attempt of a day: done every 5 s, that cost grew with the traffic.
-    public func queueFigures(now: Date = Date(), destinations: [String]) async throws -> [QueueFigures] {
+    package func queueFigures(now: Date = Date(), destinations: [String]) async throws -> [QueueFigures] {
         try await pool.read { db in
             try destinations.map { name in
                 // One pass over the pending jobs' index, which holds their ids; ids grow with time, so the
@@ -56,7 +56,7 @@ extension SQLiteStore {
     }
 
     /// Figures for every destination that has jobs or state, as of `now`.
-    public func stats(now: Date = Date(), destinations: [String] = ["novu", "segment"]) async throws -> [DestinationStats] {
+    package func stats(now: Date = Date(), destinations: [String] = ["novu", "segment"]) async throws -> [DestinationStats] {
         let hour = now.timeIntervalSince1970 - 3600
         let day = now.timeIntervalSince1970 - 86400
         return try await pool.read { db in

@@ -3,9 +3,9 @@ import GRDB
 
 /// The embedded store: SQLite in WAL mode with `synchronous=FULL`, so a committed job survives
 /// `kill -9` and power loss. Writes go through a group commit.
-public final class SQLiteStore: DeliveryStore {
+package final class SQLiteStore: DeliveryStore {
     /// The file name inside the data directory.
-    public static let fileName = "bridge.sqlite"
+    package static let fileName = "bridge.sqlite"
 
     /// The page size of a new store.
     static let pageSize = 16384
@@ -26,7 +26,7 @@ public final class SQLiteStore: DeliveryStore {
     /// With `migrate: false` (the CLI, which may run beside a `serve` of another version) the schema is
     /// never changed: a store this version's schema does not match exactly is refused. A newer `bridge dlq`
     /// would otherwise change the tables under an older running serve.
-    public init(path: String, migrate: Bool = true) throws {
+    package init(path: String, migrate: Bool = true) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -83,7 +83,7 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     /// Opens the store in `directory`, creating the directory if needed.
-    public convenience init(directory: String) throws {
+    package convenience init(directory: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -92,7 +92,7 @@ public final class SQLiteStore: DeliveryStore {
         try self.init(path: (directory as NSString).appendingPathComponent(Self.fileName))
     }
 
-    public func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
+    package func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
         let now = Date().timeIntervalSince1970
         try await commits.write(durable: false) { db in
             try db.execute(
@@ -104,18 +104,18 @@ public final class SQLiteStore: DeliveryStore {
 
     /// Below this much free space in the data directory the store reports itself not ready: SQLite
     /// fails a commit only once the disk is full, and an operator wants the warning before that.
-    public static let minimumFreeBytes: Int64 = 8 * 1024 * 1024
+    package static let minimumFreeBytes: Int64 = 8 * 1024 * 1024
 
     /// Throws unless the disk has room and a write commits now. Writes; `StoreHealth` calls it only when
     /// the store has been idle, so `/readyz` need not.
-    public func probe() async throws {
+    package func probe() async throws {
         if let problem = lowDiskProblem() { throw StoreError(problem) }
         try await probeCommit()
     }
 
     /// Why the disk holding the store is about to fill (below `minimumFreeBytes` free), or `nil`. One
     /// `statfs`; writes nothing.
-    public func lowDiskProblem() -> String? {
+    package func lowDiskProblem() -> String? {
         let directory = (pool.path as NSString).deletingLastPathComponent
         guard let free = (try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? Int64,
             free < Self.minimumFreeBytes
@@ -124,7 +124,7 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     /// Commits one small write, so the write path records whether the store can commit.
-    public func probeCommit() async throws {
+    package func probeCommit() async throws {
         try await commits.write(durable: false) { db in
             try db.execute(
                 sql: """
@@ -136,7 +136,7 @@ public final class SQLiteStore: DeliveryStore {
     }
 
     /// What the latest commit told about the disk; reads no disk.
-    public var lastCommit: CommitOutcome { commits.lastOutcome }
+    package var lastCommit: CommitOutcome { commits.lastOutcome }
 
     /// Closes the store's connections; every later call fails. For tests that reopen a store from its files.
     package func close() throws {

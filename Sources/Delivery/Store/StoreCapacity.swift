@@ -9,41 +9,41 @@ import Synchronization
 /// The measure is `SQLiteStore.storeBytes()` (the pages in use; the WAL comes on top). Between two measures ingest can
 /// overshoot the limit by what arrives in one interval; the limit is a ceiling for an operator's disk
 /// budget, not an exact quota.
-public final class StoreCapacity: Service, Sendable {
+package final class StoreCapacity: Service, Sendable {
     /// What `/readyz` and ingest read: the latest measure and the decision made from it.
-    public struct Status: Sendable, Equatable {
+    package struct Status: Sendable, Equatable {
         /// `BRIDGE_MAX_STORE_BYTES`; `nil` when there is no cap.
-        public var limit: Int64?
+        package var limit: Int64?
         /// The latest measure; `nil` until the first one succeeds.
-        public var usedBytes: Int64?
+        package var usedBytes: Int64?
         /// Whether ingest is refused.
-        public var full: Bool
+        package var full: Bool
 
-        public init(limit: Int64?, usedBytes: Int64?, full: Bool) {
+        package init(limit: Int64?, usedBytes: Int64?, full: Bool) {
             self.limit = limit
             self.usedBytes = usedBytes
             self.full = full
         }
 
         /// The refusal ingest throws while full.
-        public var refusal: StoreFull? {
+        package var refusal: StoreFull? {
             guard full, let limit, let usedBytes else { return nil }
             return StoreFull(usedBytes: usedBytes, limit: limit, resumeBelow: StoreCapacity.resumeBelow(limit: limit))
         }
 
         /// Why the store is not ready for ingest, for `/readyz`; `nil` when it is.
-        public var problem: String? { refusal?.description }
+        package var problem: String? { refusal?.description }
     }
 
     /// Full at or above `limit`; once full, full until below `resumeBelow(limit:)`, so a store hovering at
     /// the limit does not flip between refusing and accepting at every measure. No limit: never full.
-    public static func isFull(usedBytes: Int64, limit: Int64?, wasFull: Bool) -> Bool {
+    package static func isFull(usedBytes: Int64, limit: Int64?, wasFull: Bool) -> Bool {
         guard let limit else { return false }
         return usedBytes >= (wasFull ? resumeBelow(limit: limit) : limit)
     }
 
     /// Where a full store resumes ingest: 2% below the limit (at the limit itself for tiny limits).
-    public static func resumeBelow(limit: Int64) -> Int64 {
+    package static func resumeBelow(limit: Int64) -> Int64 {
         limit - limit / 50
     }
 
@@ -61,7 +61,7 @@ public final class StoreCapacity: Service, Sendable {
     private let logger: Logger
 
     /// `measure` returns the store's size in bytes; `limit` `nil` turns the cap off (nothing is measured).
-    public init(
+    package init(
         limit: Int64?,
         interval: Duration = .seconds(1),
         onDemandInterval: Duration = .milliseconds(100),
@@ -76,16 +76,16 @@ public final class StoreCapacity: Service, Sendable {
     }
 
     /// Measures the store the running service uses (`SQLiteStore.storeBytes()`).
-    public convenience init(limit: Int64?, store: ResilientStore, interval: Duration = .seconds(1), logger: Logger) {
+    package convenience init(limit: Int64?, store: ResilientStore, interval: Duration = .seconds(1), logger: Logger) {
         self.init(limit: limit, interval: interval, logger: logger) { try await store.current().storeBytes() }
     }
 
     /// The latest decision; reads no disk.
-    public var status: Status { state.withLock { $0.status } }
+    package var status: Status { state.withLock { $0.status } }
 
     /// Measures now and updates `status`.
     @discardableResult
-    public func refresh() async throws -> Status {
+    package func refresh() async throws -> Status {
         guard status.limit != nil else { return status }
         let used = try await measure()
         let now = ContinuousClock.now
@@ -111,7 +111,7 @@ public final class StoreCapacity: Service, Sendable {
 
     /// Throws `StoreFull` while the store is full, re-measuring first if the latest measure is older than
     /// `onDemandInterval`.
-    public func admit() async throws {
+    package func admit() async throws {
         let (full, measuredAt) = state.withLock { ($0.status.full, $0.measuredAt) }
         guard full else { return }
         if let measuredAt, ContinuousClock.now - measuredAt >= onDemandInterval {
@@ -122,7 +122,7 @@ public final class StoreCapacity: Service, Sendable {
     }
 
     /// Measures every `interval` until shutdown; without a limit it only waits for shutdown.
-    public func run() async throws {
+    package func run() async throws {
         guard status.limit != nil else {
             try? await gracefulShutdown()
             return

@@ -3,7 +3,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// What readiness knows of a store without touching it.
-public enum StoreCondition: Sendable, Equatable {
+package enum StoreCondition: Sendable, Equatable {
     /// The store could not be opened (yet); `problem` is why.
     case unopened(problem: String)
     /// The store is open; its write path last saw this.
@@ -17,25 +17,25 @@ public enum StoreCondition: Sendable, Equatable {
 /// `statfs`) and, only when no commit has landed for `idleProbe` (or the last one failed), commits a
 /// probe write itself. Anyone may call `/readyz` as often as they like; the disk sees at most one probe
 /// per `idleProbe`.
-public final class StoreHealth: Service, Sendable {
-    public struct Configuration: Sendable {
+package final class StoreHealth: Service, Sendable {
+    package struct Configuration: Sendable {
         /// How often free space is checked and a probe considered.
-        public var interval: Duration = .seconds(1)
+        package var interval: Duration = .seconds(1)
         /// A probe runs once no commit has landed for this long.
-        public var idleProbe: Duration = .seconds(5)
+        package var idleProbe: Duration = .seconds(5)
         /// No commit for this long (probes included) means the write path is stuck: not ready. Only
         /// meaningful while the service runs.
-        public var stuckAfter: Duration = .seconds(30)
+        package var stuckAfter: Duration = .seconds(30)
 
-        public init() {}
+        package init() {}
     }
 
     /// Ready or not, and why not.
-    public typealias Reading = (ok: Bool, problem: String?)
+    package typealias Reading = (ok: Bool, problem: String?)
 
     /// Whether a probe should run now: when nothing was committed yet, the last commit failed, or it
     /// landed `idleProbe` or more ago. An unopened store is probed too (opening it is the probe).
-    public static func probeDue(_ condition: StoreCondition, now: ContinuousClock.Instant, idleProbe: Duration) -> Bool {
+    package static func probeDue(_ condition: StoreCondition, now: ContinuousClock.Instant, idleProbe: Duration) -> Bool {
         switch condition {
         case .unopened, .open(.none), .open(.failed): return true
         case .open(.committed(let at)): return now - at >= idleProbe
@@ -43,7 +43,7 @@ public final class StoreHealth: Service, Sendable {
     }
 
     /// Readiness from the store's condition, the latest free-space check and the time.
-    public static func assess(
+    package static func assess(
         _ condition: StoreCondition,
         lowDisk: String?,
         now: ContinuousClock.Instant,
@@ -74,7 +74,7 @@ public final class StoreHealth: Service, Sendable {
     private let lowDisk = Mutex<String?>(nil)
 
     /// Reads `condition` and `checkDisk` (neither may write), and calls `probe` (a write) when one is due.
-    public init(
+    package init(
         configuration: Configuration = .init(),
         logger: Logger,
         condition: @escaping @Sendable () -> StoreCondition,
@@ -89,7 +89,7 @@ public final class StoreHealth: Service, Sendable {
     }
 
     /// The health of the store the running service uses; the probe opens it if it is not open yet.
-    public convenience init(store: ResilientStore, configuration: Configuration = .init(), logger: Logger) {
+    package convenience init(store: ResilientStore, configuration: Configuration = .init(), logger: Logger) {
         self.init(
             configuration: configuration,
             logger: logger,
@@ -100,7 +100,7 @@ public final class StoreHealth: Service, Sendable {
     }
 
     /// The health of an open store.
-    public convenience init(store: SQLiteStore, configuration: Configuration = .init(), logger: Logger) {
+    package convenience init(store: SQLiteStore, configuration: Configuration = .init(), logger: Logger) {
         self.init(
             configuration: configuration,
             logger: logger,
@@ -111,7 +111,7 @@ public final class StoreHealth: Service, Sendable {
     }
 
     /// Ready or not, and why not, for `/readyz`. Reads two values in memory; touches no file.
-    public var current: Reading {
+    package var current: Reading {
         Self.assess(condition(), lowDisk: lowDisk.withLock { $0 }, now: .now, stuckAfter: configuration.stuckAfter)
     }
 
@@ -133,7 +133,7 @@ public final class StoreHealth: Service, Sendable {
     }
 
     /// Checks every `interval` until shutdown.
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await check()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.interval) }

@@ -1,18 +1,19 @@
 import Crypto
 import Delivery
 import Foundation
+import JSON
 
 /// A Segment event that may be a conversion goal, as attribution reads it.
-public struct Goal: Sendable, Equatable {
-    public var userId: String
-    public var event: String
-    public var messageId: String
-    public var timestamp: Date
-    public var properties: [String: JSONValue]
+package struct Goal: Sendable, Equatable {
+    package var userId: String
+    package var event: String
+    package var messageId: String
+    package var timestamp: Date
+    package var properties: [String: JSONValue]
     /// The transaction the goal names: `properties.transaction_id`, or `context.campaign` (`name` or `id`).
-    public var transactionIds: [String]
+    package var transactionIds: [String]
 
-    public init(
+    package init(
         userId: String,
         event: String,
         messageId: String,
@@ -29,10 +30,10 @@ public struct Goal: Sendable, Equatable {
     }
 
     /// The `destination` of goal jobs: the relay hands them to attribution.
-    public static let destination = "conversion"
+    package static let destination = "conversion"
 
     /// The job the segment port queues for a goal event: the event as received, once per message id.
-    public static func job(event: JSONValue, userId: String, messageId: String) -> NewJob {
+    package static func job(event: JSONValue, userId: String, messageId: String) -> NewJob {
         NewJob(
             destination: destination,
             orderingKey: userId,
@@ -44,7 +45,7 @@ public struct Goal: Sendable, Equatable {
 
     /// Reads a Segment track event; `nil` without a user, an event name or a message id. `receivedAt`
     /// stands in for a missing or unreadable `timestamp`.
-    public init?(event json: JSONValue, receivedAt: Date) {
+    package init?(event json: JSONValue, receivedAt: Date) {
         guard let userId = json["userId"]?.scalarText, !userId.isEmpty, let event = json["event"]?.stringValue,
             let messageId = json["messageId"]?.scalarText
         else { return nil }
@@ -64,37 +65,37 @@ public struct Goal: Sendable, Equatable {
 }
 
 /// A conversion attribution decided: the goal, the notification it credits and how.
-public struct Conversion: Sendable, Equatable {
-    public enum Attribution: String, Sendable {
+package struct Conversion: Sendable, Equatable {
+    package enum Attribution: String, Sendable {
         case explicit
         case lastTouch = "last_touch"
     }
-    public enum Touch: String, Sendable { case clicked, opened, delivered, sent }
+    package enum Touch: String, Sendable { case clicked, opened, delivered, sent }
 
-    public var goal: Goal
-    public var rule: ConversionRule
-    public var message: FunnelMessage
-    public var trigger: FunnelTrigger?
-    public var attribution: Attribution
-    public var touch: Touch
-    public var value: Double?
-    public var currency: String?
+    package var goal: Goal
+    package var rule: ConversionRule
+    package var message: FunnelMessage
+    package var trigger: FunnelTrigger?
+    package var attribution: Attribution
+    package var touch: Touch
+    package var value: Double?
+    package var currency: String?
 
     /// `direct` when the credited notification was opened or clicked before the goal, else `influenced`.
-    public var attributionType: String { touch == .clicked || touch == .opened ? "direct" : "influenced" }
+    package var attributionType: String { touch == .clicked || touch == .opened ? "direct" : "influenced" }
 
-    public var timeToConvert: TimeInterval { max(0, goal.timestamp.timeIntervalSince(message.windowStart ?? message.firstSeenAt)) }
+    package var timeToConvert: TimeInterval { max(0, goal.timestamp.timeIntervalSince(message.windowStart ?? message.firstSeenAt)) }
 
     /// `novu-conv-<hash of transaction and goal>`: one per (transaction, goal), whatever computes it again.
-    public var messageId: String { Self.messageId(transactionId: message.transactionId, goal: rule.goal) }
+    package var messageId: String { Self.messageId(transactionId: message.transactionId, goal: rule.goal) }
 
-    public static func messageId(transactionId: String, goal: String) -> String {
+    package static func messageId(transactionId: String, goal: String) -> String {
         let digest = SHA256.hash(data: Data("\(transactionId)\n\(goal)".utf8)).map { String(format: "%02x", $0) }.joined()
         return "novu-conv-" + digest.prefix(40)
     }
 
     /// What the funnel records.
-    public var record: FunnelConversion {
+    package var record: FunnelConversion {
         FunnelConversion(
             transactionId: message.transactionId,
             goal: rule.goal,
@@ -107,10 +108,10 @@ public struct Conversion: Sendable, Equatable {
 }
 
 /// Which notification a goal credits (DESIGN §11). Pure: the converter reads the candidates, this decides.
-public enum Attribution {
+package enum Attribution {
     /// The conversions `goal` makes under `rules`, at most one per (transaction, goal); `messages` are the
     /// user's recent messages, `triggers` their transactions' triggers.
-    public static func conversions(
+    package static func conversions(
         for goal: Goal,
         rules: ConversionRules,
         messages: [FunnelMessage],

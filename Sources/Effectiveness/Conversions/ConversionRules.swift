@@ -1,23 +1,24 @@
 import Delivery
 import Foundation
+import JSON
 
 /// One entry of the mapping file's `conversions:` list (DESIGN §11).
-public struct ConversionRule: Sendable, Equatable {
+package struct ConversionRule: Sendable, Equatable {
     /// A Novu workflow id, or `*` for every workflow.
-    public var workflow: String
+    package var workflow: String
     /// The Segment event name that counts as the goal.
-    public var goal: String
+    package var goal: String
     /// Equality filter on the goal's properties.
-    public var filter: [String: JSONValue]
+    package var filter: [String: JSONValue]
     /// How long after delivery (or sending) a goal still counts.
-    public var window: TimeInterval
+    package var window: TimeInterval
     /// A numeric property of the goal reported as `value` and `revenue`.
-    public var value: String?
+    package var value: String?
 
-    public static let defaultWindow: TimeInterval = 72 * 3600
-    public static let windowRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
+    package static let defaultWindow: TimeInterval = 72 * 3600
+    package static let windowRange: ClosedRange<TimeInterval> = 3600...(90 * 86400)
 
-    public init(
+    package init(
         workflow: String,
         goal: String,
         filter: [String: JSONValue] = [:],
@@ -31,10 +32,10 @@ public struct ConversionRule: Sendable, Equatable {
         self.value = value
     }
 
-    public func matches(workflow candidate: String) -> Bool { workflow == "*" || workflow == candidate }
+    package func matches(workflow candidate: String) -> Bool { workflow == "*" || workflow == candidate }
 
     /// The goal's properties hold every `where` pair (a number matches its text, as YAML writes `42` or "42").
-    public func admits(properties: [String: JSONValue]) -> Bool {
+    package func admits(properties: [String: JSONValue]) -> Bool {
         filter.allSatisfy { key, wanted in
             guard let actual = properties[key] else { return false }
             return actual == wanted || (actual.scalarText != nil && actual.scalarText == wanted.scalarText)
@@ -43,29 +44,29 @@ public struct ConversionRule: Sendable, Equatable {
 }
 
 /// The `conversions:` section: which Segment events are goals, and for which workflows.
-public struct ConversionRules: Sendable, Equatable {
-    public var rules: [ConversionRule]
+package struct ConversionRules: Sendable, Equatable {
+    package var rules: [ConversionRule]
 
-    public init(_ rules: [ConversionRule] = []) { self.rules = rules }
+    package init(_ rules: [ConversionRule] = []) { self.rules = rules }
 
     /// The goal event names, for the segment port: only these are handed to attribution.
-    public var goals: Set<String> { Set(rules.map(\.goal)) }
+    package var goals: Set<String> { Set(rules.map(\.goal)) }
 
     /// The longest window: how far back attribution looks, and how long the link to a cause is kept.
-    public var longestWindow: TimeInterval { rules.map(\.window).max() ?? 0 }
+    package var longestWindow: TimeInterval { rules.map(\.window).max() ?? 0 }
 
     /// The window a workflow's cohorts mature over (the longest of the rules that count for it).
-    public func window(workflow: String) -> TimeInterval? {
+    package func window(workflow: String) -> TimeInterval? {
         rules.filter { $0.matches(workflow: workflow) }.map(\.window).max()
     }
 
     /// Keys of the mapping file's top level this reads.
-    public static let topLevelKeys: Set<String> = ["conversions"]
+    package static let topLevelKeys: Set<String> = ["conversions"]
 
     static let ruleKeys: Set<String> = ["workflow", "goal", "where", "window", "value"]
 
     /// Reads `conversions:`; a problem names its key (`conversions[0].window`).
-    public init(file: [String: JSONValue]) throws(ConversionRulesError) {
+    package init(file: [String: JSONValue]) throws(ConversionRulesError) {
         guard let section = file["conversions"], !section.isNull else {
             self.init()
             return
@@ -116,8 +117,8 @@ public struct ConversionRules: Sendable, Equatable {
 }
 
 /// A problem in the mapping file's `conversions` section.
-public struct ConversionRulesError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var key: String
-    public var message: String
-    public var description: String { "\(key): \(message)" }
+package struct ConversionRulesError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var key: String
+    package var message: String
+    package var description: String { "\(key): \(message)" }
 }

@@ -1,18 +1,19 @@
 import Crypto
 import Delivery
 import Foundation
+import JSON
 
 /// The track events of the funnel's own stages (DESIGN §11): `Notification Triggered` and
 /// `Notification Converted`. Pure: the announcer and the converter queue what these build.
-public enum EffectivenessEvent {
+package enum EffectivenessEvent {
     /// `novu-trig-<transactionId>`, hashed when over Segment's 100 characters.
-    public static func triggeredMessageId(transactionId: String) -> String {
+    package static func triggeredMessageId(transactionId: String) -> String {
         let id = "novu-trig-" + transactionId
         guard id.utf8.count > 100 else { return id }
         return "novu-trig-" + SHA256.hash(data: Data(transactionId.utf8)).map { String(format: "%02x", $0) }.joined().prefix(64)
     }
 
-    public static func triggered(_ trigger: FunnelTrigger, name: String, library: JSONValue) -> (event: JSONValue, messageId: String) {
+    package static func triggered(_ trigger: FunnelTrigger, name: String, library: JSONValue) -> (event: JSONValue, messageId: String) {
         var properties: [String: JSONValue] = [
             "workflow_id": .string(trigger.workflow),
             "transaction_id": .string(trigger.transactionId),
@@ -33,7 +34,7 @@ public enum EffectivenessEvent {
         )
     }
 
-    public static func converted(_ conversion: Conversion, name: String, library: JSONValue) -> (event: JSONValue, messageId: String) {
+    package static func converted(_ conversion: Conversion, name: String, library: JSONValue) -> (event: JSONValue, messageId: String) {
         let message = conversion.message
         var properties: [String: JSONValue] = [
             "workflow_id": .string(conversion.trigger?.workflow ?? message.workflow),

@@ -1,13 +1,13 @@
 import Foundation
 
 /// What the dashboard was asked for: the query of `GET /dashboard`, echoed into its links and form.
-public struct DashboardQuery: Sendable, Equatable {
+package struct DashboardQuery: Sendable, Equatable {
     /// The period as the user gave it (`7d`); the links keep it as it is.
-    public var since: String
+    package var since: String
     /// The workflow the report is restricted to, if any.
-    public var workflow: String?
+    package var workflow: String?
 
-    public init(since: String = "7d", workflow: String? = nil) {
+    package init(since: String = "7d", workflow: String? = nil) {
         self.since = since
         self.workflow = workflow
     }
@@ -16,18 +16,18 @@ public struct DashboardQuery: Sendable, Equatable {
 /// `GET /dashboard` (DESIGN §11): the funnel report as one self-contained HTML page. Charts are SVG drawn
 /// here; the page has no script and names no host, so it loads nothing from anywhere, and every link is
 /// a query string on the page itself.
-public enum Dashboard {
+package enum Dashboard {
     /// The periods the page offers.
-    public static let periods = ["1d", "7d", "30d", "90d"]
+    package static let periods = ["1d", "7d", "30d", "90d"]
 
     /// The report grouping the page reads best: a funnel per workflow with a bar per channel, and the
     /// rates per channel. Other groupings render too, with less detail.
-    public static let dimensions: [FunnelDimension] = [.workflow, .channel]
+    package static let dimensions: [FunnelDimension] = [.workflow, .channel]
 
     /// The page for `report`. The report is expected to be restricted to `query.workflow` already (the
     /// totals and the daily series come from it); the page only shows the filter and how to clear it.
     /// Pure: the same report and query give the same bytes.
-    public static func page(_ report: FunnelReport, query: DashboardQuery) -> String {
+    package static func page(_ report: FunnelReport, query: DashboardQuery) -> String {
         let title = "Notification effectiveness"
         var html = """
             <!DOCTYPE html>

@@ -5,7 +5,7 @@ extension FunnelReport {
     /// Builds the report of `facts` for `from..<to`. Cohorts are by trigger time (first sight for a
     /// message of a transaction the bridge did not trigger). `window` gives a workflow's conversion
     /// window, `nil` when no conversion counts for it; a cohort younger than it is `maturing`. Pure.
-    public static func build(
+    package static func build(
         _ facts: FunnelFacts,
         from: Date,
         to: Date,

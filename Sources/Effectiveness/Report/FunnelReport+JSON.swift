@@ -1,10 +1,11 @@
 import Delivery
 import Foundation
+import JSON
 
 extension FunnelReport {
     /// The report as `bridge report --format json` and `GET /report` give it. A rate that is not
     /// available is `null`, never `0`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "from": .string(from.formatted(.iso8601)),
             "to": .string(to.formatted(.iso8601)),
@@ -22,9 +23,9 @@ extension FunnelReport {
 
 extension FunnelRow {
     /// The stage names, in funnel order, as the JSON, CSV and table columns name them.
-    public static let stages = ["triggered", "sent", "delivered", "opened", "clicked", "converted", "failed"]
+    package static let stages = ["triggered", "sent", "delivered", "opened", "clicked", "converted", "failed"]
 
-    public func count(_ stage: String) -> Int {
+    package func count(_ stage: String) -> Int {
         switch stage {
         case "triggered": counts.triggered
         case "sent": counts.sent
@@ -37,7 +38,7 @@ extension FunnelRow {
     }
 
     /// The rate names, as the JSON and CSV name them, with their values.
-    public var namedRates: [(name: String, value: Double?)] {
+    package var namedRates: [(name: String, value: Double?)] {
         [
             ("delivery", rates.delivery), ("open", rates.open), ("click", rates.click),
             ("click_to_open", rates.clickToOpen), ("conversion", rates.conversion), ("failure", rates.failure),
@@ -45,7 +46,7 @@ extension FunnelRow {
     }
 
     /// The time names (seconds), as the JSON and CSV name them, with their values.
-    public var namedTimes: [(name: String, value: Double?)] {
+    package var namedTimes: [(name: String, value: Double?)] {
         [
             ("median_to_open_seconds", times.medianToOpen), ("p90_to_open_seconds", times.p90ToOpen),
             ("median_to_convert_seconds", times.medianToConvert), ("p90_to_convert_seconds", times.p90ToConvert),

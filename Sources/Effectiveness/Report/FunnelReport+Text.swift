@@ -4,7 +4,7 @@ extension FunnelReport {
     /// The report as `bridge report --format table` prints it: aligned columns, a header, a rule, one
     /// line per row, and a `TOTAL` line. Rates are percentages with one decimal (`n/a` when not
     /// available), times are human durations (`-` when nothing was measured).
-    public func table() -> String {
+    package func table() -> String {
         let columns = TextColumn.all(by: by)
         // With no grouping the one row is the total: print it once, under a label column.
         let labels = by.isEmpty ? [TextColumn.label] : []
@@ -38,7 +38,7 @@ extension FunnelReport {
     /// when it holds a comma, a quote or a line break). A header of snake_case names, then one line per
     /// row; no total line, which a spreadsheet would count twice. Rates are fractions with up to four
     /// decimals and empty when not available; times are seconds.
-    public func csv() -> String {
+    package func csv() -> String {
         let columns = TextColumn.all(by: by)
         let lines = [columns.map(\.name)] + rows.map { row in columns.map { $0.raw(row) } }
         return lines.map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()

@@ -4,23 +4,23 @@ import Foundation
 /// What `bridge report`, `GET /report` and `GET /dashboard` show: the funnel of the triggers of a period,
 /// grouped (DESIGN §11). A value: built from the store's facts by `FunnelReport.build`, rendered as a
 /// table, CSV, JSON or a page.
-public struct FunnelReport: Sendable, Equatable {
+package struct FunnelReport: Sendable, Equatable {
     /// The period, by trigger time: `from..<to`.
-    public var from: Date
-    public var to: Date
-    public var generatedAt: Date
+    package var from: Date
+    package var to: Date
+    package var generatedAt: Date
     /// What rows are grouped by, in order.
-    public var by: [FunnelDimension]
+    package var by: [FunnelDimension]
     /// One per group, ordered by the group's values.
-    public var rows: [FunnelRow]
+    package var rows: [FunnelRow]
     /// Every trigger of the period in one row (its group values are all `nil`).
-    public var total: FunnelRow
+    package var total: FunnelRow
     /// Per day (UTC) of the period: the daily time series.
-    public var daily: [FunnelRow]
+    package var daily: [FunnelRow]
     /// Why messages failed, most frequent first.
-    public var failures: [FailureCount]
+    package var failures: [FailureCount]
 
-    public init(
+    package init(
         from: Date,
         to: Date,
         generatedAt: Date,
@@ -42,30 +42,30 @@ public struct FunnelReport: Sendable, Equatable {
 }
 
 /// A column rows can be grouped by (`--by workflow,channel`).
-public enum FunnelDimension: String, Sendable, CaseIterable, Codable {
+package enum FunnelDimension: String, Sendable, CaseIterable, Codable {
     case workflow, channel, provider, day
 }
 
 /// The counts of each stage: messages for sent..failed, transactions for triggered and converted.
-public struct FunnelCounts: Sendable, Equatable {
-    public var triggered = 0
-    public var sent = 0
-    public var delivered = 0
-    public var opened = 0
-    public var clicked = 0
-    public var converted = 0
-    public var failed = 0
+package struct FunnelCounts: Sendable, Equatable {
+    package var triggered = 0
+    package var sent = 0
+    package var delivered = 0
+    package var opened = 0
+    package var clicked = 0
+    package var converted = 0
+    package var failed = 0
     /// The messages of channels that report delivery (all but in-app): sent, and of those delivered.
-    public var sentReportingDelivery = 0
-    public var deliveredReportingDelivery = 0
+    package var sentReportingDelivery = 0
+    package var deliveredReportingDelivery = 0
     /// The messages of channels that report opens (all but SMS): delivered, and of those opened and clicked.
-    public var deliveredReportingOpens = 0
-    public var openedReportingOpens = 0
-    public var clickedReportingOpens = 0
+    package var deliveredReportingOpens = 0
+    package var openedReportingOpens = 0
+    package var clickedReportingOpens = 0
 
     /// The rates as the report defines them. A channel that cannot report a rate's stage is left out of
     /// it (in-app of delivery, SMS of opens), and a rate with nothing to divide by is not available.
-    public var rates: FunnelRates {
+    package var rates: FunnelRates {
         FunnelRates(
             delivery: Self.rate(deliveredReportingDelivery, sentReportingDelivery),
             open: Self.rate(openedReportingOpens, deliveredReportingOpens),
@@ -84,11 +84,11 @@ public struct FunnelCounts: Sendable, Equatable {
 
     /// Whether `channel` reports delivery (in-app messages are shown, not delivered) and opens (an SMS
     /// is never seen to be read).
-    public static func reports(delivery channel: String) -> Bool { channel != "in_app" }
-    public static func reports(opens channel: String) -> Bool { channel != "sms" }
+    package static func reports(delivery channel: String) -> Bool { channel != "in_app" }
+    package static func reports(opens channel: String) -> Bool { channel != "sms" }
 
     /// Counts summed (rows merged): their rates follow from the sums.
-    public static func + (a: FunnelCounts, b: FunnelCounts) -> FunnelCounts {
+    package static func + (a: FunnelCounts, b: FunnelCounts) -> FunnelCounts {
         var sum = a
         sum.triggered += b.triggered
         sum.sent += b.sent
@@ -105,7 +105,7 @@ public struct FunnelCounts: Sendable, Equatable {
         return sum
     }
 
-    public init(
+    package init(
         triggered: Int = 0,
         sent: Int = 0,
         delivered: Int = 0,
@@ -126,15 +126,15 @@ public struct FunnelCounts: Sendable, Equatable {
 
 /// Rates as fractions (0.25 = 25 %); `nil` is "not available": the channel cannot report the
 /// denominator (in-app delivery, email without activity tracking), or it is zero.
-public struct FunnelRates: Sendable, Equatable {
-    public var delivery: Double?
-    public var open: Double?
-    public var click: Double?
-    public var clickToOpen: Double?
-    public var conversion: Double?
-    public var failure: Double?
+package struct FunnelRates: Sendable, Equatable {
+    package var delivery: Double?
+    package var open: Double?
+    package var click: Double?
+    package var clickToOpen: Double?
+    package var conversion: Double?
+    package var failure: Double?
 
-    public init(
+    package init(
         delivery: Double? = nil,
         open: Double? = nil,
         click: Double? = nil,
@@ -152,13 +152,13 @@ public struct FunnelRates: Sendable, Equatable {
 }
 
 /// Times in seconds; `nil` when nothing was measured.
-public struct FunnelTimes: Sendable, Equatable {
-    public var medianToOpen: Double?
-    public var p90ToOpen: Double?
-    public var medianToConvert: Double?
-    public var p90ToConvert: Double?
+package struct FunnelTimes: Sendable, Equatable {
+    package var medianToOpen: Double?
+    package var p90ToOpen: Double?
+    package var medianToConvert: Double?
+    package var p90ToConvert: Double?
 
-    public init(medianToOpen: Double? = nil, p90ToOpen: Double? = nil, medianToConvert: Double? = nil, p90ToConvert: Double? = nil) {
+    package init(medianToOpen: Double? = nil, p90ToOpen: Double? = nil, medianToConvert: Double? = nil, p90ToConvert: Double? = nil) {
         self.medianToOpen = medianToOpen
         self.p90ToOpen = p90ToOpen
         self.medianToConvert = medianToConvert
@@ -167,19 +167,19 @@ public struct FunnelTimes: Sendable, Equatable {
 }
 
 /// One group of the report.
-public struct FunnelRow: Sendable, Equatable {
+package struct FunnelRow: Sendable, Equatable {
     /// The group's values, for the dimensions the report is grouped by (`day` as `2026-12-06`).
-    public var workflow: String?
-    public var channel: String?
-    public var provider: String?
-    public var day: String?
-    public var counts: FunnelCounts
-    public var rates: FunnelRates
-    public var times: FunnelTimes
+    package var workflow: String?
+    package var channel: String?
+    package var provider: String?
+    package var day: String?
+    package var counts: FunnelCounts
+    package var rates: FunnelRates
+    package var times: FunnelTimes
     /// Some of its triggers are younger than their conversion window: conversions may still come.
-    public var maturing: Bool
+    package var maturing: Bool
 
-    public init(
+    package init(
         workflow: String? = nil,
         channel: String? = nil,
         provider: String? = nil,
@@ -199,7 +199,7 @@ public struct FunnelRow: Sendable, Equatable {
         self.maturing = maturing
     }
 
-    public func value(of dimension: FunnelDimension) -> String? {
+    package func value(of dimension: FunnelDimension) -> String? {
         switch dimension {
         case .workflow: workflow
         case .channel: channel
@@ -210,12 +210,12 @@ public struct FunnelRow: Sendable, Equatable {
 }
 
 /// How many messages failed for one reason.
-public struct FailureCount: Sendable, Equatable {
-    public var reason: String
-    public var channel: String
-    public var count: Int
+package struct FailureCount: Sendable, Equatable {
+    package var reason: String
+    package var channel: String
+    package var count: Int
 
-    public init(reason: String, channel: String, count: Int) {
+    package init(reason: String, channel: String, count: Int) {
         self.reason = reason
         self.channel = channel
         self.count = count

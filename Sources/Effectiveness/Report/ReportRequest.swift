@@ -3,16 +3,16 @@ import Foundation
 
 /// What a report is asked for (`bridge report` flags, `GET /report` and `GET /dashboard` queries): the
 /// period, the grouping and an optional workflow. One parser for all three, so they read alike.
-public struct ReportRequest: Sendable, Equatable {
-    public var from: Date
-    public var to: Date
-    public var by: [FunnelDimension]
-    public var workflow: String?
+package struct ReportRequest: Sendable, Equatable {
+    package var from: Date
+    package var to: Date
+    package var by: [FunnelDimension]
+    package var workflow: String?
 
-    public static let defaultSince = "7d"
-    public static let defaultBy: [FunnelDimension] = [.workflow, .channel]
+    package static let defaultSince = "7d"
+    package static let defaultBy: [FunnelDimension] = [.workflow, .channel]
 
-    public init(from: Date, to: Date, by: [FunnelDimension] = defaultBy, workflow: String? = nil) {
+    package init(from: Date, to: Date, by: [FunnelDimension] = defaultBy, workflow: String? = nil) {
         self.from = from
         self.to = to
         self.by = by
@@ -21,7 +21,7 @@ public struct ReportRequest: Sendable, Equatable {
 
     /// `since` (a duration back from `now`, default 7d) or `from`/`to` (ISO 8601 dates or times; `to`
     /// defaults to `now`); `by` a comma-separated list of workflow, channel, provider, day.
-    public static func parse(
+    package static func parse(
         since: String?,
         from: String?,
         to: String?,
@@ -67,7 +67,7 @@ public struct ReportRequest: Sendable, Equatable {
     }
 
     /// The report of `facts` for this request; `rules` give each workflow's conversion window.
-    public func report(_ facts: FunnelFacts, rules: ConversionRules, now: Date) -> FunnelReport {
+    package func report(_ facts: FunnelFacts, rules: ConversionRules, now: Date) -> FunnelReport {
         var facts = facts
         if let workflow {
             facts.triggers.removeAll { $0.workflow != workflow }
@@ -79,8 +79,8 @@ public struct ReportRequest: Sendable, Equatable {
 }
 
 /// A report request that cannot be answered as asked; `field` names the flag or query parameter.
-public struct ReportRequestError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var field: String
-    public var message: String
-    public var description: String { "\(field): \(message)" }
+package struct ReportRequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var field: String
+    package var message: String
+    package var description: String { "\(field): \(message)" }
 }

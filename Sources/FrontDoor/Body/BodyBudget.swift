@@ -7,17 +7,17 @@ import Synchronization
 /// received, chunk by chunk, and one whose next chunk would pass the budget is answered `503`, which
 /// senders retry. Budget reserved from an announced `Content-Length` let a few clients that announce
 /// large bodies and then trickle them hold the whole budget with almost no bytes sent.
-public final class BodyBudget: Sendable {
+package final class BodyBudget: Sendable {
     /// The bytes all bodies in flight may take together.
-    public let capacity: Int
+    package let capacity: Int
     private let used = Mutex(0)
 
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = capacity
     }
 
     /// Takes `bytes`; `false` (nothing taken) when the bodies in flight would then pass the budget.
-    public func take(_ bytes: Int) -> Bool {
+    package func take(_ bytes: Int) -> Bool {
         used.withLock { used in
             guard bytes >= 0, used + bytes <= capacity else { return false }
             used += bytes
@@ -26,10 +26,10 @@ public final class BodyBudget: Sendable {
     }
 
     /// Gives back what `take` took.
-    public func give(_ bytes: Int) {
+    package func give(_ bytes: Int) {
         used.withLock { $0 -= bytes }
     }
 
     /// Bytes held now.
-    public var held: Int { used.withLock { $0 } }
+    package var held: Int { used.withLock { $0 } }
 }

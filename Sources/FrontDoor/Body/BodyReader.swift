@@ -5,18 +5,18 @@ import NIOCore
 
 /// Reads a request body within the port's bounds: its size, the bytes all bodies in flight may hold, and
 /// the time it may take to arrive.
-public struct BodyReader: Sendable {
+package struct BodyReader: Sendable {
     /// The most bytes a body may have, on the wire and once decompressed.
-    public let limit: Int
+    package let limit: Int
     /// Shared by every request of the port.
-    public let budget: BodyBudget
+    package let budget: BodyBudget
     /// How long a body may take to arrive completely (`BRIDGE_BODY_TIMEOUT`).
-    public var timeout: Duration { deadlines.timeout }
+    package var timeout: Duration { deadlines.timeout }
     private let deadlines: BodyDeadlines
 
     /// `capacity` is raised to twice `limit` when smaller: a request alone may always take its whole limit,
     /// on the wire and once inflated.
-    public init(limit: Int, capacity: Int, timeout: Duration) {
+    package init(limit: Int, capacity: Int, timeout: Duration) {
         self.limit = limit
         self.budget = BodyBudget(capacity: max(capacity, 2 * limit))
         self.deadlines = BodyDeadlines(timeout: timeout)
@@ -29,7 +29,7 @@ public struct BodyReader: Sendable {
     /// A body late past `timeout` is refused `408` and its connection closes after the answer (see
     /// `BodyDeadlines`). A body over `limit`, or one whose next bytes would pass the port's budget, is
     /// refused at once.
-    public func read(
+    package func read(
         _ request: Request,
         context: some PeerRequestContext,
         _ handle: ([UInt8]) async -> IngestAnswer
@@ -90,7 +90,7 @@ public struct BodyReader: Sendable {
     }
 
     /// A `Content-Encoding` other than the ones the reader inflates, refused from the header alone.
-    public static func encodingRefusal(_ encoding: String?) -> IngestAnswer? {
+    package static func encodingRefusal(_ encoding: String?) -> IngestAnswer? {
         guard let encoding = encoding?.lowercased(), !["identity", "gzip", "deflate"].contains(encoding) else { return nil }
         return unsupportedEncoding
     }

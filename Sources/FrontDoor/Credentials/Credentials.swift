@@ -6,11 +6,11 @@ import Foundation
 /// Each value is kept as its SHA-256 digest and a candidate is hashed the same way, so every comparison
 /// is between 32 bytes, folded without an early exit; every accepted value is compared, so the time
 /// does not tell which one, if any, came close.
-public struct Credentials: Sendable {
+package struct Credentials: Sendable {
     private let digests: [[UInt8]]
 
     /// Several values allow rotation: the new one is added, senders move over, the old one is removed.
-    public init(_ values: some Sequence<String>) {
+    package init(_ values: some Sequence<String>) {
         digests = values.filter { !$0.isEmpty }.map(Self.digest)
     }
 
@@ -19,10 +19,10 @@ public struct Credentials: Sendable {
     }
 
     /// No value configured: the route has no authentication of this kind.
-    public var isEmpty: Bool { digests.isEmpty }
+    package var isEmpty: Bool { digests.isEmpty }
 
     /// Whether `candidate` is one of the values.
-    public func accepts(_ candidate: String) -> Bool {
+    package func accepts(_ candidate: String) -> Bool {
         let digest = Self.digest(candidate)
         var matches: UInt8 = 0
         for accepted in digests {
@@ -34,13 +34,13 @@ public struct Credentials: Sendable {
     }
 
     /// Whether `authorization` is `Bearer <one of the values>`.
-    public func acceptsBearer(_ authorization: String?) -> Bool {
+    package func acceptsBearer(_ authorization: String?) -> Bool {
         guard let token = Self.bearerToken(authorization) else { return false }
         return accepts(token)
     }
 
     /// The token of a `Bearer` authorization header (scheme case-insensitive), or `nil`.
-    public static func bearerToken(_ authorization: String?) -> String? {
+    package static func bearerToken(_ authorization: String?) -> String? {
         guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }

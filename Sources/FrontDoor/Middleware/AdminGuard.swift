@@ -3,15 +3,15 @@ import Hummingbird
 
 /// Who may see the admin surface (`/metrics`, `/report`, `/dashboard`, the detail of `/readyz`): a
 /// local peer, or a remote one with `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`.
-public struct AdminAccess: Sendable {
+package struct AdminAccess: Sendable {
     let tokens: Credentials
 
-    public init(tokens: Credentials) {
+    package init(tokens: Credentials) {
         self.tokens = tokens
     }
 
     /// Whether `request`, from `peer`, may see the admin surface.
-    public func allows(_ request: Request, peer: Peer) -> Bool {
+    package func allows(_ request: Request, peer: Peer) -> Bool {
         peer == .local || tokens.acceptsBearer(request.headers[.authorization])
     }
 
@@ -31,14 +31,14 @@ public struct AdminAccess: Sendable {
 /// Refuses the routes it guards to requests `AdminAccess` does not allow. Added to a route group, so
 /// it applies to what the router matched, whatever spelling of the path matched it (`/metrics/`,
 /// `//metrics`).
-public struct AdminGuard<Context: PeerRequestContext>: RouterMiddleware {
+package struct AdminGuard<Context: PeerRequestContext>: RouterMiddleware {
     let access: AdminAccess
 
-    public init(access: AdminAccess) {
+    package init(access: AdminAccess) {
         self.access = access
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard access.allows(request, peer: context.peer(of: request)) else { return access.refusal.response }
         return try await next(request, context)
     }

@@ -2,7 +2,7 @@ import HTTPTypes
 import NIOCore
 
 /// Who sent a request, as far as the bridge can tell from the connection and its headers.
-public enum Peer: Sendable, Equatable {
+package enum Peer: Sendable, Equatable {
     /// A loopback connection that names no other client: a process on this machine.
     case local
     /// Anyone else, including a request a proxy on this machine forwards: the proxy connects over
@@ -16,7 +16,7 @@ public enum Peer: Sendable, Equatable {
 
     /// Local only for a loopback (or Unix socket) peer whose request carries no forwarding header.
     /// An unknown address is remote: the safe side when in doubt.
-    public static func classify(address: SocketAddress?, headers: HTTPFields) -> Peer {
+    package static func classify(address: SocketAddress?, headers: HTTPFields) -> Peer {
         if forwardingHeaders.contains(where: { headers[$0] != nil }) { return .remote }
         guard let address else { return .remote }
         return isLoopback(address) ? .local : .remote

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 
 /// A request context that knows the connection's peer, for protected mode and the admin surface.
-public protocol PeerRequestContext: RequestContext {
+package protocol PeerRequestContext: RequestContext {
     /// The peer's address as the socket sees it; `nil` when unknown (then the peer counts as remote).
     var peerAddress: SocketAddress? { get }
     /// The connection, where there is one (not in a router test).
@@ -11,21 +11,21 @@ public protocol PeerRequestContext: RequestContext {
 
 extension PeerRequestContext {
     /// The peer of `request` on this connection.
-    public func peer(of request: Request) -> Peer {
+    package func peer(of request: Request) -> Peer {
         Peer.classify(address: peerAddress, headers: request.headers)
     }
 }
 
 /// The bridge's request context: Hummingbird's basic context plus the connection's peer.
-public struct BridgeRequestContext: PeerRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let connection: (any Channel)?
+package struct BridgeRequestContext: PeerRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let connection: (any Channel)?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         connection = source.channel
     }
 
     /// Read only when asked: most requests are decided without it.
-    public var peerAddress: SocketAddress? { connection?.remoteAddress }
+    package var peerAddress: SocketAddress? { connection?.remoteAddress }
 }

@@ -1,6 +1,7 @@
 import Delivery
 import Effectiveness
 import Foundation
+import JSON
 import Logging
 
 /// Attributes goal events to notifications (DESIGN §11) as a destination of the relay: the segment port
@@ -9,10 +10,10 @@ import Logging
 /// the user's recent messages, lets `Attribution` decide, and commits the conversions with their
 /// `Notification Converted` events in one transaction: once per (transaction, goal), however often a
 /// goal is handled again.
-public struct ConversionDestination: DeliveryDestination {
+package struct ConversionDestination: DeliveryDestination {
     /// The feedback type the mapping file renames or switches off (`feedback: {notification.converted: …}`).
-    public static let type = "notification.converted"
-    public let name = Goal.destination
+    package static let type = "notification.converted"
+    package let name = Goal.destination
     let rules: ConversionRules
     let names: FeedbackNames
     let store: any FunnelStore
@@ -20,7 +21,7 @@ public struct ConversionDestination: DeliveryDestination {
     let wake: @Sendable (String) -> Void
     let logger: Logger
 
-    public init(
+    package init(
         rules: ConversionRules,
         names: FeedbackNames,
         store: any FunnelStore,
@@ -36,13 +37,13 @@ public struct ConversionDestination: DeliveryDestination {
         self.logger = logger
     }
 
-    public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] { jobs.map { [$0] } }
+    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] { jobs.map { [$0] } }
 
-    public func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) { (plan(jobs), []) }
+    package func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) { (plan(jobs), []) }
 
-    public func cost(of jobs: [ClaimedJob]) -> Int { 0 }
+    package func cost(of jobs: [ClaimedJob]) -> Int { 0 }
 
-    public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
         var reports: [AttemptReport] = []
         for job in jobs { reports.append(await attribute(job)) }
         return reports

@@ -1,11 +1,12 @@
 import Delivery
 import Foundation
+import JSON
 
 extension FunnelStep {
     /// The funnel step a Novu message event reports; `nil` for events outside the funnel, and for a
     /// message Novu names no transaction, subscriber, workflow or channel of (nothing to count it under).
     /// `keepingUser`: record the subscriber (conversions are configured and look messages up by user).
-    public init?(webhook: NovuWebhook, keepingUser: Bool, now: Date = Date()) {
+    package init?(webhook: NovuWebhook, keepingUser: Bool, now: Date = Date()) {
         guard let stage = Self.stage(ofNovuType: webhook.type), let messageId = webhook.message("_id"),
             let transactionId = webhook.message("transactionId"), let userId = webhook.subscriberId,
             let workflow = webhook.workflowId, let channel = webhook.channel

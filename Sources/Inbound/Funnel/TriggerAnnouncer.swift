@@ -1,6 +1,7 @@
 import Delivery
 import Effectiveness
 import Foundation
+import JSON
 import Logging
 import ServiceLifecycle
 
@@ -11,19 +12,19 @@ import ServiceLifecycle
 /// own. A crash between the two leaves the rows unannounced, and they are announced after restart. A row
 /// is marked announced in the transaction that queues its event, so the event needs no dedupe key of its
 /// own (each costs the commit an index insert); Segment dedupes a resend on `novu-trig-<transactionId>`.
-public struct TriggerAnnouncer: Service {
+package struct TriggerAnnouncer: Service {
     /// The feedback type the mapping file renames or switches off (`feedback: {notification.triggered: …}`).
-    public static let type = "notification.triggered"
+    package static let type = "notification.triggered"
 
-    public struct Configuration: Sendable {
-        public var libraryVersion = "0.1.0"
+    package struct Configuration: Sendable {
+        package var libraryVersion = "0.1.0"
         /// One round per this long, of at most `batch` triggers: announcements are paced (2,000 a second by
         /// default), so a burst of triggers is sent to Novu first and announced over the seconds after it,
         /// instead of every trigger's Segment event competing with the next trigger for the machine.
-        public var interval: Duration = .seconds(1)
-        public var batch = 2000
+        package var interval: Duration = .seconds(1)
+        package var batch = 2000
 
-        public init() {}
+        package init() {}
     }
 
     let configuration: Configuration
@@ -32,7 +33,7 @@ public struct TriggerAnnouncer: Service {
     let wake: @Sendable (String) -> Void
     let logger: Logger
 
-    public init(
+    package init(
         configuration: Configuration,
         names: FeedbackNames,
         store: any FunnelStore,
@@ -46,7 +47,7 @@ public struct TriggerAnnouncer: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown { await self.loop() }
     }
 
@@ -67,7 +68,7 @@ public struct TriggerAnnouncer: Service {
 
     /// Announces one batch; returns how many triggers it took.
     @discardableResult
-    public func announceOnce() async throws -> Int {
+    package func announceOnce() async throws -> Int {
         let triggers = try await store.unannouncedTriggers(limit: configuration.batch)
         guard !triggers.isEmpty else { return 0 }
         let jobs = Self.jobs(for: triggers, names: names, libraryVersion: configuration.libraryVersion)
@@ -86,7 +87,7 @@ public struct TriggerAnnouncer: Service {
     /// events comma-separated, spliced into `/v1/batch` as they are); none when the mapping file switched the
     /// event off. Each job has an ordering key of its own, so the lane sends them side by side, packed
     /// into one request: an announcement waits for no user's other events, and none waits for it.
-    public static func jobs(for triggers: [FunnelTrigger], names: FeedbackNames, libraryVersion: String) -> [NewJob] {
+    package static func jobs(for triggers: [FunnelTrigger], names: FeedbackNames, libraryVersion: String) -> [NewJob] {
         guard let name = names.funnelEvent(type) else { return [] }
         let library: JSONValue = ["name": .string(FeedbackEvent.libraryName), "version": .string(libraryVersion)]
         let events = triggers.map { EffectivenessEvent.triggered($0, name: name, library: library).event.encoded() }

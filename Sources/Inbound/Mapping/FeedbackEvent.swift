@@ -1,15 +1,16 @@
 import Crypto
 import Delivery
 import Foundation
+import JSON
 
 /// Builds the Segment track event for a Novu webhook (DESIGN §4, "Each event sent to Segment"). Pure.
-public enum FeedbackEvent {
+package enum FeedbackEvent {
     /// The library the bridge announces in `context.library` and `context.integration`. Events with
     /// this library name are ignored by the segment port (loop guard).
-    public static let libraryName = "novu-segment-bridge"
+    package static let libraryName = "novu-segment-bridge"
 
     /// What a webhook becomes.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// A Segment event for this user.
         case track(JSONValue, userId: String, messageId: String)
         /// It maps to an event, but cannot be sent (no subscriber): dead-letter it with this reason.
@@ -19,7 +20,7 @@ public enum FeedbackEvent {
     }
 
     /// `novu-<message _id>-<type>`, stable across Novu's retries; hashed when over Segment's 100 characters.
-    public static func messageId(for webhook: NovuWebhook) -> String {
+    package static func messageId(for webhook: NovuWebhook) -> String {
         let subject = webhook.message("_id") ?? webhook.id ?? "unknown"
         let id = "novu-\(subject)-\(webhook.type)"
         guard id.utf8.count > 100 else { return id }
@@ -28,7 +29,7 @@ public enum FeedbackEvent {
     }
 
     /// Maps `webhook`. `cause` is the Segment event that triggered the notification, when known.
-    public static func make(
+    package static func make(
         _ webhook: NovuWebhook,
         names: FeedbackNames,
         cause: Correlation?,

@@ -1,11 +1,12 @@
 import Delivery
+import JSON
 
 /// Novu type × channel → Segment event name (DESIGN §4), with the mapping file's renames on top.
-public struct FeedbackNames: Sendable, Equatable {
+package struct FeedbackNames: Sendable, Equatable {
     /// `type → channel → name`; a `*` channel applies to every channel.
-    public private(set) var table: [String: [String: String]]
+    package private(set) var table: [String: [String: String]]
 
-    public static let defaultTable: [String: [String: String]] = [
+    package static let defaultTable: [String: [String: String]] = [
         "message.sent": [
             "email": "Email Sent", "push": "Push Notification Sent", "sms": "SMS Sent",
             "in_app": "In-App Message Sent", "chat": "Chat Message Sent",
@@ -39,14 +40,14 @@ public struct FeedbackNames: Sendable, Equatable {
     ]
 
     /// Types the mapping file switched off (`type: false`): acknowledged, never sent.
-    public private(set) var switchedOff: Set<String> = []
+    package private(set) var switchedOff: Set<String> = []
 
-    public init(overrides: [String: [String: String]] = [:], switchedOff: Set<String>) {
+    package init(overrides: [String: [String: String]] = [:], switchedOff: Set<String>) {
         self.init(overrides: overrides)
         self.switchedOff = switchedOff
     }
 
-    public init(overrides: [String: [String: String]] = [:]) {
+    package init(overrides: [String: [String: String]] = [:]) {
         var table = Self.defaultTable
         for (type, channels) in overrides {
             // A rename for every channel ("*") replaces the whole row; per-channel renames replace cells.
@@ -60,13 +61,13 @@ public struct FeedbackNames: Sendable, Equatable {
     }
 
     /// What a webhook of `type` on `channel` becomes.
-    public enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         case event(String)
         /// Acknowledged and ignored (`workflow.*`, `email.received`, types with no meaning in Segment).
         case ignored(reason: String)
     }
 
-    public func decide(type: String, channel: String?) -> Decision {
+    package func decide(type: String, channel: String?) -> Decision {
         if switchedOff.contains(type) { return .ignored(reason: "switched off") }
         if let row = table[type] {
             if let name = row[channel ?? ""] ?? row["*"] { return .event(name) }
@@ -84,18 +85,18 @@ public struct FeedbackNames: Sendable, Equatable {
 }
 
 /// A problem in the mapping file's `feedback` section.
-public struct FeedbackNamesError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var key: String
-    public var message: String
-    public var description: String { "\(key): \(message)" }
+package struct FeedbackNamesError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var key: String
+    package var message: String
+    package var description: String { "\(key): \(message)" }
 }
 
 extension FeedbackNames {
     /// Keys of the mapping file's top level that belong to Inbound.
-    public static let topLevelKeys: Set<String> = ["feedback"]
+    package static let topLevelKeys: Set<String> = ["feedback"]
 
     /// Reads `feedback:` — `type: {channel: name}` or `type: name` for every channel.
-    public init(file: [String: JSONValue]) throws(FeedbackNamesError) {
+    package init(file: [String: JSONValue]) throws(FeedbackNamesError) {
         guard let section = file["feedback"] else {
             self.init()
             return
@@ -138,7 +139,7 @@ extension FeedbackNames {
     }
 
     /// The name of a funnel event (`notification.triggered`, `notification.converted`); `nil` when switched off.
-    public func funnelEvent(_ type: String) -> String? {
+    package func funnelEvent(_ type: String) -> String? {
         guard case .event(let name) = decide(type: type, channel: nil) else { return nil }
         return name
     }

@@ -1,20 +1,21 @@
 import Delivery
 import Foundation
+import JSON
 
 /// A Novu webhook envelope: `{"id","type","object","timestamp","environmentId","data":{"object":…,"error"?:…}}`.
-public struct NovuWebhook: Sendable, Equatable {
-    public var id: String?
+package struct NovuWebhook: Sendable, Equatable {
+    package var id: String?
     /// `message.delivered`, `preference.updated`, `workflow.updated`, …
-    public var type: String
-    public var timestamp: String?
-    public var environmentId: String?
+    package var type: String
+    package var timestamp: String?
+    package var environmentId: String?
     /// `data.object`: the message (or preference, workflow, …).
-    public var object: [String: JSONValue]
+    package var object: [String: JSONValue]
     /// `data`, for fields beside the object (`error`, `subscriberId`).
-    public var data: [String: JSONValue]
+    package var data: [String: JSONValue]
 
     /// Reads an envelope; `nil` when the JSON is not one (no `type`).
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let type = json["type"]?.stringValue, !type.isEmpty else { return nil }
         self.type = type
         id = json["id"]?.stringValue
@@ -25,7 +26,7 @@ public struct NovuWebhook: Sendable, Equatable {
     }
 
     /// A message field as text.
-    public func message(_ key: String) -> String? {
+    package func message(_ key: String) -> String? {
         guard let value = object[key]?.scalarText, !value.isEmpty else { return nil }
         return value
     }
@@ -33,11 +34,11 @@ public struct NovuWebhook: Sendable, Equatable {
     /// The subscriber: on the message, inside its `subscriber` object (older Novu builds send only that),
     /// or beside it (preference events). Never `_subscriberId`: that is Novu's internal id, not the
     /// `subscriberId` the bridge triggered with, which is the Segment `userId`.
-    public var subscriberId: String? {
+    package var subscriberId: String? {
         func text(_ value: JSONValue?) -> String? { value?.scalarText.flatMap { $0.isEmpty ? nil : $0 } }
         return message("subscriberId") ?? text(object["subscriber"]?["subscriberId"]) ?? text(data["subscriberId"])
     }
 
-    public var workflowId: String? { message("workflowId") ?? message("templateIdentifier") }
-    public var channel: String? { message("channel")?.lowercased() }
+    package var workflowId: String? { message("workflowId") ?? message("templateIdentifier") }
+    package var channel: String? { message("channel")?.lowercased() }
 }

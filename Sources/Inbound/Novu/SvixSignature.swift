@@ -6,15 +6,15 @@ import Foundation
 /// The signed content is `"{id}.{timestamp}.{raw body}"`, HMAC-SHA256 keyed with the base64-decoded
 /// secret (after its `whsec_` prefix), base64-encoded. The header holds space-separated `v1,<sig>`
 /// entries; any one matching any configured secret passes, which lets both sides rotate secrets.
-public struct SvixSignature: Sendable {
+package struct SvixSignature: Sendable {
     /// Why a request was refused.
-    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case missingHeaders
         case badTimestamp
         case staleTimestamp
         case noMatch
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .missingHeaders: "webhook-id, webhook-timestamp and webhook-signature headers are required"
             case .badTimestamp: "webhook-timestamp is not a Unix timestamp"
@@ -25,12 +25,12 @@ public struct SvixSignature: Sendable {
     }
 
     /// A secret that is not `whsec_` followed by base64.
-    public struct InvalidSecret: Error, Sendable, CustomStringConvertible {
-        public var description: String { "expected whsec_ followed by base64" }
+    package struct InvalidSecret: Error, Sendable, CustomStringConvertible {
+        package var description: String { "expected whsec_ followed by base64" }
     }
 
     /// How far the timestamp may be from now, either way.
-    public static let tolerance: TimeInterval = 300
+    package static let tolerance: TimeInterval = 300
 
     /// One MAC per secret, already keyed: keying hashes the key into two blocks, and each request starts
     /// from a copy instead. Copies share the keyed state until one is fed (swift-crypto's hash contexts
@@ -42,7 +42,7 @@ public struct SvixSignature: Sendable {
     }
 
     /// Reads secrets (`whsec_<base64>`); throws for one that does not decode.
-    public init(secrets: [String]) throws(InvalidSecret) {
+    package init(secrets: [String]) throws(InvalidSecret) {
         var keys: [Data] = []
         for secret in secrets {
             let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
@@ -53,11 +53,11 @@ public struct SvixSignature: Sendable {
     }
 
     /// `true` when at least one secret is configured.
-    public var isConfigured: Bool { !keyed.macs.isEmpty }
+    package var isConfigured: Bool { !keyed.macs.isEmpty }
 
     /// The checks that need no body: the headers are there and the timestamp is fresh; `nil` when they pass.
     /// The route runs them before it reads the body, so a request that cannot pass holds no body budget.
-    public func checkHeaders(id: String?, timestamp: String?, signatures: String?, now: Date) -> Failure? {
+    package func checkHeaders(id: String?, timestamp: String?, signatures: String?, now: Date) -> Failure? {
         guard let id, !id.isEmpty, let timestamp, signatures != nil else { return .missingHeaders }
         let digits = timestamp.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
         guard let seconds = Int64(String(decoding: digits.reversed(), as: UTF8.self)) else { return .badTimestamp }
@@ -66,7 +66,7 @@ public struct SvixSignature: Sendable {
     }
 
     /// Checks one request; `nil` when it passes. Verification runs over the raw bytes, before any parsing.
-    public func verify(
+    package func verify(
         id: String?,
         timestamp: String?,
         signatures: String?,
@@ -95,7 +95,7 @@ public struct SvixSignature: Sendable {
     }
 
     /// The `v1,<base64>` signature for a request: for tests and `bridge test-event`.
-    public static func sign(secret: String, id: String, timestamp: String, body: [UInt8]) throws(InvalidSecret) -> String {
+    package static func sign(secret: String, id: String, timestamp: String, body: [UInt8]) throws(InvalidSecret) -> String {
         let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         guard let bytes = Data(base64Encoded: encoded) else { throw InvalidSecret() }
         var content = Array("\(id).\(timestamp).".utf8)

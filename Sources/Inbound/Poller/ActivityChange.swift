@@ -1,30 +1,31 @@
 import Delivery
+import JSON
 
 /// One change the activity poller saw on a Novu message, named as the webhook of the same change is
 /// (`message.delivered`, …), so it goes through the same mapper and gets the same Segment `messageId`.
 /// Pure: the poller reads Novu, this decides what is new.
-public struct ActivityChange: Sendable, Equatable {
+package struct ActivityChange: Sendable, Equatable {
     /// The Novu event type.
-    public var type: String
+    package var type: String
     /// When it happened, as Novu wrote it; `nil` when Novu does not say.
-    public var at: String?
+    package var at: String?
     /// The clicked link, for `message.clicked`.
-    public var link: String?
+    package var link: String?
 
-    public init(type: String, at: String?, link: String? = nil) {
+    package init(type: String, at: String?, link: String? = nil) {
         self.type = type
         self.at = at
         self.link = link
     }
 
     /// Bridge-internal type of a provider's click event.
-    public static let clicked = "message.clicked"
+    package static let clicked = "message.clicked"
     /// Where a synthesized envelope carries the clicked link (beside `data.object`).
-    public static let linkKey = "linkUrl"
+    package static let linkKey = "linkUrl"
 
     /// The changes a message from `GET /v1/messages` shows that are not in `emitted` yet, in the order
     /// they happened: sent (or failed), delivered, seen, read.
-    public static func changes(message: [String: JSONValue], emitted: Set<String>) -> [ActivityChange] {
+    package static func changes(message: [String: JSONValue], emitted: Set<String>) -> [ActivityChange] {
         func text(_ key: String) -> String? {
             guard let value = message[key]?.scalarText, !value.isEmpty else { return nil }
             return value
@@ -51,7 +52,7 @@ public struct ActivityChange: Sendable, Equatable {
 
     /// Whether a look at the provider events of a message (`GET /v1/notifications`) could still find
     /// something: an email not yet seen to be opened and clicked.
-    public static func wantsProviderEvents(message: [String: JSONValue], emitted: Set<String>) -> Bool {
+    package static func wantsProviderEvents(message: [String: JSONValue], emitted: Set<String>) -> Bool {
         message["channel"]?.stringValue?.lowercased() == "email" && message["status"]?.stringValue != "error"
             && !(emitted.contains("message.seen") && emitted.contains(clicked))
     }

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -7,21 +8,21 @@ import ServiceLifecycle
 /// Feedback for Novu accounts without webhooks (DESIGN §10): follows the transactions the bridge
 /// triggered through Novu's activity API and queues what changed as the Segment events the webhooks
 /// would have made. A thin loop: `PollPolicy` decides timing and answers, `PollRound` what to commit.
-public final class ActivityPoller: Service {
-    public struct Configuration: Sendable {
-        public var api: NovuActivityAPI
-        public var policy = PollPolicy()
+package final class ActivityPoller: Service {
+    package struct Configuration: Sendable {
+        package var api: NovuActivityAPI
+        package var policy = PollPolicy()
         /// Transactions per `GET /v1/messages`.
-        public var batch = 100
+        package var batch = 100
         /// Pages of `GET /v1/messages` read for several transactions before they are asked about one
         /// at a time (and all that one alone has, for a single transaction).
-        public var maxPages = 20
+        package var maxPages = 20
         /// Announced in `context.library.version`.
-        public var libraryVersion = "0.1.0"
+        package var libraryVersion = "0.1.0"
         /// Conversions are configured: funnel steps keep their subscriber.
-        public var recordsUsers = false
+        package var recordsUsers = false
 
-        public init(api: NovuActivityAPI) { self.api = api }
+        package init(api: NovuActivityAPI) { self.api = api }
     }
 
     let configuration: Configuration
@@ -34,7 +35,7 @@ public final class ActivityPoller: Service {
     let logger: Logger
     static let requests = CounterCache(label: "bridge_poll_requests_total")
 
-    public init(
+    package init(
         configuration: Configuration,
         names: FeedbackNames,
         store: any FollowStore,
@@ -52,7 +53,7 @@ public final class ActivityPoller: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown { await self.loop() }
     }
 

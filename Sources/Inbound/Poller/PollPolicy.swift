@@ -3,28 +3,28 @@ import Foundation
 
 /// The activity poller's decisions, free of I/O (DESIGN §10): when to look at a transaction again,
 /// how to take Novu's answers, how fast to ask.
-public struct PollPolicy: Sendable, Equatable {
+package struct PollPolicy: Sendable, Equatable {
     /// `NOVU_POLL_INTERVAL`: the first look at a transaction comes this long after Novu acknowledged it;
     /// each later one twice as long after the one before.
-    public var interval: Duration = .seconds(60)
+    package var interval: Duration = .seconds(60)
     /// Looks are never further apart than this.
-    public var longestInterval: Duration = .seconds(6 * 3600)
+    package var longestInterval: Duration = .seconds(6 * 3600)
     /// `NOVU_POLL_MAX_AGE`: a transaction is followed this long.
-    public var maxAge: Duration = .seconds(7 * 86400)
+    package var maxAge: Duration = .seconds(7 * 86400)
     /// `NOVU_POLL_MAX_RPS`: requests per second, at most.
-    public var maxRequestsPerSecond: Double = 5
+    package var maxRequestsPerSecond: Double = 5
     /// An email's provider events (opens, clicks) are read for this long after the trigger: each read is
     /// a request of its own per transaction, most emails are never clicked, and clicks come early.
     /// Later looks still read the messages (sent, delivered, seen, read, failed).
-    public var providerEventsWindow: Duration = .seconds(2 * 86400)
+    package var providerEventsWindow: Duration = .seconds(2 * 86400)
     /// No plan keeps less activity than this (Free: 24 h): a `402` for a younger transaction is about the
     /// account, not the transaction's age, and ends nothing.
-    public var shortestRetention: Duration = .seconds(86400)
+    package var shortestRetention: Duration = .seconds(86400)
 
-    public init() {}
+    package init() {}
 
     /// What comes after the look a transaction followed since `since` just had (its `looks`-th, from 1).
-    public func next(since: Date, looks: Int, now: Date) -> FollowLook.Next {
+    package func next(since: Date, looks: Int, now: Date) -> FollowLook.Next {
         if now.timeIntervalSince(since) >= maxAge.timeInterval { return .end(reason: "age") }
         let factor = pow(2.0, Double(min(max(looks, 0), 30)))
         let wait = min(interval.timeInterval * factor, longestInterval.timeInterval)
@@ -33,7 +33,7 @@ public struct PollPolicy: Sendable, Equatable {
     }
 
     /// How one answer of Novu's activity API is taken.
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// Read it.
         case read
         /// 402: beyond the plan's activity retention; stop following what was asked about.
@@ -47,7 +47,7 @@ public struct PollPolicy: Sendable, Equatable {
 
     /// Judges an answer (`status` `nil`: none arrived). `failures` is how many rounds in a row failed
     /// before this one, for the backoff of failures that name no time.
-    public func verdict(status: Int?, headers: [String: String], failures: Int, now: Date) -> Verdict {
+    package func verdict(status: Int?, headers: [String: String], failures: Int, now: Date) -> Verdict {
         let named = headers["retry-after"].flatMap { RetryAfter.parse($0, now: now) }
         let backoff = now.addingTimeInterval(min(interval.timeInterval * pow(2.0, Double(min(failures, 12))), 3600))
         guard let status else { return .pause(until: backoff, reason: "no answer") }
@@ -74,7 +74,7 @@ public struct PollPolicy: Sendable, Equatable {
     /// Requests per second allowed after an answer announcing `headers`: never above half of Novu's
     /// announced `RateLimit-Limit` (per `w=` seconds of `RateLimit-Policy`, else per second), so the
     /// poller leaves the triggers the larger part of the key's budget.
-    public func requestsPerSecond(announced headers: [String: String]) -> Double {
+    package func requestsPerSecond(announced headers: [String: String]) -> Double {
         guard let limit = headers["ratelimit-limit"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), limit > 0
         else { return maxRequestsPerSecond }
         var window = 1.0

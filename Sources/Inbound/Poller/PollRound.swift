@@ -1,30 +1,31 @@
 import Delivery
 import Foundation
+import JSON
 
 /// What one look at a set of followed transactions commits, decided from what Novu answered and what
 /// was emitted before (DESIGN §10). Pure: the poller gathers the inputs and commits the result.
-public struct PollRound: Sendable {
+package struct PollRound: Sendable {
     /// The transactions looked at.
-    public var due: [FollowedTransaction]
+    package var due: [FollowedTransaction]
     /// Their messages from `GET /v1/messages`, by transaction id.
-    public var messages: [String: [[String: JSONValue]]]
+    package var messages: [String: [[String: JSONValue]]]
     /// Provider events from `GET /v1/notifications`: Novu message id → changes.
-    public var providerChanges: [String: [ActivityChange]]
+    package var providerChanges: [String: [ActivityChange]]
     /// Change types emitted before: Novu message id → types.
-    public var emitted: [String: Set<String>]
+    package var emitted: [String: Set<String>]
     /// The Segment events that caused the transactions.
-    public var correlations: [String: Correlation]
+    package var correlations: [String: Correlation]
     /// Transactions Novu answered 402 for: no longer followed.
-    public var beyondRetention: Set<String> = []
+    package var beyondRetention: Set<String> = []
     /// The environment's `identifier`, which webhooks carry as `environmentId`; `nil` when unknown.
-    public var environmentId: String?
+    package var environmentId: String?
     /// Transactions whose look was cut short (a pause while reading their provider events): what was
     /// read is committed, but the look is not counted, so they are due again when the pause ends.
-    public var unfinished: Set<String> = []
+    package var unfinished: Set<String> = []
     /// Conversions are configured: funnel steps keep their subscriber.
-    public var recordsUsers = false
+    package var recordsUsers = false
 
-    public init(
+    package init(
         due: [FollowedTransaction],
         messages: [String: [[String: JSONValue]]],
         providerChanges: [String: [ActivityChange]] = [:],
@@ -41,7 +42,7 @@ public struct PollRound: Sendable {
     /// The jobs, emitted types and next looks. Each change becomes the envelope the webhook of that
     /// change would be, mapped by `FeedbackEvent.make`: same event name, same `messageId`, same dedupe
     /// key, so a webhook and a poll of one change make one Segment event, whichever comes first.
-    public func plan(policy: PollPolicy, names: FeedbackNames, libraryVersion: String, now: Date) -> PollCommit {
+    package func plan(policy: PollPolicy, names: FeedbackNames, libraryVersion: String, now: Date) -> PollCommit {
         var commit = PollCommit()
         for follow in due {
             let transactionId = follow.transactionId
@@ -83,7 +84,7 @@ public struct PollRound: Sendable {
 
     /// Only what the mapper and the matching of provider events read: a message from the activity API
     /// carries its whole rendered content (an email's HTML), and a round holds up to 100 transactions'.
-    public static func trimmed(_ message: [String: JSONValue]) -> [String: JSONValue] {
+    package static func trimmed(_ message: [String: JSONValue]) -> [String: JSONValue] {
         var object = message.filter { keptFields.contains($0.key) }
         if let subscriber = message["subscriber"]?["subscriberId"] { object["subscriber"] = ["subscriberId": subscriber] }
         return object

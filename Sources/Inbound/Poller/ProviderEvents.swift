@@ -1,11 +1,12 @@
 import Delivery
 import Foundation
+import JSON
 
 /// Reads an email provider's events (opens, clicks, deliveries) out of Novu's activity feed
 /// (`GET /v1/notifications?transactionId=…`): Novu records each provider webhook it receives as an
 /// execution detail of the message's job, with `source: "Webhook"`, `detail: "<response> - (<status>)"`
 /// and the provider's row as `raw` (apps/webhook, `CreateExecutionDetails`). Pure.
-public enum ProviderEvents {
+package enum ProviderEvents {
     /// The provider statuses the poller turns into changes, and the change each one is.
     static let changeTypes: [String: String] = [
         "opened": "message.seen", "clicked": ActivityChange.clicked, "delivered": "message.delivered",
@@ -14,7 +15,7 @@ public enum ProviderEvents {
     /// Novu message id → the changes its provider reported, first of each type only, for the messages
     /// in `messages` (the transaction's, from `GET /v1/messages`) that `notifications` (the feed's `data`)
     /// has provider events for.
-    public static func changes(notifications: [JSONValue], messages: [[String: JSONValue]]) -> [String: [ActivityChange]] {
+    package static func changes(notifications: [JSONValue], messages: [[String: JSONValue]]) -> [String: [ActivityChange]] {
         var found: [String: [ActivityChange]] = [:]
         for notification in notifications {
             let notificationId = notification["_id"]?.stringValue

@@ -1,51 +1,52 @@
 import Delivery
 import Foundation
+import JSON
 import Logging
 import Metrics
 
 /// The novu port's pipeline, free of HTTP types: verify, parse, dedupe, map, commit, answer.
-public struct NovuIngest: Sendable {
-    public struct Configuration: Sendable {
+package struct NovuIngest: Sendable {
+    package struct Configuration: Sendable {
         /// The configured `NOVU_WEBHOOK_SECRET`s.
-        public var signature: SvixSignature
+        package var signature: SvixSignature
         /// `BRIDGE_ACCEPT_UNSIGNED=1`: with no secret configured, accept unsigned requests (local testing).
-        public var acceptUnsigned = false
+        package var acceptUnsigned = false
         /// Largest accepted body.
-        public var bodyLimit = 1024 * 1024
+        package var bodyLimit = 1024 * 1024
         /// Largest total of the bodies of all webhooks in flight on the port (see `BodyBudget`).
-        public var bodiesInFlightLimit = 64 * 1024 * 1024
+        package var bodiesInFlightLimit = 64 * 1024 * 1024
         /// How long a body may take to arrive (`BRIDGE_BODY_TIMEOUT`).
-        public var bodyTimeout: Duration = .seconds(10)
+        package var bodyTimeout: Duration = .seconds(10)
         /// `BRIDGE_ALLOW_UNAUTHENTICATED=1`: with unsigned webhooks accepted, take them from anyone.
-        public var allowUnauthenticated = false
+        package var allowUnauthenticated = false
         /// Set when Segment is not configured (no `SEGMENT_WRITE_KEY`, no dry run): every webhook is
         /// answered `503 NotConfigured` with this sentence, so Novu keeps it and retries.
-        public var notConfigured: String?
+        package var notConfigured: String?
         /// Announced in `context.library.version`.
-        public var libraryVersion = "0.1.0"
+        package var libraryVersion = "0.1.0"
         /// Conversions are configured: funnel steps keep their subscriber, for attribution to find.
-        public var recordsUsers = false
+        package var recordsUsers = false
 
-        public init(signature: SvixSignature, acceptUnsigned: Bool = false) {
+        package init(signature: SvixSignature, acceptUnsigned: Bool = false) {
             self.signature = signature
             self.acceptUnsigned = acceptUnsigned
         }
     }
 
     /// The Standard Webhooks headers of one request.
-    public struct Headers: Sendable {
-        public var id: String?
-        public var timestamp: String?
-        public var signature: String?
+    package struct Headers: Sendable {
+        package var id: String?
+        package var timestamp: String?
+        package var signature: String?
 
-        public init(id: String?, timestamp: String?, signature: String?) {
+        package init(id: String?, timestamp: String?, signature: String?) {
             self.id = id
             self.timestamp = timestamp
             self.signature = signature
         }
     }
 
-    public typealias Answer = IngestAnswer
+    package typealias Answer = IngestAnswer
 
     let configuration: Configuration
     let names: FeedbackNames
@@ -54,7 +55,7 @@ public struct NovuIngest: Sendable {
     /// One "store did not commit" line per 10 s while the store fails, not one per request.
     let storeFailures = LogThrottle()
 
-    public init(configuration: Configuration, names: FeedbackNames, intake: Intake, logger: Logger) {
+    package init(configuration: Configuration, names: FeedbackNames, intake: Intake, logger: Logger) {
         self.configuration = configuration
         self.names = names
         self.intake = intake
@@ -63,7 +64,7 @@ public struct NovuIngest: Sendable {
 
     /// The answer to a request its headers alone condemn (no signature headers, a stale timestamp, no
     /// secret set and unsigned webhooks not accepted); `nil` when only its body can tell.
-    public func refusal(headers: Headers, now: Date = Date()) -> Answer? {
+    package func refusal(headers: Headers, now: Date = Date()) -> Answer? {
         if configuration.signature.isConfigured {
             let verdict = configuration.signature.checkHeaders(
                 id: headers.id,
@@ -85,7 +86,7 @@ public struct NovuIngest: Sendable {
         )
     }
 
-    public func handle(body: [UInt8], headers: Headers, now: Date = Date()) async -> Answer {
+    package func handle(body: [UInt8], headers: Headers, now: Date = Date()) async -> Answer {
         if let refused = refusal(headers: headers, now: now) { return refused }
         if configuration.signature.isConfigured {
             let verdict = configuration.signature.verify(

@@ -7,11 +7,11 @@ import NIOCore
 
 /// The novu port's webhook route (DESIGN §4). Status codes are decided here, at the front door, and in
 /// `NovuIngest.Answer`.
-public struct NovuRoutes: Sendable {
+package struct NovuRoutes: Sendable {
     let ingest: NovuIngest
     let door: FrontDoor
 
-    public init(ingest: NovuIngest) {
+    package init(ingest: NovuIngest) {
         self.ingest = ingest
         let configuration = ingest.configuration
         var gate = Gate(
@@ -33,7 +33,7 @@ public struct NovuRoutes: Sendable {
     }
 
     /// Adds `POST /webhooks/novu` to `router`.
-    public func register<Context: PeerRequestContext>(on router: Router<Context>) {
+    package func register<Context: PeerRequestContext>(on router: Router<Context>) {
         router.post("/webhooks/novu") { request, context in await handle(request, context) }
     }
 

@@ -2,16 +2,16 @@
 ///
 /// Limits follow Segment's own libraries (analytics-python): an event of at most 32 KiB, a batch body
 /// of at most 475,000 bytes — under the API's 500 KB with room for the envelope — and 2,500 events.
-public enum BatchPacker {
-    public static let maxEventBytes = 32 * 1024
-    public static let maxBatchBytes = 475_000
-    public static let maxBatchEvents = 2500
+package enum BatchPacker {
+    package static let maxEventBytes = 32 * 1024
+    package static let maxBatchBytes = 475_000
+    package static let maxBatchEvents = 2500
     /// `{"batch":[` … `],"sentAt":"2026-11-28T10:00:00.000Z"}`.
     static let envelopeBytes = 64
 
     /// Groups events, given their encoded sizes, into batches in order; an event over the per-event limit
     /// goes alone into `oversize` (it can never be sent, and must not sink a batch with it).
-    public static func pack(
+    package static func pack(
         sizes: [Int],
         maxEvents: Int = maxBatchEvents,
         maxBytes: Int = maxBatchBytes

@@ -3,31 +3,31 @@ import Foundation
 import Logging
 
 /// Sends feedback events to Segment's Tracking API in packed `/v1/batch` requests.
-public struct SegmentDestination: DeliveryDestination {
-    public struct Configuration: Sendable {
+package struct SegmentDestination: DeliveryDestination {
+    package struct Configuration: Sendable {
         /// `SEGMENT_WRITE_KEY`. Without it (and without `dryRun`) jobs are held, never dropped.
-        public var writeKey: String?
+        package var writeKey: String?
         /// `BRIDGE_DRY_RUN=1`: batches are logged, not sent, and the jobs settle as `dry_run`.
-        public var dryRun = false
+        package var dryRun = false
         /// `https://api.segment.io` or `https://events.eu1.segmentapis.com`.
-        public var baseURL: String = "https://api.segment.io"
-        public var timeout: Duration = .seconds(30)
-        public var userAgent: String = "novu-segment-bridge"
+        package var baseURL: String = "https://api.segment.io"
+        package var timeout: Duration = .seconds(30)
+        package var userAgent: String = "novu-segment-bridge"
 
-        public init(writeKey: String? = nil, baseURL: String = "https://api.segment.io", dryRun: Bool = false) {
+        package init(writeKey: String? = nil, baseURL: String = "https://api.segment.io", dryRun: Bool = false) {
             self.writeKey = writeKey
             self.baseURL = baseURL
             self.dryRun = dryRun
         }
     }
 
-    public let name = "segment"
+    package let name = "segment"
     let configuration: Configuration
     let client: any HTTPClient
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(
+    package init(
         configuration: Configuration,
         client: any HTTPClient,
         logger: Logger,
@@ -39,7 +39,7 @@ public struct SegmentDestination: DeliveryDestination {
         self.now = now
     }
 
-    public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
+    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
         // Events without a user (a replayed "no subscriber" dead letter) go alone and are refused in
         // `deliver`: Segment would answer 200 and drop them. So do events whose last answer was a
         // permanent refusal (see `deliver`): a batch refused as a whole does not say which event it was.
@@ -52,7 +52,7 @@ public struct SegmentDestination: DeliveryDestination {
             + jobs.filter { !batchable($0) }.map { [$0] }
     }
 
-    public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
         if jobs.count == 1, jobs[0].payload.count > BatchPacker.maxEventBytes {
             return [AttemptReport(disposition: .permanent, reason: "event over 32 KB")]
         }
@@ -111,7 +111,7 @@ public struct SegmentDestination: DeliveryDestination {
     /// `POST /v1/batch` with the events' stored JSON spliced in as is. A job holds one event, or several
     /// comma-separated (`track.batch`, the announcer's: at most 100 and 30 KB, so a packed request stays
     /// under Segment's 2,500 events as its 475 KB bound keeps it to 15 such jobs).
-    public func makeRequest(_ jobs: [ClaimedJob]) -> HTTPClientRequest {
+    package func makeRequest(_ jobs: [ClaimedJob]) -> HTTPClientRequest {
         var body = Data("{\"batch\":[".utf8)
         for (index, job) in jobs.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// What `bridge novu webhook setup` does to Svix, decided from the endpoints that exist: nothing runs
 /// twice, so a second setup finds the first one's endpoint and leaves it as it is.
-public enum EndpointPlan: Sendable, Equatable {
+package enum EndpointPlan: Sendable, Equatable {
     /// No endpoint has the URL: create one with the filter.
     case create
     /// An endpoint with the URL and the filter exists, enabled.
@@ -13,7 +13,7 @@ public enum EndpointPlan: Sendable, Equatable {
 
     /// The plan for an endpoint at `url` receiving `eventTypes`. Of several endpoints at the URL, one
     /// already right is kept; otherwise the first is changed, the others are left to the operator.
-    public static func decide(existing: [SvixEndpoint], url: String, eventTypes: [String]) -> EndpointPlan {
+    package static func decide(existing: [SvixEndpoint], url: String, eventTypes: [String]) -> EndpointPlan {
         let wanted = eventTypes.sorted()
         let matching = existing.filter { WebhookURL.same($0.url, url) }
         if let right = matching.first(where: { $0.eventTypes == wanted && !$0.disabled }) { return .keep(right) }
@@ -24,8 +24,8 @@ public enum EndpointPlan: Sendable, Equatable {
 
 /// Endpoint URLs compared as Svix stores them: scheme and host without case, a bare host with or
 /// without its `/`, a path's trailing `/` ignored; the path and query themselves exactly.
-public enum WebhookURL {
-    public static func same(_ lhs: String, _ rhs: String) -> Bool {
+package enum WebhookURL {
+    package static func same(_ lhs: String, _ rhs: String) -> Bool {
         normalized(lhs) == normalized(rhs)
     }
 
@@ -39,7 +39,7 @@ public enum WebhookURL {
     }
 
     /// A URL Svix can deliver to: `http` or `https` with a host.
-    public static func isDeliverable(_ text: String) -> Bool {
+    package static func isDeliverable(_ text: String) -> Bool {
         guard let parts = URLComponents(string: text), let scheme = parts.scheme?.lowercased(),
             ["http", "https"].contains(scheme), parts.host?.isEmpty == false
         else { return false }

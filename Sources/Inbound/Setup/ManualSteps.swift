@@ -1,9 +1,9 @@
 /// What an operator does by hand when `bridge novu webhook setup` could not: the same three steps the
 /// command takes, with the values it would have used.
-public enum ManualSteps {
+package enum ManualSteps {
     /// The steps for an endpoint at `url` receiving `eventTypes`, whose secret belongs in `secretFile`.
     /// `portalURL` is the one-time portal link when Novu gave one; otherwise Novu's dashboard is the way in.
-    public static func text(url: String, eventTypes: [String], secretFile: String?, portalURL: String?) -> String {
+    package static func text(url: String, eventTypes: [String], secretFile: String?, portalURL: String?) -> String {
         let open =
             portalURL.map { "Open the webhook portal (a one-time link, valid for a short while):\n     \($0)" }
             ?? "In the Novu dashboard, open Settings → Webhooks (Developers → Webhooks in newer dashboards)."
@@ -24,7 +24,7 @@ public enum ManualSteps {
     }
 
     /// The advice that goes before the steps, for the failures that have one.
-    public static func advice(for failure: WebhookAdminFailure) -> String? {
+    package static func advice(for failure: WebhookAdminFailure) -> String? {
         switch failure.kind {
         case .planWithoutWebhooks:
             "Novu's outbound webhooks need a Team or Enterprise plan. Without them, let the bridge poll Novu's "

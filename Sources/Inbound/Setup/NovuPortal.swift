@@ -1,24 +1,25 @@
 import Delivery
 import Foundation
+import JSON
 
 /// What Novu gives for its environment's webhook application: the Svix application and, from the `GET`,
 /// a short-lived token for Svix's API and the one-time portal link.
-public struct PortalAccess: Sendable, Equatable, CustomStringConvertible {
+package struct PortalAccess: Sendable, Equatable, CustomStringConvertible {
     /// The Svix application (Novu's `o-<organization>-e-<environment>` uid).
-    public var appId: String
+    package var appId: String
     /// `Authorization: Bearer` for Svix; `nil` in the `POST`'s answer, which only creates the application.
-    public var token: String?
+    package var token: String?
     /// The one-time webhook portal link.
-    public var portalURL: String?
+    package var portalURL: String?
 
-    public init(appId: String, token: String?, portalURL: String?) {
+    package init(appId: String, token: String?, portalURL: String?) {
         self.appId = appId
         self.token = token
         self.portalURL = portalURL
     }
 
     /// Without the token: this value may end up in a log line or an error.
-    public var description: String { "PortalAccess(appId: \(appId), token: \(token == nil ? "none" : "[redacted]"))" }
+    package var description: String { "PortalAccess(appId: \(appId), token: \(token == nil ? "none" : "[redacted]"))" }
 }
 
 /// Novu's `/v2/outbound-webhooks/portal/token` (apps/api/src/app/outbound-webhooks/outbound-webhooks.controller.ts):
@@ -29,12 +30,12 @@ public struct PortalAccess: Sendable, Equatable, CustomStringConvertible {
 ///   DESIGN §10) answer the `POST` with the token too, which is then used at once.
 /// - Both: `402 Payment Required` on a plan without webhooks (ProductFeatureInterceptor), `400 "Webhook
 ///   system is not enabled"` on a Novu without Svix; `Authorization: ApiKey <key>` skips the RBAC checks.
-public enum NovuPortal {
+package enum NovuPortal {
     /// The route under the API base.
-    public static let path = "/v2/outbound-webhooks/portal/token"
+    package static let path = "/v2/outbound-webhooks/portal/token"
 
     /// The request: `GET` for a token, `POST` to create the application.
-    public static func request(
+    package static func request(
         _ method: String,
         baseURL: String,
         apiKey: String,
@@ -55,7 +56,7 @@ public enum NovuPortal {
     }
 
     /// What an answer of Novu's means.
-    public enum Answer: Sendable, Equatable {
+    package enum Answer: Sendable, Equatable {
         case access(PortalAccess)
         /// The environment has no webhook application yet: `POST` creates it.
         case noApplication
@@ -63,7 +64,7 @@ public enum NovuPortal {
     }
 
     /// Reads Novu's answer to `method`.
-    public static func interpret(_ response: HTTPClientResponse, method: String) -> Answer {
+    package static func interpret(_ response: HTTPClientResponse, method: String) -> Answer {
         let step = "Novu \(method) \(path)"
         let reason = AnswerReason.short(response)
         func refused(_ kind: WebhookAdminFailure.Kind, _ text: String) -> Answer {

@@ -1,39 +1,40 @@
 import Delivery
 import Foundation
+import JSON
 
 /// What `setup` did.
-public struct WebhookSetupOutcome: Sendable {
-    public enum Change: String, Sendable, Equatable {
+package struct WebhookSetupOutcome: Sendable {
+    package enum Change: String, Sendable, Equatable {
         case created, updated, unchanged
     }
 
-    public var endpoint: SvixEndpoint
-    public var change: Change
+    package var endpoint: SvixEndpoint
+    package var change: Change
     /// The endpoint's signing secret: for the secret file, never for output.
-    public var secret: EndpointSigningSecret
+    package var secret: EndpointSigningSecret
 }
 
 /// The endpoint as `status` (and `bridge doctor`) shows it.
-public struct WebhookEndpointStatus: Sendable, Equatable {
-    public var appId: String
-    public var endpoint: SvixEndpoint
+package struct WebhookEndpointStatus: Sendable, Equatable {
+    package var appId: String
+    package var endpoint: SvixEndpoint
     /// The latest failed attempts, newest first.
-    public var recentFailures: [FailedAttempt]
+    package var recentFailures: [FailedAttempt]
 }
 
 /// What `recover` asked of Svix.
-public struct WebhookRecovery: Sendable, Equatable {
-    public var endpoint: SvixEndpoint
-    public var since: Date
+package struct WebhookRecovery: Sendable, Equatable {
+    package var endpoint: SvixEndpoint
+    package var since: Date
     /// Svix's background task, `qtask_…`, and its status (`running`, `finished`, …).
-    public var taskId: String?
-    public var taskStatus: String?
+    package var taskId: String?
+    package var taskStatus: String?
 }
 
 extension NovuWebhookAdmin {
     /// Makes sure one endpoint at `url` receives `eventTypes`: finds it or creates it, corrects its filter
     /// or re-enables it, and reads its signing secret. Running it again changes nothing.
-    public func setup(
+    package func setup(
         url: String,
         eventTypes: [String],
         description: String = "novu-segment bridge"
@@ -72,7 +73,7 @@ extension NovuWebhookAdmin {
 
     /// The endpoint at `url` (or, without one, the application's only endpoint, or its only one ending in
     /// `/webhooks/novu`), its filter, and its latest failed attempts.
-    public func status(url: String?, failures: Int = 10) async throws(WebhookAdminFailure) -> WebhookEndpointStatus {
+    package func status(url: String?, failures: Int = 10) async throws(WebhookAdminFailure) -> WebhookEndpointStatus {
         let access = try await portalAccess()
         let svix = svix(access)
         let endpoint = try Self.choose(try await endpoints(svix), url: url)
@@ -82,7 +83,7 @@ extension NovuWebhookAdmin {
     }
 
     /// Asks Svix to send again every message that failed to the endpoint since `since`.
-    public func recover(url: String?, since: Date) async throws(WebhookAdminFailure) -> WebhookRecovery {
+    package func recover(url: String?, since: Date) async throws(WebhookAdminFailure) -> WebhookRecovery {
         let access = try await portalAccess()
         let svix = svix(access)
         let endpoint = try Self.choose(try await endpoints(svix), url: url)

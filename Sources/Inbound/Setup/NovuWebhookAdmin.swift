@@ -1,23 +1,24 @@
 import Delivery
 import Foundation
+import JSON
 
 /// Novu's outbound webhook endpoint, managed through the Svix application behind it: the effects of
 /// `bridge novu webhook setup | status | recover`. The decisions are in `NovuPortal`, `SvixRequests`,
 /// `EndpointPlan` and the answer types; this only carries values between them and the HTTP client.
-public struct NovuWebhookAdmin: Sendable {
+package struct NovuWebhookAdmin: Sendable {
     /// Where Novu and Svix are, and the key.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Novu secret key (`NOVU_API_KEY`).
-        public var novuAPIKey: String
+        package var novuAPIKey: String
         /// `NOVU_API_URL`, without a trailing slash.
-        public var novuBaseURL: String
+        package var novuBaseURL: String
         /// `SVIX_API_URL`: replaces the host chosen from the token's region.
-        public var svixBaseURL: String?
-        public var userAgent = "novu-segment-bridge"
+        package var svixBaseURL: String?
+        package var userAgent = "novu-segment-bridge"
         /// Per request.
-        public var timeout: Duration = .seconds(30)
+        package var timeout: Duration = .seconds(30)
 
-        public init(novuAPIKey: String, novuBaseURL: String = "https://api.novu.co", svixBaseURL: String? = nil) {
+        package init(novuAPIKey: String, novuBaseURL: String = "https://api.novu.co", svixBaseURL: String? = nil) {
             self.novuAPIKey = novuAPIKey
             self.novuBaseURL = novuBaseURL
             self.svixBaseURL = svixBaseURL
@@ -27,16 +28,16 @@ public struct NovuWebhookAdmin: Sendable {
     /// Pages of endpoints read at most; 250 each.
     static let pageLimit = 40
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     let client: any HTTPClient
 
-    public init(configuration: Configuration, client: any HTTPClient) {
+    package init(configuration: Configuration, client: any HTTPClient) {
         self.configuration = configuration
         self.client = client
     }
 
     /// Novu's token for the environment's webhook application, creating the application on first use.
-    public func portalAccess() async throws(WebhookAdminFailure) -> PortalAccess {
+    package func portalAccess() async throws(WebhookAdminFailure) -> PortalAccess {
         for attempt in 0..<2 {
             switch try await askNovu("GET") {
             case .access(let access) where access.token != nil:
@@ -63,7 +64,7 @@ public struct NovuWebhookAdmin: Sendable {
     }
 
     /// The Svix requests for `access`'s application, on the host its token's region names.
-    public func svix(_ access: PortalAccess) -> SvixRequests {
+    package func svix(_ access: PortalAccess) -> SvixRequests {
         let token = access.token ?? ""
         return SvixRequests(
             baseURL: SvixHost.baseURL(token: token, override: configuration.svixBaseURL),
@@ -75,7 +76,7 @@ public struct NovuWebhookAdmin: Sendable {
     }
 
     /// Every endpoint of the application, page after page.
-    public func endpoints(_ svix: SvixRequests) async throws(WebhookAdminFailure) -> [SvixEndpoint] {
+    package func endpoints(_ svix: SvixRequests) async throws(WebhookAdminFailure) -> [SvixEndpoint] {
         var all: [SvixEndpoint] = []
         var iterator: String?
         for _ in 0..<Self.pageLimit {

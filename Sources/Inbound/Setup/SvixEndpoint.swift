@@ -1,18 +1,19 @@
 import Delivery
 import Foundation
+import JSON
 
 /// A Svix endpoint of Novu's webhook application, as `EndpointOut` describes it.
-public struct SvixEndpoint: Sendable, Equatable {
+package struct SvixEndpoint: Sendable, Equatable {
     /// `ep_…`
-    public var id: String
-    public var url: String
-    public var description: String
+    package var id: String
+    package var url: String
+    package var description: String
     /// The event filter; `nil`: every event type.
-    public var eventTypes: [String]?
+    package var eventTypes: [String]?
     /// Svix disables an endpoint that keeps failing; it then receives nothing until enabled again.
-    public var disabled: Bool
+    package var disabled: Bool
 
-    public init(id: String, url: String, description: String = "", eventTypes: [String]? = nil, disabled: Bool = false) {
+    package init(id: String, url: String, description: String = "", eventTypes: [String]? = nil, disabled: Bool = false) {
         self.id = id
         self.url = url
         self.description = description
@@ -22,7 +23,7 @@ public struct SvixEndpoint: Sendable, Equatable {
 
     /// Reads one `EndpointOut`; newer servers send the filter as `eventTypes` and `filterTypes`, older
     /// ones as `filterTypes` only.
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let id = json["id"]?.stringValue, let url = json["url"]?.stringValue else { return nil }
         let filter = (json["eventTypes"]?.arrayValue ?? json["filterTypes"]?.arrayValue)?.compactMap(\.stringValue)
         self.init(
@@ -36,13 +37,13 @@ public struct SvixEndpoint: Sendable, Equatable {
 }
 
 /// One page of a Svix listing (`ListResponse…Out`): items, the iterator of the next page, `done`.
-public struct SvixPage<Item: Sendable & Equatable>: Sendable, Equatable {
-    public var items: [Item]
-    public var iterator: String?
-    public var done: Bool
+package struct SvixPage<Item: Sendable & Equatable>: Sendable, Equatable {
+    package var items: [Item]
+    package var iterator: String?
+    package var done: Bool
 
     /// `nil` when the body is not a listing. An item that cannot be read is skipped.
-    public init?(json: JSONValue, item: (JSONValue) -> Item?) {
+    package init?(json: JSONValue, item: (JSONValue) -> Item?) {
         guard let data = json["data"]?.arrayValue else { return nil }
         items = data.compactMap(item)
         iterator = json["iterator"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
@@ -51,26 +52,26 @@ public struct SvixPage<Item: Sendable & Equatable>: Sendable, Equatable {
     }
 
     /// The iterator to ask for next, or `nil` when this was the last page.
-    public var next: String? { done ? nil : iterator }
+    package var next: String? { done ? nil : iterator }
 }
 
 /// A failed delivery attempt to the endpoint (`MessageAttemptOut` with status 2).
-public struct FailedAttempt: Sendable, Equatable, Codable {
-    public var messageId: String
-    public var timestamp: String
+package struct FailedAttempt: Sendable, Equatable, Codable {
+    package var messageId: String
+    package var timestamp: String
     /// `0` when Svix got no HTTP answer (connection refused, timeout).
-    public var responseStatusCode: Int
+    package var responseStatusCode: Int
     /// The start of the endpoint's answer, control characters dropped.
-    public var response: String
+    package var response: String
 
-    public init(messageId: String, timestamp: String, responseStatusCode: Int, response: String) {
+    package init(messageId: String, timestamp: String, responseStatusCode: Int, response: String) {
         self.messageId = messageId
         self.timestamp = timestamp
         self.responseStatusCode = responseStatusCode
         self.response = response
     }
 
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let message = json["msgId"]?.stringValue else { return nil }
         let code: Int = if case .int(let value)? = json["responseStatusCode"] { Int(value) } else { 0 }
         let body = json["response"]?.stringValue ?? ""
@@ -85,14 +86,14 @@ public struct FailedAttempt: Sendable, Equatable, Codable {
 
 /// An endpoint's signing secret. It never prints: its description is redacted, so a stray interpolation
 /// into a message or a log line shows nothing of it.
-public struct EndpointSigningSecret: Sendable, Equatable, CustomStringConvertible {
+package struct EndpointSigningSecret: Sendable, Equatable, CustomStringConvertible {
     /// `whsec_…`
-    public let key: String
+    package let key: String
 
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let key = json["key"]?.stringValue, key.hasPrefix("whsec_") else { return nil }
         self.key = key
     }
 
-    public var description: String { "whsec_[redacted]" }
+    package var description: String { "whsec_[redacted]" }
 }

@@ -3,18 +3,18 @@
 /// A Svix token ends in its region (`….eu`, `….us`, `….in`, `….ca`, `….au`); anything else goes to
 /// `https://api.svix.com`. The Go library reads the part after the last dot, the JavaScript one the part
 /// after the first; for the one-dot tokens Svix issues both agree, and the last part is what is read here.
-public enum SvixHost {
+package enum SvixHost {
     /// The API of a region-less token.
-    public static let defaultBaseURL = "https://api.svix.com"
+    package static let defaultBaseURL = "https://api.svix.com"
 
     /// Region suffix → API base, as in the Svix libraries (`go/svix.go`, `javascript/src/request.ts`).
-    public static let regions: [String: String] = [
+    package static let regions: [String: String] = [
         "us": "https://api.us.svix.com", "eu": "https://api.eu.svix.com", "in": "https://api.in.svix.com",
         "ca": "https://api.ca.svix.com", "au": "https://api.au.svix.com",
     ]
 
     /// The API base for `token`; `override` (`SVIX_API_URL`) wins, without its trailing slashes.
-    public static func baseURL(token: String, override: String? = nil) -> String {
+    package static func baseURL(token: String, override: String? = nil) -> String {
         if let override, !override.isEmpty {
             var base = Substring(override)
             while base.hasSuffix("/") { base = base.dropLast() }

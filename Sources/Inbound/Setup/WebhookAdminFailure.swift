@@ -1,11 +1,12 @@
 import Delivery
 import Foundation
+import JSON
 
 /// Why setting up, reading or recovering the Novu webhook endpoint stopped: the step, Novu's or Svix's
 /// status and a short reason, never a key, a token or a signing secret.
-public struct WebhookAdminFailure: Error, Sendable, Equatable, CustomStringConvertible {
+package struct WebhookAdminFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// What an operator can do about it.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Novu answered 402 or 403: the plan has no outbound webhooks.
         case planWithoutWebhooks
         /// Novu answered 401: `NOVU_API_KEY` is not a key of this Novu.
@@ -22,17 +23,17 @@ public struct WebhookAdminFailure: Error, Sendable, Equatable, CustomStringConve
         case noEndpoint
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// `Novu GET /v2/outbound-webhooks/portal/token`, `Svix POST /api/v1/app/{app}/endpoint`, …
-    public var step: String
+    package var step: String
     /// The HTTP status, when there was an answer.
-    public var status: Int?
+    package var status: Int?
     /// A short reason: the answer's own message where it has one.
-    public var reason: String
+    package var reason: String
     /// The one-time webhook portal link, when Novu gave one before the failure.
-    public var portalURL: String?
+    package var portalURL: String?
 
-    public init(kind: Kind, step: String, status: Int? = nil, reason: String, portalURL: String? = nil) {
+    package init(kind: Kind, step: String, status: Int? = nil, reason: String, portalURL: String? = nil) {
         self.kind = kind
         self.step = step
         self.status = status
@@ -40,7 +41,7 @@ public struct WebhookAdminFailure: Error, Sendable, Equatable, CustomStringConve
         self.portalURL = portalURL
     }
 
-    public var description: String {
+    package var description: String {
         "\(step): \(status.map { "HTTP \($0)" } ?? "no answer") — \(reason)"
     }
 }

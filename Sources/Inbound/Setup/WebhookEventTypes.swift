@@ -1,8 +1,8 @@
 /// The event types of Novu's outbound webhooks, and the filter an endpoint of the bridge asks for.
-public enum WebhookEventTypes {
+package enum WebhookEventTypes {
     /// Novu's catalogue (`WebhookEventEnum`, packages/shared/src/webhooks/webhook-event.enum.ts; the same
     /// list as the webhook payloads of Novu API 3.15's OpenAPI document).
-    public static let catalogue: [String] = [
+    package static let catalogue: [String] = [
         "message.sent", "message.failed", "message.delivered", "message.seen", "message.read", "message.unread",
         "message.archived", "message.unarchived", "message.snoozed", "message.unsnoozed", "message.deleted",
         "preference.updated",
@@ -12,15 +12,15 @@ public enum WebhookEventTypes {
 
     /// What an endpoint set up without `--events` receives: the types the bridge maps to Segment events by
     /// default (`FeedbackNames.defaultTable`), message ones and `preference.updated`.
-    public static var bridgeDefault: [String] {
+    package static var bridgeDefault: [String] {
         // Only types Novu sends: the table also names the poller's own `message.clicked`.
         FeedbackNames.defaultTable.keys.filter(catalogue.contains).sorted()
     }
 
     /// A name in `--events` that is not one of Novu's types and matches none of them.
-    public struct UnknownType: Error, Sendable, Equatable, CustomStringConvertible {
-        public var name: String
-        public var description: String {
+    package struct UnknownType: Error, Sendable, Equatable, CustomStringConvertible {
+        package var name: String
+        package var description: String {
             "'\(name)' is not a Novu webhook event type (known: \(WebhookEventTypes.catalogue.joined(separator: ", ")))"
         }
     }
@@ -28,7 +28,7 @@ public enum WebhookEventTypes {
     /// `message.*,preference.updated` → the catalogue's types, sorted, each once. A name ending in `*`
     /// matches every known type with the text before it as prefix (`*` alone: every type). An exact name
     /// must be known: a misspelt filter would make an endpoint that never receives what was meant.
-    public static func expand(_ text: String) throws(UnknownType) -> [String] {
+    package static func expand(_ text: String) throws(UnknownType) -> [String] {
         var chosen: Set<String> = []
         for part in text.split(whereSeparator: { $0 == "," || $0 == " " }) {
             let name = String(part)

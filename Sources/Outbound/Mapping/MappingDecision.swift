@@ -1,7 +1,7 @@
 import Delivery
 
 /// What one Segment event becomes.
-public enum MappingDecision: Sendable, Equatable {
+package enum MappingDecision: Sendable, Equatable {
     /// A Novu call, ordered behind the same user's earlier calls.
     case send(NovuCall, orderingKey: String, correlation: Correlation?)
     /// Accepted and counted, but nothing to send (`environment`, `no rule for page`, …).

@@ -1,10 +1,11 @@
 import Delivery
+import JSON
 
 /// The Segment → Novu part of the mapping file (`BRIDGE_MAPPING_FILE`): named rules, and what to do
 /// with a `track` no rule matches.
-public struct MappingRules: Sendable, Equatable {
+package struct MappingRules: Sendable, Equatable {
     /// What a `track` without a rule becomes.
-    public enum Fallback: String, Sendable {
+    package enum Fallback: String, Sendable {
         /// The destination-function convention (`SeedConvention`).
         case seed
         /// Accepted and ignored, for sources that send many unrelated tracks.
@@ -12,67 +13,67 @@ public struct MappingRules: Sendable, Equatable {
     }
 
     /// One rule: a Segment event → a Novu workflow.
-    public struct Rule: Sendable, Equatable {
+    package struct Rule: Sendable, Equatable {
         /// `track` (default), `page`, `screen` or `alias`.
-        public var type: String = "track"
+        package var type: String = "track"
         /// The track event name (or page/screen `name`); `nil` matches every event of the type.
-        public var event: String?
+        package var event: String?
         /// The Novu workflow id.
-        public var workflow: String
+        package var workflow: String
         /// `userId` (default) or `anonymousId`: where the subscriber id comes from.
-        public var subscriber: String = "userId"
+        package var subscriber: String = "userId"
         /// With `subscriber: userId`, fall back to `anonymousId` when there is no userId.
-        public var allowAnonymous: Bool = false
+        package var allowAnonymous: Bool = false
         /// Which properties form the payload; `nil` for all.
-        public var payload: [String]?
+        package var payload: [String]?
         /// Novu subscriber fields (`email`, `firstName`, …) → the trait that fills them.
-        public var to: [String: String] = [:]
+        package var to: [String: String] = [:]
         /// Novu tenant identifier.
-        public var tenant: String?
+        package var tenant: String?
         /// Novu trigger `overrides`, passed through.
-        public var overrides: JSONValue?
+        package var overrides: JSONValue?
         /// Novu trigger `context` (at most 5 keys): literal ids or event paths.
-        public var context = TriggerContext()
+        package var context = TriggerContext()
         /// Only events whose `properties.environment` equals this are sent.
-        public var environment: String?
+        package var environment: String?
 
-        public init(type: String = "track", event: String? = nil, workflow: String) {
+        package init(type: String = "track", event: String? = nil, workflow: String) {
             self.type = type
             self.event = event
             self.workflow = workflow
         }
     }
 
-    public var fallback: Fallback = .seed
-    public var rules: [Rule] = []
+    package var fallback: Fallback = .seed
+    package var rules: [Rule] = []
 
-    public init(fallback: Fallback = .seed, rules: [Rule] = []) {
+    package init(fallback: Fallback = .seed, rules: [Rule] = []) {
         self.fallback = fallback
         self.rules = rules
     }
 
     /// The first rule for an event of `type` named `name`.
-    public func rule(type: String, name: String?) -> Rule? {
+    package func rule(type: String, name: String?) -> Rule? {
         rules.first { $0.type == type && ($0.event == nil || $0.event == name) }
     }
 }
 
 /// A problem in the mapping file, with the key path it concerns (`rules[2].workflw`).
-public struct MappingFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var key: String
-    public var message: String
+package struct MappingFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var key: String
+    package var message: String
 
-    public init(key: String, message: String) {
+    package init(key: String, message: String) {
         self.key = key
         self.message = message
     }
 
-    public var description: String { "\(key): \(message)" }
+    package var description: String { "\(key): \(message)" }
 }
 
 extension MappingRules {
     /// Keys of the file's top level that belong to Outbound.
-    public static let topLevelKeys: Set<String> = ["fallback", "rules"]
+    package static let topLevelKeys: Set<String> = ["fallback", "rules"]
     static let ruleKeys: Set<String> = [
         "type", "event", "workflow", "subscriber", "allowAnonymous", "payload", "to", "tenant", "overrides", "environment",
         "context",
@@ -80,7 +81,7 @@ extension MappingRules {
 
     /// Reads Outbound's keys of a parsed mapping file. Keys of other sections are left to their owners;
     /// unknown keys inside a rule are errors naming the key.
-    public init(file: [String: JSONValue]) throws(MappingFileError) {
+    package init(file: [String: JSONValue]) throws(MappingFileError) {
         if let fallback = file["fallback"] {
             guard let text = fallback.stringValue, let value = Fallback(rawValue: text) else {
                 throw MappingFileError(key: "fallback", message: "expected 'seed' or 'ignore'")

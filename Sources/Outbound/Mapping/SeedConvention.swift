@@ -1,14 +1,15 @@
 import Delivery
+import JSON
 
 /// The published Segment→Novu destination function's convention, the fallback for every `track` no
 /// rule matches: `properties.name` is the workflow, `properties.user` the recipient.
-public enum SeedConvention {
+package enum SeedConvention {
     /// The error messages are the function's, so a source moved from it behaves the same.
-    public static let missingEnvironment = "environment property is required"
-    public static let missingWorkflow = "workflow name property is required"
+    package static let missingEnvironment = "environment property is required"
+    package static let missingWorkflow = "workflow name property is required"
 
     /// Maps a `track` event. `transactionId` is the event's `seg-…` id.
-    public static func map(_ event: SegmentEvent, environment: String, transactionId: String) -> MappingDecision {
+    package static func map(_ event: SegmentEvent, environment: String, transactionId: String) -> MappingDecision {
         let properties = event.properties
         guard let eventEnvironment = nonEmpty(properties["environment"]?.scalarText) else {
             return .invalid(missingEnvironment)

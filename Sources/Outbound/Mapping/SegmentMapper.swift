@@ -1,18 +1,19 @@
 import Delivery
+import JSON
 
 /// Segment → Novu, by the mapping table of DESIGN §3 (pure: no I/O).
-public struct SegmentMapper: Sendable {
-    public var rules: MappingRules
+package struct SegmentMapper: Sendable {
+    package var rules: MappingRules
     /// `BRIDGE_ENVIRONMENT`: the seed convention sends only events of this environment.
-    public var environment: String
+    package var environment: String
 
-    public init(rules: MappingRules = MappingRules(), environment: String = "development") {
+    package init(rules: MappingRules = MappingRules(), environment: String = "development") {
         self.rules = rules
         self.environment = environment
     }
 
     /// Maps one event whose `messageId` is set.
-    public func map(_ event: SegmentEvent) -> MappingDecision {
+    package func map(_ event: SegmentEvent) -> MappingDecision {
         guard let messageId = event.messageId else { return .invalid("messageId is required") }
         let transactionId = TransactionID.forSegmentMessage(messageId)
         switch event.type {

@@ -1,4 +1,5 @@
 import Delivery
+import JSON
 
 /// A rule's `context:`: the Novu trigger `context` (TriggerEventRequestDto), Novu's way to scope a
 /// notification to a tenant, workspace or app (multi-tenancy, Inbox scoping). Each key is a context
@@ -9,9 +10,9 @@ import Delivery
 ///   tenant: acme                          # literal
 ///   workspace: {path: properties.workspaceId}
 /// ```
-public struct TriggerContext: Sendable, Equatable {
+package struct TriggerContext: Sendable, Equatable {
     /// Where a context id comes from.
-    public enum Value: Sendable, Equatable {
+    package enum Value: Sendable, Equatable {
         /// This id, always.
         case literal(String)
         /// The value at this path of the event (`["properties", "workspaceId"]`).
@@ -19,18 +20,18 @@ public struct TriggerContext: Sendable, Equatable {
     }
 
     /// Novu takes at most this many context keys in one trigger.
-    public static let maxKeys = 5
+    package static let maxKeys = 5
 
-    public var values: [String: Value]
+    package var values: [String: Value]
 
-    public init(_ values: [String: Value] = [:]) {
+    package init(_ values: [String: Value] = [:]) {
         self.values = values
     }
 
-    public var isEmpty: Bool { values.isEmpty }
+    package var isEmpty: Bool { values.isEmpty }
 
     /// Reads a rule's `context:` value; `path` is the key path for errors (`rules[0].context`).
-    public init(file value: JSONValue, path: String) throws(MappingFileError) {
+    package init(file value: JSONValue, path: String) throws(MappingFileError) {
         guard let map = value.objectValue else {
             throw MappingFileError(key: path, message: "expected a map of context type to an id or {path: …}")
         }
@@ -82,7 +83,7 @@ public struct TriggerContext: Sendable, Equatable {
     /// The trigger's `context` for `event`. A path's string or number becomes the id; an object with a
     /// string `id` is passed as Novu's rich form (`{id, data?}`). A key whose path resolves to nothing
     /// else (missing, empty, `null`, a list) is left out.
-    public func resolve(_ event: SegmentEvent) -> [String: JSONValue] {
+    package func resolve(_ event: SegmentEvent) -> [String: JSONValue] {
         var context: [String: JSONValue] = [:]
         for (key, value) in values {
             switch value {

@@ -1,11 +1,12 @@
 import Delivery
 import Foundation
+import JSON
 
 /// Judges Novu's answers (DESIGN §3): the HTTP class first, then the body where Novu reports a
 /// trigger's fate inside a 2xx.
-public enum NovuAnswer {
+package enum NovuAnswer {
     /// The verdict on a single call's answer.
-    public static func judge(
+    package static func judge(
         _ operation: NovuCall.Operation,
         status: Int?,
         body: Data
@@ -81,14 +82,14 @@ public enum NovuAnswer {
 
     /// The verdict on one trigger result object (`{"acknowledged":true,"status":"processed"}`).
     /// Any status but `processed` is permanent: Novu will not do better with the same request.
-    public static func judgeTrigger(_ result: JSONValue?) -> (disposition: DeliveryDisposition, reason: String) {
+    package static func judgeTrigger(_ result: JSONValue?) -> (disposition: DeliveryDisposition, reason: String) {
         guard let status = result?["status"]?.stringValue else { return (.success, "delivered") }
         return status == "processed" ? (.success, "delivered") : (.permanent, status)
     }
 
     /// The verdicts on a bulk answer: one per event, in input order. A 2xx whose body does not hold one
     /// result per event is judged a retry, since the transaction ids make a resend safe.
-    public static func judgeBulk(status: Int?, body: Data, count: Int) -> [(disposition: DeliveryDisposition, reason: String)] {
+    package static func judgeBulk(status: Int?, body: Data, count: Int) -> [(disposition: DeliveryDisposition, reason: String)] {
         let disposition = RetryPolicy.classify(status: status)
         guard disposition == .success else {
             return Array(repeating: (disposition, status.map { "HTTP \($0)" } ?? "no answer"), count: count)

@@ -1,26 +1,27 @@
 import Delivery
 import Foundation
+import JSON
 
 /// One Novu API call, as queued: the job payload of the `novu` destination.
-public struct NovuCall: Sendable, Equatable {
+package struct NovuCall: Sendable, Equatable {
     /// What the call does; decides how the answer is judged.
-    public enum Operation: String, Sendable {
+    package enum Operation: String, Sendable {
         case trigger
         case subscriberUpsert = "subscriber.upsert"
         case topicSubscribe = "topic.subscribe"
         case subscriberDelete = "subscriber.delete"
     }
 
-    public var operation: Operation
-    public var method: String
+    package var operation: Operation
+    package var method: String
     /// Path below the API base, percent-encoded (`/v1/events/trigger`).
-    public var path: String
+    package var path: String
     /// The JSON body; `nil` for none.
-    public var body: JSONValue?
+    package var body: JSONValue?
     /// `seg-…`: the trigger's `transactionId` and the base of every attempt's `Idempotency-Key`.
-    public var transactionId: String
+    package var transactionId: String
 
-    public init(operation: Operation, method: String, path: String, body: JSONValue?, transactionId: String) {
+    package init(operation: Operation, method: String, path: String, body: JSONValue?, transactionId: String) {
         self.operation = operation
         self.method = method
         self.path = path
@@ -31,7 +32,7 @@ public struct NovuCall: Sendable, Equatable {
     /// The job payload: a one-line JSON header (`operation`, `method`, `path`, `transactionId`), a newline,
     /// then the request body exactly as it will be sent. The relay splices the body into requests as
     /// bytes, so a queued call is never parsed and re-encoded on its way out.
-    public func encoded() -> Data {
+    package func encoded() -> Data {
         // Written field by field (keys in sorted order, as JSONWriter would): one per queued event.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + (body == nil ? 0 : 512))
@@ -49,15 +50,15 @@ public struct NovuCall: Sendable, Equatable {
     }
 
     /// A queued call as the relay reads it: the header fields and the body's bytes.
-    public struct Stored: Sendable, Equatable {
-        public var operation: Operation
-        public var method: String
-        public var path: String
-        public var transactionId: String
+    package struct Stored: Sendable, Equatable {
+        package var operation: Operation
+        package var method: String
+        package var path: String
+        package var transactionId: String
         /// The JSON body as queued; empty for none.
-        public var body: Data
+        package var body: Data
 
-        public init(operation: Operation, method: String, path: String, transactionId: String, body: Data) {
+        package init(operation: Operation, method: String, path: String, transactionId: String, body: Data) {
             self.operation = operation
             self.method = method
             self.path = path
@@ -67,7 +68,7 @@ public struct NovuCall: Sendable, Equatable {
     }
 
     /// Reads a job payload.
-    public static func decode(_ payload: Data) throws -> Stored {
+    package static func decode(_ payload: Data) throws -> Stored {
         // Over the raw bytes: Data's own index and slice operations cost more than the header's parse.
         try payload.withUnsafeBytes { raw -> Stored in
             guard let newline = raw.firstIndex(of: 0x0A) else { throw PayloadError() }
@@ -87,12 +88,12 @@ public struct NovuCall: Sendable, Equatable {
     }
 
     /// A job payload this version cannot read.
-    public struct PayloadError: Error {}
+    package struct PayloadError: Error {}
 
     /// Percent-encodes one path segment (a subscriber id, a topic key). A segment of dots alone is encoded
     /// too: libcurl resolves `.` and `..` in a path, so `DELETE /v2/subscribers/..` went out as
     /// `DELETE /v2/`, and Novu's 404 read as "already deleted".
-    public static func pathSegment(_ value: String) -> String {
+    package static func pathSegment(_ value: String) -> String {
         if value == "." || value == ".." { return String(repeating: "%2E", count: value.count) }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

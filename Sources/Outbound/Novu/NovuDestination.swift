@@ -3,28 +3,28 @@ import Foundation
 import Logging
 
 /// Sends queued Novu calls: singles concurrently, bulk triggers when a full batch is due.
-public struct NovuDestination: DeliveryDestination {
+package struct NovuDestination: DeliveryDestination {
     /// Where and how to reach Novu.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Novu secret key. Without it (and without `dryRun`) jobs are held, never dropped: ingest refuses
         /// new events while it is missing, and jobs queued before wait for it.
-        public var apiKey: String?
+        package var apiKey: String?
         /// `BRIDGE_DRY_RUN=1`: requests are logged, not sent, and the jobs settle as `dry_run`.
-        public var dryRun = false
+        package var dryRun = false
         /// API base, `https://api.novu.co` or `https://eu.api.novu.co`.
-        public var baseURL: String = "https://api.novu.co"
+        package var baseURL: String = "https://api.novu.co"
         /// Triggers due together are sent as one bulk request only when at least this many (≤ 100)
         /// are due: a bulk request costs 100 of Novu's rate-limit tokens whatever its size.
-        public var bulkThreshold: Int = 100
+        package var bulkThreshold: Int = 100
         /// Per-request timeout.
-        public var timeout: Duration = .seconds(30)
+        package var timeout: Duration = .seconds(30)
         /// Sent as `User-Agent`.
-        public var userAgent: String = "novu-segment-bridge"
+        package var userAgent: String = "novu-segment-bridge"
         /// With the activity poller on (`NOVU_POLL`): a trigger Novu acknowledged is followed, first
         /// looked at this long after (`NOVU_POLL_INTERVAL`). `nil`: nothing is followed.
-        public var followAfter: Duration?
+        package var followAfter: Duration?
 
-        public init(apiKey: String? = nil, baseURL: String = "https://api.novu.co", dryRun: Bool = false) {
+        package init(apiKey: String? = nil, baseURL: String = "https://api.novu.co", dryRun: Bool = false) {
             self.apiKey = apiKey
             self.baseURL = baseURL
             self.dryRun = dryRun
@@ -34,18 +34,18 @@ public struct NovuDestination: DeliveryDestination {
     }
 
     /// Novu takes at most this many events in one bulk request.
-    public static let bulkLimit = 100
+    package static let bulkLimit = 100
     /// Larger bodies are refused before sending.
-    public static let maxBodyBytes = 512 * 1024
+    package static let maxBodyBytes = 512 * 1024
 
-    public let name = "novu"
+    package let name = "novu"
     let configuration: Configuration
     let client: any HTTPClient
     let logger: Logger
     /// Which calls this process sends as v1, for Novu deployments without the v2 routes.
-    public let versions: NovuAPIVersions
+    package let versions: NovuAPIVersions
 
-    public init(
+    package init(
         configuration: Configuration,
         client: any HTTPClient,
         logger: Logger,
@@ -66,7 +66,7 @@ public struct NovuDestination: DeliveryDestination {
         return RetryPolicy.classify(status: status) != .permanent
     }
 
-    public func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
+    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
         let threshold = min(max(configuration.bulkThreshold, 2), Self.bulkLimit)
         let triggers = jobs.filter(Self.isBulkable)
         var units = jobs.filter { !Self.isBulkable($0) }.map { [$0] }
@@ -98,7 +98,7 @@ public struct NovuDestination: DeliveryDestination {
     }
 
     /// While gathering, triggers that would not fill a bulk request wait for more.
-    public func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
+    package func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
         let partial = jobs.count(where: Self.isBulkable) % Self.bulkLimit
         guard gathering, partial > 0 else { return (plan(jobs), []) }
         // The newest triggers wait: the held ones come first in `jobs` and fill the full batches.
@@ -108,9 +108,9 @@ public struct NovuDestination: DeliveryDestination {
     }
 
     /// A bulk request costs Novu 100 rate-limit tokens, whatever its size.
-    public func cost(of jobs: [ClaimedJob]) -> Int { jobs.count > 1 ? Self.bulkLimit : 1 }
+    package func cost(of jobs: [ClaimedJob]) -> Int { jobs.count > 1 ? Self.bulkLimit : 1 }
 
-    public func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
         var calls: [NovuCall.Stored] = []
         for job in jobs {
             guard let call = try? NovuCall.decode(job.payload) else {

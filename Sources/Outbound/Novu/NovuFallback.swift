@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import JSON
 
 /// The v1 fallbacks for Novu deployments without the v2 routes (self-hosted Novu 2.1): what an answer
 /// means for the route choice, and the v1 form of a queued call. Pure: no I/O.
@@ -13,9 +14,9 @@ import Foundation
 ///   `{"data":{"succeeded":[…],"failed"?:{"notFound":[…]}}}`. Since Novu 0.13 it creates a missing
 ///   topic itself; before, it answered 404 "Topic with key … not found in current environment", and
 ///   the topic had to be made first with `POST /v1/topics` `{"key","name"}`.
-public enum NovuFallback {
+package enum NovuFallback {
     /// What to do with a single call's answer.
-    public enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         /// Judge it as usual (`NovuAnswer.judge`).
         case judge
         /// The v2 route does not exist here: remember it (`route` names it) and send the v1 twin.
@@ -25,7 +26,7 @@ public enum NovuFallback {
     }
 
     /// The decision for `call`'s answer.
-    public static func decide(_ call: NovuCall.Stored, status: Int?, body: Data) -> Decision {
+    package static func decide(_ call: NovuCall.Stored, status: Int?, body: Data) -> Decision {
         guard status == 404 else { return .judge }
         let isV2 = call.path.hasPrefix("/v2/")
         switch call.operation {
@@ -43,7 +44,7 @@ public enum NovuFallback {
     /// `message` of its error body; a body that is not Novu's JSON error at all (a proxy's page, nothing)
     /// came from something that does not route the path either. A Novu error with another message
     /// ("Subscriber … not found") is Novu's answer on a route it has: no reason to change routes.
-    public static func isRouteNotFound(_ body: Data) -> Bool {
+    package static func isRouteNotFound(_ body: Data) -> Bool {
         guard let answer = try? JSONValue.parse(body), answer.objectValue != nil else { return true }
         guard let message = answer["message"]?.stringValue else { return answer["statusCode"] == nil }
         return message.lowercased().hasPrefix("cannot ")
@@ -68,7 +69,7 @@ public enum NovuFallback {
     /// - subscriber upsert: `POST /v1/subscribers` with the same body less `timezone`, which v1 lacks;
     /// - topic subscription: `POST /v1/topics/{key}/subscribers` with `{"subscribers":[…]}`.
     /// The transaction id stays, so the Idempotency-Key rules of DESIGN §5 apply unchanged.
-    public static func v1(_ call: NovuCall.Stored) -> NovuCall.Stored? {
+    package static func v1(_ call: NovuCall.Stored) -> NovuCall.Stored? {
         guard call.path.hasPrefix("/v2/"), var body = (try? JSONValue.parse(call.body))?.objectValue else { return nil }
         var v1 = call
         switch call.operation {
@@ -87,7 +88,7 @@ public enum NovuFallback {
     }
 
     /// `POST /v1/topics` `{"key","name"}` for a v1 topic subscription's topic, named after its key.
-    public static func createTopic(for call: NovuCall.Stored) -> NovuCall.Stored? {
+    package static func createTopic(for call: NovuCall.Stored) -> NovuCall.Stored? {
         guard call.operation == .topicSubscribe, call.path.hasPrefix("/v1/topics/"), let encoded = topicKey(call.path) else {
             return nil
         }

@@ -1,10 +1,11 @@
 import Delivery
 import Foundation
+import JSON
 
 /// Builds the HTTP requests of Novu calls (pure: no I/O).
-public enum NovuRequest {
+package enum NovuRequest {
     /// The request for one call.
-    public static func make(
+    package static func make(
         _ call: NovuCall,
         idempotencyKey: String,
         configuration: NovuDestination.Configuration
@@ -20,7 +21,7 @@ public enum NovuRequest {
     }
 
     /// The request for one queued call.
-    public static func make(
+    package static func make(
         _ call: NovuCall.Stored,
         idempotencyKey: String,
         configuration: NovuDestination.Configuration
@@ -38,7 +39,7 @@ public enum NovuRequest {
 
     /// One `POST /v1/events/trigger/bulk` for several trigger calls; each event keeps its transactionId.
     /// The queued bodies are spliced in as they are.
-    public static func makeBulk(_ calls: [NovuCall.Stored], configuration: NovuDestination.Configuration) -> HTTPClientRequest {
+    package static func makeBulk(_ calls: [NovuCall.Stored], configuration: NovuDestination.Configuration) -> HTTPClientRequest {
         var body = Data("{\"events\":[".utf8)
         for (index, call) in calls.enumerated() {
             if index > 0 { body.append(UInt8(ascii: ",")) }
@@ -55,14 +56,14 @@ public enum NovuRequest {
     }
 
     /// The request as text with the API key replaced: for logs and the dead-letter queue.
-    public static func redacted(_ request: HTTPClientRequest) -> String {
+    package static func redacted(_ request: HTTPClientRequest) -> String {
         redacted(request, body: request.body)
     }
 
     /// One event's failed attempt in a bulk request of `count`, as kept with that event: the request line
     /// and headers as sent (the key redacted) and only this event's part of the body. Each event keeps its
     /// own attempt rows; with the whole request in each, one failed bulk attempt wrote 100 copies of it.
-    public static func redacted(_ request: HTTPClientRequest, part: Data, of count: Int) -> String {
+    package static func redacted(_ request: HTTPClientRequest, part: Data, of count: Int) -> String {
         guard count > 1 else { return redacted(request) }
         return redacted(request, body: Data("(this event's part of a bulk request of \(count) events)\n".utf8) + part)
     }

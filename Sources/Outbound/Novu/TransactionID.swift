@@ -2,10 +2,10 @@ import Crypto
 import Foundation
 
 /// The ids the bridge sends Novu for a Segment event (DESIGN §3, "Novu requests").
-public enum TransactionID {
+package enum TransactionID {
     /// `seg-` + the messageId when it is at most 60 characters of `[A-Za-z0-9._:-]`, else `seg-` + the
     /// first 40 hex characters of its SHA-256. Stable: every retry of the event carries the same value.
-    public static func forSegmentMessage(_ messageId: String) -> String {
+    package static func forSegmentMessage(_ messageId: String) -> String {
         let allowed = messageId.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
@@ -30,7 +30,7 @@ public enum TransactionID {
     /// request, which carries no key of the event's own: then `<txid>.r<attempt>`, since the key the
     /// event last sent may hold a cached failure. The `transactionId` in the body never changes, so Novu
     /// still dedupes the notification itself.
-    public static func idempotencyKey(
+    package static func idempotencyKey(
         transactionId: String,
         attempt: Int,
         previousStatus: Int?,

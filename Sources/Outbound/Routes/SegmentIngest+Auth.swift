@@ -16,7 +16,7 @@ extension SegmentIngest {
     ///   key must be in the body, which is then read (at most `bodyLimit`), scanned for its `writeKey`
     ///   and parsed only if that key is accepted. A compressed body must carry the key in `Authorization`:
     ///   nothing is inflated for a request whose key is unknown.
-    public func gate(for route: Route) -> Gate {
+    package func gate(for route: Route) -> Gate {
         var gate: Gate
         switch route {
         case .webhook:

@@ -1,6 +1,7 @@
 import Delivery
 import Effectiveness
 import Foundation
+import JSON
 import Logging
 
 /// How the segment port judges each item of a request.

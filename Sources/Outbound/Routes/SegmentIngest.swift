@@ -1,13 +1,14 @@
 import Delivery
 import Foundation
 import FrontDoor
+import JSON
 import Logging
 import Metrics
 
 /// The segment port's pipeline, free of HTTP types: authenticate, parse, map, commit, answer.
-public struct SegmentIngest: Sendable {
+package struct SegmentIngest: Sendable {
     /// Which route the body came in on.
-    public enum Route: Sendable, Equatable {
+    package enum Route: Sendable, Equatable {
         /// `POST /` and `/segment`: a Webhooks destination body (an event or an array of them).
         case webhook
         /// `POST /v1/<type>`: one event of that type.
@@ -17,39 +18,39 @@ public struct SegmentIngest: Sendable {
     }
 
     /// Settings of the segment port.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// `SEGMENT_SHARED_SECRET` (several for rotation): when set, webhook bodies must carry a valid
         /// `X-Signature` under one of them.
-        public var sharedSecrets: [String] = []
+        package var sharedSecrets: [String] = []
         /// `SEGMENT_AUTH_TOKEN` (several for rotation): when set, webhook requests must carry
         /// `Authorization: Bearer <token>`, checked before the body is read.
-        public var authTokens: [String] = []
+        package var authTokens: [String] = []
         /// `BRIDGE_WRITE_KEYS`: when not empty, `/v1/*` requests must carry one of them.
-        public var writeKeys: Set<String> = []
+        package var writeKeys: Set<String> = []
         /// `BRIDGE_ALLOW_UNAUTHENTICATED=1`: routes without authentication take requests from anyone.
-        public var allowUnauthenticated = false
+        package var allowUnauthenticated = false
         /// Set when Novu is not configured (no `NOVU_API_KEY`, no dry run): every event request is
         /// answered `503 NotConfigured` with this sentence, so Segment keeps it and retries.
-        public var notConfigured: String?
+        package var notConfigured: String?
         /// Largest accepted body, after decompression.
-        public var bodyLimit = 8 * 1024 * 1024
+        package var bodyLimit = 8 * 1024 * 1024
         /// Largest total of the bodies of all requests in flight on the port (see `BodyBudget`).
-        public var bodiesInFlightLimit = 128 * 1024 * 1024
+        package var bodiesInFlightLimit = 128 * 1024 * 1024
         /// How long a body may take to arrive (`BRIDGE_BODY_TIMEOUT`).
-        public var bodyTimeout: Duration = .seconds(10)
+        package var bodyTimeout: Duration = .seconds(10)
         /// Events whose `context.library.name` is this came from the bridge itself and are ignored.
-        public var libraryName = "novu-segment-bridge"
+        package var libraryName = "novu-segment-bridge"
         /// Event names that are conversion goals (the mapping file's `conversions:`): a track event with
         /// one of them is also queued for attribution, in the same commit.
-        public var goals: Set<String> = []
+        package var goals: Set<String> = []
 
-        public init(sharedSecret: String? = nil, writeKeys: Set<String> = []) {
+        package init(sharedSecret: String? = nil, writeKeys: Set<String> = []) {
             self.sharedSecrets = sharedSecret.map { [$0] } ?? []
             self.writeKeys = writeKeys
         }
     }
 
-    public typealias Answer = IngestAnswer
+    package typealias Answer = IngestAnswer
 
     let configuration: Configuration
     /// `writeKeys`, compared in constant time.
@@ -60,7 +61,7 @@ public struct SegmentIngest: Sendable {
     /// One "store did not commit" line per 10 s while the store fails, not one per request.
     let storeFailures = LogThrottle()
 
-    public init(configuration: Configuration, mapper: SegmentMapper, intake: Intake, logger: Logger) {
+    package init(configuration: Configuration, mapper: SegmentMapper, intake: Intake, logger: Logger) {
         self.configuration = configuration
         self.writeKeyList = Credentials(configuration.writeKeys)
         self.mapper = mapper
@@ -71,7 +72,7 @@ public struct SegmentIngest: Sendable {
     private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
 
     /// Handles one request body. `signature` is `X-Signature`, `authorization` the `Authorization` header.
-    public func handle(route: Route, body: [UInt8], signature: String?, authorization: String?) async -> Answer {
+    package func handle(route: Route, body: [UInt8], signature: String?, authorization: String?) async -> Answer {
         // What the headers could tell was checked before the body was read (`gate(for:)`); what only
         // the body can tell is checked here, before the body is parsed into a tree.
         var binding: KeyBinding?
@@ -192,7 +193,7 @@ public struct SegmentIngest: Sendable {
     /// store recognises a repeated trigger by it and the job carries no dedupe key: one index entry per
     /// event instead of two, each a page the commit writes (see decisions.md). Other calls (subscriber
     /// and topic updates) have no correlation and are recognised by `segment:<messageId>`.
-    public static func job(
+    package static func job(
         _ call: NovuCall,
         orderingKey: String,
         correlation: Correlation?,

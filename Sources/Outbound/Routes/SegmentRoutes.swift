@@ -7,12 +7,12 @@ import NIOCore
 
 /// The segment port's routes (DESIGN §3). Turns HTTP into `SegmentIngest` calls and answers into HTTP;
 /// status codes are decided here, at the front door, and in `SegmentIngest.Answer`, nowhere else.
-public struct SegmentRoutes: Sendable {
+package struct SegmentRoutes: Sendable {
     let ingest: SegmentIngest
     /// Shared by every route of the port: the bytes all bodies in flight may hold.
     let bodies: BodyReader
 
-    public init(ingest: SegmentIngest) {
+    package init(ingest: SegmentIngest) {
         self.ingest = ingest
         let configuration = ingest.configuration
         self.bodies = BodyReader(
@@ -23,7 +23,7 @@ public struct SegmentRoutes: Sendable {
     }
 
     /// Adds the event routes to `router`.
-    public func register<Context: PeerRequestContext>(on router: Router<Context>) {
+    package func register<Context: PeerRequestContext>(on router: Router<Context>) {
         let webhook = FrontDoor(gate: ingest.gate(for: .webhook), body: bodies)
         router.post("/") { request, context in await handle(request, context, route: .webhook, door: webhook) }
         router.post("/segment") { request, context in await handle(request, context, route: .webhook, door: webhook) }

@@ -3,10 +3,10 @@ import Foundation
 
 /// The `X-Signature` check of Segment's Webhooks destination: lowercase hex HMAC-SHA1 of the body keyed
 /// with the shared secret. For an array body Segment signs only its first element.
-public enum SegmentSignature {
+package enum SegmentSignature {
     /// `true` when `signature` is the HMAC-SHA1 of the signed part of `body` under `secret`.
     /// Compares in constant time.
-    public static func isValid(body: [UInt8], signature: String?, secret: String) -> Bool {
+    package static func isValid(body: [UInt8], signature: String?, secret: String) -> Bool {
         guard let signature, let given = hexBytes(signature.trimmingCharacters(in: .whitespaces)) else { return false }
         let key = SymmetricKey(data: Data(secret.utf8))
         let signed = signedBytes(of: body)
@@ -14,7 +14,7 @@ public enum SegmentSignature {
     }
 
     /// The hex signature Segment would send for `body` (tests and `bridge test-event` use it).
-    public static func sign(body: [UInt8], secret: String) -> String {
+    package static func sign(body: [UInt8], secret: String) -> String {
         let key = SymmetricKey(data: Data(secret.utf8))
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: signedBytes(of: body), using: key)
         return mac.map { String(format: "%02x", $0) }.joined()
@@ -22,7 +22,7 @@ public enum SegmentSignature {
 
     /// The bytes Segment signs: the whole body, or for an array the bytes from just after `[` to the
     /// end of the first element, exactly as sent.
-    public static func signedBytes(of body: [UInt8]) -> ArraySlice<UInt8> {
+    package static func signedBytes(of body: [UInt8]) -> ArraySlice<UInt8> {
         guard let open = body.firstIndex(where: { !isWhitespace($0) }), body[open] == UInt8(ascii: "[") else {
             return body[...]
         }

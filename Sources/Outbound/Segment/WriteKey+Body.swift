@@ -1,10 +1,11 @@
 import Delivery
+import JSON
 
 extension WriteKey {
     /// The `writeKey` member of a JSON object body, found without building the JSON tree: a request
     /// whose key is not yet known gets no parsing done for it beyond this scan of the top level.
     /// `nil` when the body is not an object or has no string `writeKey`.
-    public static func fromBody(_ body: [UInt8]) -> String? {
+    package static func fromBody(_ body: [UInt8]) -> String? {
         var index = skipWhitespace(body, from: 0)
         guard index < body.count, body[index] == UInt8(ascii: "{") else { return nil }
         index += 1

@@ -2,9 +2,9 @@ import Foundation
 
 /// The write key of a Segment SDK request: HTTP Basic username (`base64(writeKey + ":")`) or the body's
 /// `writeKey`.
-public enum WriteKey {
+package enum WriteKey {
     /// The username of a `Basic` authorization header, or `nil`.
-    public static func fromAuthorization(_ header: String?) -> String? {
+    package static func fromAuthorization(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Effectiveness
 import Foundation
+import JSON
 
 /// `bridge report`: the notification funnel from the store (works while serve runs), DESIGN §11.
 struct Report: AsyncParsableCommand {

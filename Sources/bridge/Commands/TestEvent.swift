@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Foundation
 import Inbound
+import JSON
 import Logging
 import Outbound
 
@@ -134,9 +135,5 @@ struct TestEvent: AsyncParsableCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func pretty(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? value.encodedString()
-    }
+    static func pretty(_ value: JSONValue) -> String { value.indentedString() }
 }

@@ -2,6 +2,7 @@ import Delivery
 import Effectiveness
 import Foundation
 import Inbound
+import JSON
 import Outbound
 import Yams
 

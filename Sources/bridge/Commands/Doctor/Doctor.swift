@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Foundation
 import Inbound
+import JSON
 import Outbound
 
 /// `bridge doctor`: online checks of the bridge's setup, one line of advice each (DESIGN §10).

@@ -2,15 +2,15 @@ import Metrics
 import Synchronization
 
 /// A funnel stage reached for the first time, for `/metrics`.
-public struct FunnelObservation: Sendable, Equatable {
-    public var workflow: String
-    public var channel: String
+package struct FunnelObservation: Sendable, Equatable {
+    package var workflow: String
+    package var channel: String
     /// `triggered`, `sent`, `delivered`, `opened`, `clicked`, `failed`, `converted`.
-    public var stage: String
+    package var stage: String
     /// Seconds from delivery (or sending) to the first open, for `opened`.
-    public var timeToOpen: Double?
+    package var timeToOpen: Double?
 
-    public init(workflow: String, channel: String, stage: String, timeToOpen: Double? = nil) {
+    package init(workflow: String, channel: String, stage: String, timeToOpen: Double? = nil) {
         self.workflow = workflow
         self.channel = channel
         self.stage = stage
@@ -21,15 +21,15 @@ public struct FunnelObservation: Sendable, Equatable {
 /// `bridge_funnel_events_total{workflow,channel,stage}`, `bridge_time_to_open_seconds{channel}` and
 /// `bridge_conversions_total{workflow}`. Workflow ids come from users: past `workflowCap` distinct ones, the
 /// rest count as `other`, so /metrics stays bounded.
-public enum FunnelMetrics {
-    public static let workflowCap = 50
+package enum FunnelMetrics {
+    package static let workflowCap = 50
     static let events = CounterCache(label: "bridge_funnel_events_total")
     static let conversions = CounterCache(label: "bridge_conversions_total")
     static let workflows = Mutex(Set<String>())
     static let channels: Set<String> = ["email", "push", "sms", "in_app", "chat", "none"]
 
     /// The label `workflow` counts under.
-    public static func label(workflow: String) -> String {
+    package static func label(workflow: String) -> String {
         workflows.withLock { known in
             if known.contains(workflow) { return workflow }
             guard known.count < workflowCap else { return "other" }
@@ -50,7 +50,7 @@ public enum FunnelMetrics {
         }
     }
 
-    public static func record(_ observations: [FunnelObservation]) {
+    package static func record(_ observations: [FunnelObservation]) {
         for observation in observations {
             let workflow = label(workflow: observation.workflow)
             let channel = channels.contains(observation.channel) ? observation.channel : "other"

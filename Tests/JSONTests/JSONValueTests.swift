@@ -1,5 +1,5 @@
-import Delivery
 import Foundation
+import JSON
 import Testing
 
 @Suite("JSON reader and writer")
@@ -84,5 +84,27 @@ struct JSONValueTests {
     func depth() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: (any Error).self) { try JSONValue.parse(Data(deep.utf8)) }
+    }
+
+    @Test("indented writing: two spaces a level, sorted keys, empty containers inline, and it reads back")
+    func indented() throws {
+        let value: JSONValue = ["b": [1, ["c": nil]], "a": "x", "e": [], "f": [:]]
+        let text = value.indentedString()
+        #expect(
+            text == """
+                {
+                  "a" : "x",
+                  "b" : [
+                    1,
+                    {
+                      "c" : null
+                    }
+                  ],
+                  "e" : [],
+                  "f" : {}
+                }
+                """
+        )
+        #expect(try JSONValue.parse(Data(text.utf8)) == value)
     }
 }

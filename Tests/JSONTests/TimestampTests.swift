@@ -1,5 +1,5 @@
-import Delivery
 import Foundation
+import JSON
 import Testing
 
 /// ISO 8601 timestamps read by hand, against Foundation's reading of the same text.

@@ -3,7 +3,7 @@ import Synchronization
 /// Lets a line that repeats under a lasting failure through once per interval, counting the ones it held
 /// back. A full disk answered every ingest request with 503 and logged each one: with logs on the same
 /// disk, the failure fed itself; a wrong destination URL logged every event it dead-lettered.
-public final class LogThrottle: Sendable {
+package final class LogThrottle: Sendable {
     private struct State {
         var last: ContinuousClock.Instant?
         var held = 0
@@ -12,12 +12,12 @@ public final class LogThrottle: Sendable {
     private let interval: Duration
     private let state = Mutex(State())
 
-    public init(interval: Duration = .seconds(10)) {
+    package init(interval: Duration = .seconds(10)) {
         self.interval = interval
     }
 
     /// `nil` when the line is held back; otherwise log it now, noting how many were held back before it.
-    public func admit(now: ContinuousClock.Instant = .now) -> Int? {
+    package func admit(now: ContinuousClock.Instant = .now) -> Int? {
         state.withLock { state in
             if let last = state.last, now - last < interval {
                 state.held += 1

@@ -2,9 +2,9 @@ import Foundation
 
 /// ISO 8601 timestamps as Segment and Novu write them (`2026-12-06T10:00:00.123Z`, `…+01:00`), read by
 /// hand: Foundation's `ISO8601FormatStyle` parse cost ~15 µs an event, on every feedback event. Pure.
-public enum Timestamp {
+package enum Timestamp {
     /// The date, or `nil` for anything but `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         var utf8 = text.utf8[...]
         func number(_ digits: Int) -> Int? {
             var value = 0
@@ -55,7 +55,7 @@ public enum Timestamp {
     }
 
     /// `2026-12-06T10:00:00.123Z` (UTC, milliseconds), as Segment's libraries write `timestamp`.
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
         let (days, rest) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
         let (dayOffset, msOfDay) = rest < 0 ? (days - 1, rest + 86_400_000) : (days, rest)

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Durations as operators write them: `500ms`, `30s`, `5m`, `24h`, `7d`; a bare number is seconds.
-public enum DurationText {
+package enum DurationText {
     /// The largest whole unit that fits: `24h`, `90s`, `250ms`.
-    public static func format(_ duration: Duration) -> String {
+    package static func format(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         for (suffix, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60000), ("s", 1000)] where ms >= size && ms % size == 0 {
             return "\(ms / size)\(suffix)"
@@ -12,9 +12,9 @@ public enum DurationText {
     }
 
     /// No setting needs more; a larger number (`1e20`) would not fit the milliseconds it is counted in.
-    public static let longest = Duration.seconds(100 * 365 * 86400)
+    package static let longest = Duration.seconds(100 * 365 * 86400)
 
-    public static func parse(_ text: String) -> Duration? {
+    package static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let unit = units.first { trimmed.hasSuffix($0.suffix) }
@@ -28,8 +28,8 @@ public enum DurationText {
 }
 
 /// Sizes as operators write them: `500MB`, `10GB`, `2GiB`, `64KiB`, or a bare number of bytes.
-public enum ByteSizeText {
-    public static func parse(_ text: String) -> Int64? {
+package enum ByteSizeText {
+    package static func parse(_ text: String) -> Int64? {
         let units: [(suffix: String, bytes: Double)] = [
             ("kib", 1024), ("mib", 1024 * 1024), ("gib", 1024 * 1024 * 1024), ("tib", 1024 * 1024 * 1024 * 1024),
             ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12), ("b", 1),
@@ -44,7 +44,7 @@ public enum ByteSizeText {
     }
 
     /// `1.5 GB`-style text for messages.
-    public static func format(_ bytes: Int64) -> String {
+    package static func format(_ bytes: Int64) -> String {
         for (suffix, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)] where Double(bytes) >= size {
             return String(format: "%.1f %@", Double(bytes) / size, suffix)
         }

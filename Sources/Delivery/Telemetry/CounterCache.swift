@@ -3,16 +3,16 @@ import Synchronization
 
 /// Counters looked up once and kept: creating a swift-metrics `Counter` asks the metrics backend for it
 /// (a lock, a label check, a dictionary) every time, and ingest counts every event.
-public final class CounterCache: Sendable {
+package final class CounterCache: Sendable {
     private let label: String
     private let counters = Mutex([[String]: Counter]())
 
-    public init(label: String) {
+    package init(label: String) {
         self.label = label
     }
 
     /// Adds `amount` to the counter with these `(name, value)` dimensions.
-    public func increment(_ dimensions: [(String, String)], by amount: Int64 = 1) {
+    package func increment(_ dimensions: [(String, String)], by amount: Int64 = 1) {
         // One array, not `flatMap`'s one per pair: ingest counts several times per request.
         var key: [String] = []
         key.reserveCapacity(dimensions.count * 2)
@@ -30,11 +30,11 @@ public final class CounterCache: Sendable {
     }
 
     /// `bridge_events_total{port,type,outcome}`.
-    public static let events = CounterCache(label: "bridge_events_total")
+    package static let events = CounterCache(label: "bridge_events_total")
     /// `bridge_events_ignored_total{port,type,reason}`: why ignored events were ignored.
-    public static let ignored = CounterCache(label: "bridge_events_ignored_total")
+    package static let ignored = CounterCache(label: "bridge_events_ignored_total")
     /// `bridge_deliveries_total{destination,outcome}`.
-    public static let deliveries = CounterCache(label: "bridge_deliveries_total")
+    package static let deliveries = CounterCache(label: "bridge_deliveries_total")
     /// `bridge_http_requests_total{port,status}`.
-    public static let httpRequests = CounterCache(label: "bridge_http_requests_total")
+    package static let httpRequests = CounterCache(label: "bridge_http_requests_total")
 }

@@ -3,20 +3,20 @@
 ///
 /// With a `capacity`, both `submit`s throw `StoreFull` while the store is above `BRIDGE_MAX_STORE_BYTES`,
 /// before touching the store (the route answers `503`).
-public struct Intake: Sendable {
-    public let store: any DeliveryStore
+package struct Intake: Sendable {
+    package let store: any DeliveryStore
     /// The store's size cap; `nil`: no cap.
-    public let capacity: StoreCapacity?
+    package let capacity: StoreCapacity?
     private let wake: @Sendable (String) -> Void
 
-    public init(store: any DeliveryStore, capacity: StoreCapacity? = nil, wake: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(store: any DeliveryStore, capacity: StoreCapacity? = nil, wake: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store
         self.capacity = capacity
         self.wake = wake
     }
 
     /// Commits `jobs` durably (see `DeliveryStore.enqueue`) and wakes their destinations' lanes.
-    public func submit(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+    package func submit(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         guard !jobs.isEmpty else { return [] }
         try await capacity?.admit()
         let results = try await store.enqueue(jobs)
@@ -33,7 +33,7 @@ public struct Intake: Sendable {
 
     /// Commits `jobs` with `binding` in one transaction (see `DeliveryStore.enqueue(_:binding:)`), even
     /// when there are no jobs, and wakes their destinations' lanes.
-    public func submit(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
+    package func submit(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
         guard let binding else { return try await submit(jobs) }
         try await capacity?.admit()
         let results = try await store.enqueue(jobs, binding: binding)
@@ -43,7 +43,7 @@ public struct Intake: Sendable {
 
     /// Commits the job `decide` makes of the correlation of `transactionId`, looked up in the same
     /// transaction (see `DeliveryStore.enqueue(correlating:_:)`), and wakes its destination's lane.
-    public func submit<Note: Sendable>(
+    package func submit<Note: Sendable>(
         correlating transactionId: String?,
         _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
     ) async throws -> (note: Note, result: EnqueueResult?) {

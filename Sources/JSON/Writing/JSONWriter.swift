@@ -2,9 +2,9 @@ import Foundation
 
 /// Writes `JSONValue` as compact JSON with sorted keys (equal values give equal bytes), without
 /// `Encodable`'s boxing: every stored job and every request body goes through here.
-public enum JSONWriter {
+package enum JSONWriter {
     /// Appends `value` to `out`.
-    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+    package static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         case .bool(let flag): out.append(contentsOf: flag ? "true".utf8 : "false".utf8)
@@ -29,6 +29,39 @@ public enum JSONWriter {
                 write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `value` indented for people (two spaces a level, `"key" : value`, keys sorted as in
+    /// `write`): what the CLI prints.
+    package static func writeIndented(_ value: JSONValue, into out: inout [UInt8], depth: Int = 0) {
+        func newline(_ level: Int) {
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        }
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                writeIndented(element, into: &out, depth: depth + 1)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (offset, member) in members.sorted(by: { precedes($0.key, $1.key) }).enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                writeString(member.key, into: &out)
+                out.append(contentsOf: " : ".utf8)
+                writeIndented(member.value, into: &out, depth: depth + 1)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &out)
         }
     }
 
@@ -61,7 +94,7 @@ public enum JSONWriter {
     }
 
     /// Appends `text` as a JSON string.
-    public static func writeString(_ text: String, into out: inout [UInt8]) {
+    package static func writeString(_ text: String, into out: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in
             out.append(UInt8(ascii: "\""))

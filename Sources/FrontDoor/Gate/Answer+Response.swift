@@ -1,11 +1,12 @@
 import Delivery
 import HTTPTypes
 import Hummingbird
+import JSON
 import NIOCore
 
 extension IngestAnswer {
     /// The HTTP response: the status, and the body as JSON.
-    public var response: Response {
+    package var response: Response {
         Response(
             status: HTTPResponse.Status(code: status),
             headers: [.contentType: "application/json"],

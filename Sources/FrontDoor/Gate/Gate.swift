@@ -9,9 +9,9 @@ import Hummingbird
 /// What only the body can tell (a signature over the bytes, a write key inside the JSON) is checked by
 /// the port's pipeline afterwards; everything the headers can tell is refused here, before a byte of
 /// the body is read or any budget taken.
-public struct Gate: Sendable {
+package struct Gate: Sendable {
     /// One thing the headers must satisfy.
-    public enum Requirement: Sendable {
+    package enum Requirement: Sendable {
         /// `Authorization: Bearer <token>` with one of `tokens` (`variable` names where they are set).
         case bearer(Credentials, variable: String)
         /// The header must be present and not empty; `refusal` otherwise.
@@ -21,31 +21,31 @@ public struct Gate: Sendable {
     }
 
     /// Whether the route has authentication configured; without it, protected mode applies.
-    public var authenticated: Bool
+    package var authenticated: Bool
     /// What to set to configure it, named in the protected-mode answer (`SEGMENT_AUTH_TOKEN`, …).
-    public var protectedHint: String
+    package var protectedHint: String
     /// `BRIDGE_ALLOW_UNAUTHENTICATED=1`: take unauthenticated requests from anyone.
-    public var allowUnauthenticated = false
+    package var allowUnauthenticated = false
     /// Set when the direction cannot deliver (its credential is missing and dry run was not asked
     /// for): every request is refused `503` with this sentence, so the sender retries later.
-    public var notConfigured: String?
-    public var requirements: [Requirement] = []
+    package var notConfigured: String?
+    package var requirements: [Requirement] = []
     /// Told of each `401` the gate answers (the port counts them).
-    public var onUnauthorized: @Sendable () -> Void = {}
+    package var onUnauthorized: @Sendable () -> Void = {}
 
-    public init(authenticated: Bool, protectedHint: String, requirements: [Requirement] = []) {
+    package init(authenticated: Bool, protectedHint: String, requirements: [Requirement] = []) {
         self.authenticated = authenticated
         self.protectedHint = protectedHint
         self.requirements = requirements
     }
 
     /// The answer that refuses the request, or `nil` to let it in.
-    public func refusal(peer: Peer, headers: HTTPFields) -> IngestAnswer? {
+    package func refusal(peer: Peer, headers: HTTPFields) -> IngestAnswer? {
         refusal(peer: { peer }, headers: headers)
     }
 
     /// The same, with the peer worked out only when protected mode needs it.
-    public func refusal(peer: () -> Peer, headers: HTTPFields) -> IngestAnswer? {
+    package func refusal(peer: () -> Peer, headers: HTTPFields) -> IngestAnswer? {
         if !authenticated, !allowUnauthenticated, peer() == .remote {
             return .error(
                 403,
@@ -83,18 +83,18 @@ public struct Gate: Sendable {
 }
 
 /// A route's front door: its gate, then its body, read within the port's bounds.
-public struct FrontDoor: Sendable {
-    public var gate: Gate
-    public let body: BodyReader
+package struct FrontDoor: Sendable {
+    package var gate: Gate
+    package let body: BodyReader
 
-    public init(gate: Gate, body: BodyReader) {
+    package init(gate: Gate, body: BodyReader) {
         self.gate = gate
         self.body = body
     }
 
     /// `handle`'s answer to the request's body once the gate lets it in, or the answer that refuses it.
     /// The body's bytes count against the port's budget until `handle` returns.
-    public func enter(
+    package func enter(
         _ request: Request,
         context: some PeerRequestContext,
         _ handle: ([UInt8]) async -> IngestAnswer
