@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import FuzzSupport
+import JSON
 
 // `JSONValue.parse` over any bytes: it throws, or gives a value that survives encode → parse.
 

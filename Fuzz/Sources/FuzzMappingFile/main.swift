@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import FuzzSupport
 import Inbound
+import JSON
 import Outbound
 
 // The mapping file (YAML or JSON): it either loads or names a problem; a file that loads maps events.

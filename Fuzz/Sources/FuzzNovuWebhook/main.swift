@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import FuzzSupport
 import Inbound
+import JSON
 
 // A novu-port request: three header lines (webhook-id, webhook-timestamp, webhook-signature), then the
 // body. The Svix checks run over it with a fixed secret, then the body is read as a Novu webhook and

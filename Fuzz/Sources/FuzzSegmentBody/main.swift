@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import FuzzSupport
+import JSON
 import Outbound
 
 // A segment-port body as the webhook route reads it: the signed span, the batch split into the bytes

@@ -1,6 +1,7 @@
 import CFuzzer
 import Delivery
 import Foundation
+import JSON
 
 /// Hands the process to libFuzzer, which calls `test` with each input until it finds a crash or its time
 /// is up. The target's `LLVMFuzzerTestOneInput` is `test`: SwiftPM gives every executable a `main`, so
