@@ -52,14 +52,14 @@ package struct NovuIngest: Sendable {
     let names: FeedbackNames
     let intake: Intake
     let logger: Logger
-    /// One "store did not commit" line per 10 s while the store fails, not one per request.
-    let storeFailures = LogThrottle()
+    let refusal: StoreRefusal
 
     package init(configuration: Configuration, names: FeedbackNames, intake: Intake, logger: Logger) {
         self.configuration = configuration
         self.names = names
         self.intake = intake
         self.logger = logger
+        self.refusal = StoreRefusal(sender: "Novu", logger: logger)
     }
 
     /// The answer to a request its headers alone condemn (no signature headers, a stale timestamp, no
@@ -122,7 +122,7 @@ package struct NovuIngest: Sendable {
                 return (job, (outcome, nil))
             }
         } catch {
-            return storeUnavailable(error)
+            return refusal.answer(error)
         }
         if let size = decided.note.oversize {
             count("rejected", type: label)
@@ -191,17 +191,6 @@ package struct NovuIngest: Sendable {
     }
 
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
-
-    private func storeUnavailable(_ error: any Error) -> Answer {
-        if let full = error as? StoreFull { return .error(503, "StoreFull", full.description) }
-        if let held = storeFailures.admit() {
-            logger.error(
-                "store did not commit; answering 503 so Novu retries",
-                metadata: ["error": "\(error)", "not_logged_since_last": "\(held)"]
-            )
-        }
-        return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
-    }
 
     /// The webhook types Novu sends, as metric labels. The label comes from the request, and each distinct
     /// value was a series of its own: with `BRIDGE_ACCEPT_UNSIGNED=1` any client could grow /metrics,

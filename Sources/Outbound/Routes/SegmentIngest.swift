@@ -58,8 +58,7 @@ package struct SegmentIngest: Sendable {
     let mapper: SegmentMapper
     let intake: Intake
     let logger: Logger
-    /// One "store did not commit" line per 10 s while the store fails, not one per request.
-    let storeFailures = LogThrottle()
+    let refusal: StoreRefusal
 
     package init(configuration: Configuration, mapper: SegmentMapper, intake: Intake, logger: Logger) {
         self.configuration = configuration
@@ -67,6 +66,7 @@ package struct SegmentIngest: Sendable {
         self.mapper = mapper
         self.intake = intake
         self.logger = logger
+        self.refusal = StoreRefusal(sender: "Segment", logger: logger)
     }
 
     private static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
@@ -162,16 +162,8 @@ package struct SegmentIngest: Sendable {
         } catch is BindingConflict {
             count("unauthorized", type: "unknown")
             return Self.signatureReplayed
-        } catch let full as StoreFull {
-            return .error(503, "StoreFull", full.description)
         } catch {
-            if let held = storeFailures.admit() {
-                logger.error(
-                    "store did not commit; answering 503 so Segment retries",
-                    metadata: ["error": "\(error)", "not_logged_since_last": "\(held)"]
-                )
-            }
-            return .error(503, "StoreUnavailable", "the event store cannot commit right now; retry later")
+            return refusal.answer(error)
         }
         var accepted = 0
         var duplicates = 0
