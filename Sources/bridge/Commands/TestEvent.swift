@@ -77,7 +77,7 @@ struct TestEvent: AsyncParsableCommand {
                 print("ignored (\(reason)): nothing would be sent")
             case .send(let call, _, _):
                 let request = NovuRequest.make(call, idempotencyKey: call.transactionId, configuration: novu)
-                print(Self.describe(request, redacting: "ApiKey"))
+                print(Self.describe(request))
                 requests.append(request)
             }
         }
@@ -118,16 +118,13 @@ struct TestEvent: AsyncParsableCommand {
                 logger: .init(label: "test-event")
             )
             let request = segment.makeRequest([job])
-            print(Self.describe(request, redacting: "Basic"))
+            print(Self.describe(request))
             return [request]
         }
     }
 
-    static func describe(_ request: HTTPClientRequest, redacting scheme: String) -> String {
-        var lines = ["\(request.method) \(request.url)"]
-        for header in request.headers {
-            lines.append("\(header.name): \(header.name == "Authorization" ? "\(scheme) [redacted]" : header.value)")
-        }
+    static func describe(_ request: HTTPClientRequest) -> String {
+        var lines = [request.redactedHead]
         if let body = try? JSONValue.parse(request.body) {
             lines.append("")
             lines.append(pretty(body))
