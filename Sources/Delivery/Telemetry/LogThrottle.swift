@@ -1,8 +1,8 @@
 import Synchronization
 
 /// Lets a line that repeats under a lasting failure through once per interval, counting the ones it held
-/// back. A full disk answered every ingest request with 503 and logged each one: with logs on the same
-/// disk, the failure fed itself; a wrong destination URL logged every event it dead-lettered.
+/// back. A failure that touches every request (a full disk, a destination refusing every event) must not
+/// log every request: with logs on the same disk, the failure would feed itself.
 package final class LogThrottle: Sendable {
     private struct State {
         var last: ContinuousClock.Instant?

@@ -2,11 +2,11 @@ import Synchronization
 
 /// The bytes of request bodies a port holds at once.
 ///
-/// Each request's body is bounded on its own, but many at once were not: a few hundred clients sending
-/// 8 MiB bodies made the process hold gigabytes. A request takes budget for the bytes it has actually
-/// received, chunk by chunk, and one whose next chunk would pass the budget is answered `503`, which
-/// senders retry. Budget reserved from an announced `Content-Length` let a few clients that announce
-/// large bodies and then trickle them hold the whole budget with almost no bytes sent.
+/// Each request's body is bounded on its own; this bounds them together, so a few hundred clients sending
+/// large bodies at once cannot make the process hold gigabytes. A request takes budget for the bytes it
+/// has actually received, chunk by chunk, and one whose next chunk would pass the budget is answered
+/// `503`, which senders retry. Budget is not reserved from an announced `Content-Length`: then a few
+/// clients announcing large bodies and trickling them would hold it all with almost no bytes sent.
 package final class BodyBudget: Sendable {
     /// The bytes all bodies in flight may take together.
     package let capacity: Int

@@ -193,9 +193,8 @@ package struct NovuIngest: Sendable {
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
 
     /// The webhook types Novu sends, as metric labels. The label comes from the request, and each distinct
-    /// value was a series of its own: with `BRIDGE_ACCEPT_UNSIGNED=1` any client could grow /metrics,
-    /// and the process's memory, without bound. Others count as `message.other`, `workflow.other` or
-    /// `other`.
+    /// value is a series of its own: a closed set keeps /metrics, and the process's memory, bounded even
+    /// when unsigned webhooks are accepted. Others count as `message.other`, `workflow.other` or `other`.
     static let labelledTypes: Set<String> = [
         "message.sent", "message.delivered", "message.seen", "message.read", "message.failed", "message.unread",
         "message.archived", "message.unarchived", "message.snoozed", "message.unsnoozed", "message.deleted",

@@ -28,13 +28,13 @@ extension SegmentIngest {
         }
     }
 
-    /// The most rejections an answer lists (with `rejectedTotal` when there were more): an 8 KB gzip body of
-    /// 4 million non-objects was answered with 230 MB of rejections.
+    /// The most rejections an answer lists (with `rejectedTotal` when there are more): the answer's size
+    /// must not grow with the request's, or a small compressed body of millions of bad items buys a huge one.
     static let listedRejections = 100
 
     /// The Segment event types, as metric labels; any other `type` a client sends counts as `unknown`.
-    /// The label comes from the request, and each distinct value was a series of its own: a client
-    /// could grow /metrics, and the process's memory, without bound.
+    /// The label comes from the request, and each distinct value is a series of its own: a closed set keeps
+    /// /metrics, and the process's memory, bounded whatever clients send.
     static let labelledTypes: Set<String> = ["track", "identify", "group", "alias", "page", "screen", "delete"]
 
     static func typeLabel(_ type: String?) -> String {
