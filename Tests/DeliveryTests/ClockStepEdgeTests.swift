@@ -187,8 +187,8 @@ extension ClockStepTests {
         func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
             (plan(jobs), [])
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
-            jobs.map { _ in AttemptReport(disposition: .success, status: 200, reason: "delivered") }
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
+            jobs.map { _ in AttemptResult(.delivered(), reason: "delivered", answer: .init(status: 200)) }
         }
     }
 }

@@ -141,10 +141,10 @@ extension Relay {
         }
 
         private func send(_ jobs: [ClaimedJob], stopping: CancelFlag) async {
-            let reports = await destination.deliver(jobs)
+            let results = await destination.deliver(jobs)
             let now = relay.now()
-            let settlements = zip(jobs, reports).map { job, report in
-                relay.settlement(for: job, report: report, destination: destination.name, now: now)
+            let settlements = zip(jobs, results).map { job, result in
+                relay.settlement(for: job, result: result, destination: destination.name, now: now)
             }
             record(settlements, jobs: jobs, now: now)
             if await settle(settlements, stopping: stopping) { await relay.persistHoldState(destination.name) }
