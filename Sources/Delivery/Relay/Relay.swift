@@ -1,14 +1,13 @@
 import Foundation
 import Logging
-import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// Moves queued jobs to their destinations: claim → send → settle, one lane per destination.
 ///
 /// The decisions are pure values: the retry class and the backoff are `RetryPolicy`'s, what an attempt's
-/// `AttemptResult` comes to is `SettlementPolicy`'s; the relay only carries values between the store,
-/// the destinations and them.
+/// `AttemptResult` comes to is `SettlementPolicy`'s, and when a lane claims, sends and waits is its
+/// `LaneMachine`'s. The relay and its lanes (`Relay.Lane`) only carry values between the store, the
+/// destinations and them.
 package final class Relay: Service {
     /// Tunables, with production defaults.
     package struct Configuration: Sendable {
@@ -40,18 +39,17 @@ package final class Relay: Service {
         package init() {}
     }
 
-    let store: any DeliveryStore
-    let destinations: [any DeliveryDestination]
+    private let store: any DeliveryStore
+    private let destinations: [any DeliveryDestination]
     private let configuration: Configuration
-    let logger: Logger
+    private let logger: Logger
     /// Shared with the HTTP routes so `/readyz` sees holds.
     package let status: RelayStatus
-    let doorbells: [String: Doorbell]
-    let random: @Sendable () -> Double
-    let policy: SettlementPolicy
-    let wallClock: @Sendable () -> Date
-    /// Notices a wall clock set back; see `Relay+Clock.swift`.
-    let clockWatch = Mutex(ClockWatch())
+    private let doorbells: [String: Doorbell]
+    private let random: @Sendable () -> Double
+    private let policy: SettlementPolicy
+    /// The wall clock, followed when it is set back.
+    let clock: RelayClock
 
     package init(
         store: any DeliveryStore,
@@ -69,8 +67,16 @@ package final class Relay: Service {
         self.logger = logger
         self.random = random
         self.policy = SettlementPolicy(configuration)
-        self.wallClock = wallClock
-        self.doorbells = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, Doorbell()) })
+        let doorbells = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, Doorbell()) })
+        self.doorbells = doorbells
+        self.clock = RelayClock(
+            store: store,
+            destinations: destinations.map(\.name),
+            status: status,
+            doorbells: Array(doorbells.values),
+            logger: logger,
+            wallClock: wallClock
+        )
     }
 
     /// Tells the lane of `destination` that jobs were queued, so it claims without waiting.
@@ -93,16 +99,22 @@ package final class Relay: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
-        for destination in destinations { await persistHoldState(destination.name) }
-        await catchUpWithStoredSchedule()
+        for destination in destinations { await status.persist(destination.name, to: store, logger: logger) }
+        await clock.catchUpWithStoredSchedule()
         let stopping = CancelFlag()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for destination in destinations {
                     let lane = Lane(
                         destination: destination,
-                        relay: self,
-                        doorbell: doorbells[destination.name] ?? Doorbell()
+                        queue: store,
+                        status: status,
+                        doorbell: doorbells[destination.name] ?? Doorbell(),
+                        clock: clock,
+                        configuration: configuration,
+                        policy: policy,
+                        random: random,
+                        logger: logger
                     )
                     group.addTask { await lane.run(stopping: stopping) }
                 }
@@ -120,13 +132,4 @@ package final class Relay: Service {
         for notice in decision.notices { notice.log(to: logger, destination: destination) }
         return decision.settlement
     }
-
-    /// Writes a changed hold state to the store, for `bridge stats` in another process.
-    func persistHoldState(_ name: String) async {
-        await status.persist(name, to: store, logger: logger)
-    }
-
-    var settings: Configuration { configuration }
-    var queue: any DeliveryStore { store }
-    var log: Logger { logger }
 }
