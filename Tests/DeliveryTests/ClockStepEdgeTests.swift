@@ -117,11 +117,11 @@ extension ClockStepTests {
             logger: quietLogger(),
             wallClock: { clock.now() }
         )
-        _ = await relay.followClock()  // the first look
+        _ = await relay.clock.follow()  // the first look
         let pause = clock.now().addingTimeInterval(1000)
         relay.status.update("novu") { $0.pausedUntil = pause }
         clock.offset.withLock { $0 = -3600 }
-        for _ in 0..<4 { _ = await relay.followClock() }
+        for _ in 0..<4 { _ = await relay.clock.follow() }
         #expect(store.asked.withLock { $0.count } == 3)
         let landed = store.landed.withLock { $0 }
         #expect(landed.count == 1 && abs(landed[0] - 3600) < 0.5)
@@ -175,7 +175,7 @@ extension ClockStepTests {
             logger: quietLogger(),
             wallClock: { clock.now() }
         )
-        await relay.catchUpWithStoredSchedule()
+        await relay.clock.catchUpWithStoredSchedule()
         let due = try #require(try await store.nextDue(destination: "segment"))
         #expect(due.timeIntervalSince(clock.now()) < 310)  // its retry's 300 s, not an hour more
     }
@@ -187,8 +187,8 @@ extension ClockStepTests {
         func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
             (plan(jobs), [])
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
-            jobs.map { _ in AttemptReport(disposition: .success, status: 200, reason: "delivered") }
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
+            jobs.map { _ in AttemptResult(.delivered(), reason: "delivered", answer: .init(status: 200)) }
         }
     }
 }

@@ -25,14 +25,14 @@ struct ClockStepTests {
         func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
             (plan(jobs), [])
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
             let first = attempts.withLock { count in
                 count += 1
                 return count == 1
             }
-            guard first else { return jobs.map { _ in AttemptReport(disposition: .success, status: 201, reason: "delivered") } }
+            guard first else { return jobs.map { _ in AttemptResult(.delivered(), reason: "delivered", answer: .init(status: 201)) } }
             let retryAfter = clock.now().addingTimeInterval(5)
-            return jobs.map { _ in AttemptReport(disposition: .retry, status: 429, reason: "HTTP 429", retryAfter: retryAfter) }
+            return jobs.map { _ in AttemptResult(.retry, reason: "HTTP 429", answer: .init(status: 429, retryAfter: retryAfter)) }
         }
     }
 

@@ -179,14 +179,14 @@ struct FullDiskTests {
         func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
             (plan(jobs), [])
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
             let first = filled.withLock { filled in
                 defer { filled = true }
                 return !filled
             }
             if first { try? await fill() }
             delivered.withLock { $0 += jobs.map(\.id) }
-            return jobs.map { _ in AttemptReport(disposition: .success, reason: "delivered") }
+            return jobs.map { _ in AttemptResult(.delivered(), reason: "delivered") }
         }
     }
 

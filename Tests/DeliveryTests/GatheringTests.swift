@@ -20,7 +20,7 @@ struct GatheringTests {
             let partial = gathering ? jobs.count % 4 : 0
             return (plan(Array(jobs.dropLast(partial))), Array(jobs.suffix(partial)))
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] { [] }
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] { [] }
     }
 
     func jobs(_ ids: ClosedRange<Int64>) -> [ClaimedJob] {
@@ -103,9 +103,9 @@ struct GatheringTests {
         func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
             Fours().plan(jobs, gathering: gathering)
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
             delivered.withLock { $0 += jobs.map(\.id) }
-            return jobs.map { _ in AttemptReport(disposition: .success, reason: "delivered") }
+            return jobs.map { _ in AttemptResult(.delivered(), reason: "delivered") }
         }
     }
 

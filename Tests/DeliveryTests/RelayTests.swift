@@ -24,7 +24,7 @@ struct RelayTests {
         #expect(
             relay.settlement(
                 for: job,
-                report: AttemptReport(disposition: .success, status: 201, reason: "delivered"),
+                result: AttemptResult(.delivered(), reason: "delivered", answer: .init(status: 201)),
                 destination: "novu",
                 now: now
             ).outcome == .delivered
@@ -33,7 +33,7 @@ struct RelayTests {
         #expect(
             relay.settlement(
                 for: job,
-                report: AttemptReport(disposition: .success, reason: "dry run", dryRun: true),
+                result: AttemptResult(.dryRun, reason: "dry run"),
                 destination: "novu",
                 now: now
             ).outcome == .dryRun
@@ -45,7 +45,7 @@ struct RelayTests {
         let relay = relay()
         let plain = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .retry, status: 500, reason: "HTTP 500"),
+            result: AttemptResult(.retry, reason: "HTTP 500", answer: .init(status: 500)),
             destination: "novu",
             now: now
         )
@@ -54,7 +54,7 @@ struct RelayTests {
         let floor = now.addingTimeInterval(30)
         let later = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503", retryAfter: floor),
+            result: AttemptResult(.retry, reason: "HTTP 503", answer: .init(status: 503, retryAfter: floor)),
             destination: "novu",
             now: now
         )
@@ -71,14 +71,14 @@ struct RelayTests {
         for (status, reason) in failures {
             _ = relay.settlement(
                 for: job,
-                report: AttemptReport(disposition: .retry, status: status, reason: reason),
+                result: AttemptResult(.retry, reason: reason, answer: status.map { .init(status: $0) }),
                 destination: "novu",
                 now: now
             )
         }
-        let delivered = AttemptReport(disposition: .success, status: 201, reason: "delivered")
-        _ = relay.settlement(for: job, report: delivered, destination: "novu", now: now)
-        _ = relay.settlement(for: job, report: delivered, destination: "novu", now: now)
+        let delivered = AttemptResult(.delivered(), reason: "delivered", answer: .init(status: 201))
+        _ = relay.settlement(for: job, result: delivered, destination: "novu", now: now)
+        _ = relay.settlement(for: job, result: delivered, destination: "novu", now: now)
         let logged = recorder.logged.filter { $0.level >= .notice }
         #expect(logged.map(\.message) == ["novu is failing: events are retried with backoff, not dropped", "destination delivers again"])
         #expect(logged.first?.level == .warning)
@@ -92,7 +92,7 @@ struct RelayTests {
         let relay = relay()
         let settlement = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .retry, status: 429, reason: "HTTP 429"),
+            result: AttemptResult(.retry, reason: "HTTP 429", answer: .init(status: 429)),
             destination: "novu",
             now: now
         )
@@ -110,7 +110,7 @@ struct RelayTests {
         old.firstAttemptAt = now.addingTimeInterval(-61)
         let settlement = relay.settlement(
             for: old,
-            report: AttemptReport(disposition: .retry, status: 500, reason: "HTTP 500"),
+            result: AttemptResult(.retry, reason: "HTTP 500", answer: .init(status: 500)),
             destination: "novu",
             now: now
         )
@@ -122,7 +122,7 @@ struct RelayTests {
         let relay = relay()
         let settlement = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .hold, status: 401, reason: "HTTP 401"),
+            result: AttemptResult(.hold, reason: "HTTP 401", answer: .init(status: 401)),
             destination: "novu",
             now: now
         )
@@ -138,7 +138,7 @@ struct RelayTests {
         let relay = relay()
         _ = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .hold, status: 401, reason: "HTTP 401"),
+            result: AttemptResult(.hold, reason: "HTTP 401", answer: .init(status: 401)),
             destination: "novu",
             now: now
         )
@@ -146,14 +146,14 @@ struct RelayTests {
         // A local refusal (no answer) says nothing about the credentials.
         _ = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .permanent, reason: "request body over 512 KB"),
+            result: AttemptResult(.refused, reason: "request body over 512 KB"),
             destination: "novu",
             now: now
         )
         #expect(relay.status.destination("novu").held)
         let dead = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .permanent, status: 422, reason: "HTTP 422"),
+            result: AttemptResult(.refused, reason: "HTTP 422", answer: .init(status: 422)),
             destination: "novu",
             now: now
         )
@@ -167,7 +167,7 @@ struct RelayTests {
         let relay = relay()
         let dead = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .permanent, status: 422, reason: "HTTP 422", response: "bad"),
+            result: AttemptResult(.refused, reason: "HTTP 422", answer: .init(status: 422, excerpt: "bad")),
             destination: "novu",
             now: now
         )
@@ -175,7 +175,7 @@ struct RelayTests {
         #expect(dead.attempt?.response == "bad")
         let cancelled = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .retry, reason: "cancelled", cancelled: true),
+            result: AttemptResult(.abandoned, reason: "cancelled"),
             destination: "novu",
             now: now
         )
@@ -187,13 +187,13 @@ struct RelayTests {
     func longRequestClipped() {
         let job = ClaimedJob(id: 1, destination: "novu", orderingKey: "u", kind: "trigger", payload: Data())
         let long = "POST /v1/events/trigger\n\n" + String(repeating: "x", count: 300_000)
-        let report = AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503", request: long)
-        let kept = try? #require(relay().settlement(for: job, report: report, destination: "novu", now: Date()).attempt?.request)
+        let long503 = AttemptResult(.retry, reason: "HTTP 503", answer: .init(status: 503), request: long)
+        let kept = try? #require(relay().settlement(for: job, result: long503, destination: "novu", now: Date()).attempt?.request)
         #expect(kept?.hasPrefix("POST /v1/events/trigger\n\nxxx") == true)
         #expect(kept?.hasSuffix("… (the first 64 KiB of \(long.utf8.count) bytes)") == true)
         #expect((kept?.utf8.count ?? .max) < 66 * 1024)
-        let short = AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503", request: "GET /x")
-        #expect(relay().settlement(for: job, report: short, destination: "novu", now: Date()).attempt?.request == "GET /x")
+        let short = AttemptResult(.retry, reason: "HTTP 503", answer: .init(status: 503), request: "GET /x")
+        #expect(relay().settlement(for: job, result: short, destination: "novu", now: Date()).attempt?.request == "GET /x")
     }
 
     @Test("a split (a bulk refused as a whole) is retried at once, even past the give-up age; a plain retry expires")
@@ -201,10 +201,10 @@ struct RelayTests {
         var old = job
         old.firstAttemptAt = now.addingTimeInterval(-7200)
         let relay = relay(maxRetryAge: .seconds(3600))
-        let split = AttemptReport(disposition: .retry, status: 400, reason: "bulk request refused (HTTP 400)", split: true)
-        #expect(relay.settlement(for: old, report: split, destination: "novu", now: now).outcome == .retry(at: now))
-        let plain = AttemptReport(disposition: .retry, status: 503, reason: "HTTP 503")
-        #expect(relay.settlement(for: old, report: plain, destination: "novu", now: now).outcome == .deadLetter(reason: "expired"))
+        let split = AttemptResult(.split, reason: "bulk request refused (HTTP 400)", answer: .init(status: 400))
+        #expect(relay.settlement(for: old, result: split, destination: "novu", now: now).outcome == .retry(at: now))
+        let plain = AttemptResult(.retry, reason: "HTTP 503", answer: .init(status: 503))
+        #expect(relay.settlement(for: old, result: plain, destination: "novu", now: now).outcome == .deadLetter(reason: "expired"))
     }
 
     @Test("RateLimit-Remaining: 0 pauses the destination whatever the job's fate")
@@ -213,7 +213,7 @@ struct RelayTests {
         let until = now.addingTimeInterval(5)
         _ = relay.settlement(
             for: job,
-            report: AttemptReport(disposition: .success, status: 201, reason: "delivered", pauseUntil: until),
+            result: AttemptResult(.delivered(), reason: "delivered", answer: .init(status: 201), pauseUntil: until),
             destination: "novu",
             now: now
         )

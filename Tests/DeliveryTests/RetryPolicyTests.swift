@@ -4,16 +4,16 @@ import Testing
 
 @Suite("Retry classes and backoff (DESIGN §5)")
 struct RetryPolicyTests {
-    static let classes: [(status: Int?, expected: DeliveryDisposition)] = [
-        (nil, .retry), (200, .success), (201, .success), (202, .success), (204, .success),
-        (301, .permanent), (400, .permanent), (401, .hold), (403, .hold), (404, .permanent),
-        (408, .retry), (409, .retry), (413, .permanent), (422, .permanent), (425, .retry), (429, .retry),
-        (500, .retry), (501, .permanent), (502, .retry), (503, .retry), (504, .retry), (505, .permanent),
+    static let classes: [(status: Int?, expected: AttemptResult.Verdict)] = [
+        (nil, .retry), (200, .delivered()), (201, .delivered()), (202, .delivered()), (204, .delivered()),
+        (301, .refused), (400, .refused), (401, .hold), (403, .hold), (404, .refused),
+        (408, .retry), (409, .retry), (413, .refused), (422, .refused), (425, .retry), (429, .retry),
+        (500, .retry), (501, .refused), (502, .retry), (503, .retry), (504, .retry), (505, .refused),
         (599, .retry),
     ]
 
     @Test("every status falls in its class", arguments: classes)
-    func classify(status: Int?, expected: DeliveryDisposition) {
+    func classify(status: Int?, expected: AttemptResult.Verdict) {
         #expect(RetryPolicy.classify(status: status) == expected)
     }
 

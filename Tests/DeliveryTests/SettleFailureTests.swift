@@ -68,9 +68,9 @@ struct SettleFailureTests {
         func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
             (plan(jobs), [])
         }
-        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+        func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
             delivered.withLock { $0 += jobs.map(\.id) }
-            return jobs.map { _ in AttemptReport(disposition: .success, reason: "delivered") }
+            return jobs.map { _ in AttemptResult(.delivered(), reason: "delivered") }
         }
     }
 

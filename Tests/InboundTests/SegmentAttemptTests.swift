@@ -57,10 +57,9 @@ struct SegmentAttemptTests {
         let destination = destination(segment, writeKey: "wk")
         let jobs = (1...3).map(job)
         #expect(destination.plan(jobs).map { $0.map(\.id) } == [[1, 2, 3]])
-        let reports = await destination.deliver(jobs)
-        #expect(reports.map(\.disposition) == [.retry, .retry, .retry])
-        #expect(reports.map(\.status) == [400, 400, 400])
-        #expect(reports.allSatisfy { $0.split })
+        let results = await destination.deliver(jobs)
+        #expect(results.map(\.verdict) == [.split, .split, .split])
+        #expect(results.map(\.answer?.status) == [400, 400, 400])
 
         // Claimed again with that answer as their last: each goes alone, and only the bad one is refused.
         let retried = jobs.map { job -> ClaimedJob in
@@ -70,9 +69,9 @@ struct SegmentAttemptTests {
         }
         let units = destination.plan(retried)
         #expect(units.map { $0.map(\.id) } == [[1], [2], [3]])
-        var dispositions: [Int64: DeliveryDisposition] = [:]
-        for unit in units { dispositions[unit[0].id] = await destination.deliver(unit)[0].disposition }
-        #expect(dispositions == [1: .success, 2: .permanent, 3: .success])
+        var verdicts: [Int64: AttemptResult.Verdict] = [:]
+        for unit in units { verdicts[unit[0].id] = await destination.deliver(unit)[0].verdict }
+        #expect(verdicts == [1: .delivered(), 2: .refused, 3: .delivered()])
         // A retryable answer (503) leaves events batchable.
         var busy = jobs
         for index in busy.indices { busy[index].lastStatus = 503 }

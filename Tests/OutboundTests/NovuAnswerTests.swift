@@ -18,20 +18,20 @@ struct NovuAnswerTests {
             let verdict = NovuAnswer.judge(.topicSubscribe, status: 201, body: body(answer))
             // Counted as delivered before: the user never joined the topic, and nothing was dead-lettered.
             // Not a retry: the user's identify waits behind it in the same queue.
-            #expect(verdict.disposition == .permanent)
+            #expect(verdict.verdict == .refused)
             #expect(verdict.reason == "topic subscription failed: SUBSCRIBER_NOT_FOUND: Subscriber with ID u1 could not be found")
         }
         let countedOnly: JSONValue = ["data": ["data": [], "meta": ["successful": 0, "failed": 2]]]
-        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(countedOnly)).disposition == .permanent)
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(countedOnly)).verdict == .refused)
         let subscribed: JSONValue = ["data": ["data": [["_id": "s1"]], "meta": ["successful": 1, "failed": 0], "errors": []]]
-        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(subscribed)) == (.success, "delivered"))
-        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: Data()).disposition == .success)
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: body(subscribed)) == (.delivered(), "delivered"))
+        #expect(NovuAnswer.judge(.topicSubscribe, status: 201, body: Data()).verdict == .delivered())
     }
 
     @Test("a processed trigger is delivered")
     func processed() {
         let verdict = NovuAnswer.judge(.trigger, status: 201, body: body(["data": ["acknowledged": true, "status": "processed"]]))
-        #expect(verdict.disposition == .success)
+        #expect(verdict.verdict == .delivered())
     }
 
     @Test(
@@ -42,16 +42,16 @@ struct NovuAnswerTests {
     )
     func notProcessed(status: String) {
         let verdict = NovuAnswer.judge(.trigger, status: 201, body: body(["data": ["acknowledged": true, "status": .string(status)]]))
-        #expect(verdict.disposition == .permanent)
+        #expect(verdict.verdict == .refused)
         #expect(verdict.reason == status)
     }
 
     @Test("HTTP classes apply before the body")
     func httpFirst() {
-        #expect(NovuAnswer.judge(.trigger, status: 500, body: Data()).disposition == .retry)
-        #expect(NovuAnswer.judge(.trigger, status: 422, body: Data()).disposition == .permanent)
-        #expect(NovuAnswer.judge(.trigger, status: 401, body: Data()).disposition == .hold)
-        #expect(NovuAnswer.judge(.subscriberUpsert, status: 201, body: Data()).disposition == .success)
+        #expect(NovuAnswer.judge(.trigger, status: 500, body: Data()).verdict == .retry)
+        #expect(NovuAnswer.judge(.trigger, status: 422, body: Data()).verdict == .refused)
+        #expect(NovuAnswer.judge(.trigger, status: 401, body: Data()).verdict == .hold)
+        #expect(NovuAnswer.judge(.subscriberUpsert, status: 201, body: Data()).verdict == .delivered())
     }
 
     /// 404 answers to `DELETE /v2/subscribers/{id}`: Novu's word that the subscriber is gone, and the
@@ -83,9 +83,9 @@ struct NovuAnswerTests {
     func deleteNotFound(label: String, body: String, done: Bool) {
         let verdict = NovuAnswer.judge(.subscriberDelete, status: 404, body: Data(body.utf8))
         if done {
-            #expect(verdict == (.success, "already deleted"), "\(label)")
+            #expect(verdict == (.delivered(), "already deleted"), "\(label)")
         } else {
-            #expect(verdict.disposition == .permanent, "\(label)")
+            #expect(verdict.verdict == .refused, "\(label)")
             #expect(verdict.reason.hasPrefix("HTTP 404 not from Novu's subscriber lookup: "), "\(label)")
         }
     }
@@ -99,24 +99,24 @@ struct NovuAnswerTests {
         #expect(long.reason.hasSuffix(String(repeating: "x", count: 200) + "…"))
         #expect(NovuAnswer.judge(.subscriberDelete, status: 404, body: Data()).reason.hasSuffix(": (empty body)"))
         // Other operations never read a 404 as done.
-        #expect(NovuAnswer.judge(.subscriberUpsert, status: 404, body: Data()).disposition == .permanent)
+        #expect(NovuAnswer.judge(.subscriberUpsert, status: 404, body: Data()).verdict == .refused)
     }
 
     @Test("bulk answers are judged per event, in order")
     func bulk() {
         let answer = body(["data": [["status": "processed"], ["status": "trigger_not_active"], ["status": "processed"]]])
         let verdicts = NovuAnswer.judgeBulk(status: 201, body: answer, count: 3)
-        #expect(verdicts.map(\.disposition) == [.success, .permanent, .success])
+        #expect(verdicts.map(\.verdict) == [.delivered(), .refused, .delivered()])
         #expect(verdicts[1].reason == "trigger_not_active")
-        #expect(NovuAnswer.judgeBulk(status: 201, body: answer, count: 4).allSatisfy { $0.disposition == .retry })
-        #expect(NovuAnswer.judgeBulk(status: 503, body: Data(), count: 2).allSatisfy { $0.disposition == .retry })
+        #expect(NovuAnswer.judgeBulk(status: 201, body: answer, count: 4).allSatisfy { $0.verdict == .retry })
+        #expect(NovuAnswer.judgeBulk(status: 503, body: Data(), count: 2).allSatisfy { $0.verdict == .retry })
     }
 
     @Test("a bulk answer that is a bare array is judged the same as one wrapped in data")
     func bareBulk() {
         let answer = body([["status": "processed"], ["status": "error"]])
         let verdicts = NovuAnswer.judgeBulk(status: 201, body: answer, count: 2)
-        #expect(verdicts.map(\.disposition) == [.success, .permanent])
+        #expect(verdicts.map(\.verdict) == [.delivered(), .refused])
         #expect(verdicts[1].reason == "error")
     }
 }

@@ -138,10 +138,10 @@ struct NovuFallbackTests {
             status: 200,
             body: Data(#"{"data":{"succeeded":[],"failed":{"notFound":["u1"]}}}"#.utf8)
         )
-        #expect(missing.disposition == .permanent)
+        #expect(missing.verdict == .refused)
         #expect(missing.reason == "topic subscription failed: SUBSCRIBER_NOT_FOUND: u1")
         let done = NovuAnswer.judge(.topicSubscribe, status: 200, body: Data(#"{"data":{"succeeded":["u1"]}}"#.utf8))
-        #expect(done.disposition == .success)
+        #expect(done.verdict == .delivered())
     }
 
     @Test("the version state starts on v2, records each fallback once and says which routes fell back")

@@ -7,9 +7,11 @@ final class CancelFlag: Sendable {
     var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
-/// A shared counter (requests in flight).
+/// A shared counter (requests finished).
 final class AtomicCount: Sendable {
     private let count = Atomic<Int>(0)
     func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
     var value: Int { count.load(ordering: .relaxed) }
+    /// The count, which starts again from zero.
+    func take() -> Int { count.exchange(0, ordering: .relaxed) }
 }

@@ -13,9 +13,9 @@ package enum NotSending: Sendable, Equatable {
     }
 
     /// The attempt of a job held for a missing credential named by `variable`.
-    package static func held(missing variable: String) -> AttemptReport {
-        AttemptReport(
-            disposition: .hold,
+    package static func held(missing variable: String) -> AttemptResult {
+        AttemptResult(
+            .hold,
             reason: "\(variable) is not set: events are held until it is (or BRIDGE_DRY_RUN=1 to only log them)"
         )
     }

@@ -1,13 +1,13 @@
 import Foundation
 import Logging
-import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// Moves queued jobs to their destinations: claim → send → settle, one lane per destination.
 ///
-/// The decisions (retry class, backoff, give-up age) are `RetryPolicy`'s and `SettlementRules`'s;
-/// the relay only carries values between the store and the destinations.
+/// The decisions are pure values: the retry class and the backoff are `RetryPolicy`'s, what an attempt's
+/// `AttemptResult` comes to is `SettlementPolicy`'s, and when a lane claims, sends and waits is its
+/// `LaneMachine`'s. The relay and its lanes (`Relay.Lane`) only carry values between the store, the
+/// destinations and them.
 package final class Relay: Service {
     /// Tunables, with production defaults.
     package struct Configuration: Sendable {
@@ -39,17 +39,17 @@ package final class Relay: Service {
         package init() {}
     }
 
-    let store: any DeliveryStore
-    let destinations: [any DeliveryDestination]
+    private let store: any DeliveryStore
+    private let destinations: [any DeliveryDestination]
     private let configuration: Configuration
-    let logger: Logger
+    private let logger: Logger
     /// Shared with the HTTP routes so `/readyz` sees holds.
     package let status: RelayStatus
-    let doorbells: [String: Doorbell]
+    private let doorbells: [String: Doorbell]
     private let random: @Sendable () -> Double
-    let wallClock: @Sendable () -> Date
-    /// Notices a wall clock set back; see `Relay+Clock.swift`.
-    let clockWatch = Mutex(ClockWatch())
+    private let policy: SettlementPolicy
+    /// The wall clock, followed when it is set back.
+    let clock: RelayClock
 
     package init(
         store: any DeliveryStore,
@@ -66,8 +66,17 @@ package final class Relay: Service {
         self.status = status
         self.logger = logger
         self.random = random
-        self.wallClock = wallClock
-        self.doorbells = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, Doorbell()) })
+        self.policy = SettlementPolicy(configuration)
+        let doorbells = Dictionary(uniqueKeysWithValues: destinations.map { ($0.name, Doorbell()) })
+        self.doorbells = doorbells
+        self.clock = RelayClock(
+            store: store,
+            destinations: destinations.map(\.name),
+            status: status,
+            doorbells: Array(doorbells.values),
+            logger: logger,
+            wallClock: wallClock
+        )
     }
 
     /// Tells the lane of `destination` that jobs were queued, so it claims without waiting.
@@ -90,16 +99,22 @@ package final class Relay: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
-        for destination in destinations { await persistHoldState(destination.name) }
-        await catchUpWithStoredSchedule()
+        for destination in destinations { await status.persist(destination.name, to: store, logger: logger) }
+        await clock.catchUpWithStoredSchedule()
         let stopping = CancelFlag()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for destination in destinations {
                     let lane = Lane(
                         destination: destination,
-                        relay: self,
-                        doorbell: doorbells[destination.name] ?? Doorbell()
+                        queue: store,
+                        status: status,
+                        doorbell: doorbells[destination.name] ?? Doorbell(),
+                        clock: clock,
+                        configuration: configuration,
+                        policy: policy,
+                        random: random,
+                        logger: logger
                     )
                     group.addTask { await lane.run(stopping: stopping) }
                 }
@@ -110,126 +125,11 @@ package final class Relay: Service {
         }
     }
 
-    /// Turns one report into the job's settlement, updating the destination's pause and hold state.
-    package func settlement(for job: ClaimedJob, report: AttemptReport, destination: String, now: Date) -> Settlement {
-        if report.cancelled { return Settlement(jobId: job.id, outcome: .release) }
-        let attempt = AttemptRecord(
-            at: now,
-            status: report.status,
-            reason: report.reason,
-            response: report.response,
-            attemptKey: report.attemptKey,
-            request: report.disposition == .success ? nil : report.request.map(Self.clipped)
-        )
-        if let pause = report.pauseUntil {
-            status.update(destination) { $0.pausedUntil = max($0.pausedUntil ?? pause, pause) }
-        }
-        let outcome: Settlement.Outcome
-        switch report.disposition {
-        case .success:
-            outcome = report.dryRun ? .dryRun : .delivered
-            liftHold(destination)
-            if status.update(destination, { $0.failing = false }).failing {
-                logger.notice("destination delivers again", metadata: ["destination": "\(destination)"])
-            }
-        case .permanent:
-            outcome = .deadLetter(reason: report.reason)
-            // A 4xx other than 401/403 (422: the payload is wrong) is an answer to an authenticated request:
-            // the credentials work again. Only a success lifted the hold before, so a probe refused for
-            // its payload left the destination held, and not ready, with nothing queued to succeed.
-            if let answered = report.status, (400..<500).contains(answered) { liftHold(destination) }
-        case .hold:
-            let until = now.addingTimeInterval(configuration.holdProbeInterval.timeInterval)
-            // A hold with no answer was decided here (a credential is not set), and its report says why.
-            let reason =
-                report.status.map { "\(destination) refused the credentials (\($0)): events held, not dropped" }
-                ?? "\(destination): \(report.reason)"
-            let before = status.update(destination) {
-                $0.held = true
-                $0.holdReason = reason
-                $0.pausedUntil = max($0.pausedUntil ?? until, until)
-            }
-            if !before.held {
-                logger.error("\(reason)", metadata: ["destination": "\(destination)", "status": "\(report.status ?? 0)"])
-            }
-            outcome = .hold(until: until)
-        case .retry where report.split:
-            // Not this job's failure: sent alone now, it gets its own verdict (the give-up age included).
-            outcome = .retry(at: now)
-        case .retry:
-            let before = status.update(destination) { $0.failing = true }
-            if !before.failing {
-                // Without this, an outage showed only in metrics until its events expired a day later.
-                logger.warning(
-                    "\(destination) is failing: events are retried with backoff, not dropped",
-                    metadata: [
-                        "destination": "\(destination)", "status": "\(report.status.map(String.init) ?? "no answer")",
-                        "reason": "\(report.reason)", "job.id": "\(job.id)", "attempt": "\(job.attempts + 1)",
-                    ]
-                )
-            }
-            let first = job.firstAttemptAt ?? now
-            if now.timeIntervalSince(first) >= configuration.maxRetryAge.timeInterval {
-                outcome = .deadLetter(reason: "expired")
-            } else {
-                let next = RetryPolicy.nextAttempt(
-                    afterAttempts: job.attempts + 1,
-                    now: now,
-                    retryAfter: report.retryAfter,
-                    base: configuration.backoffBase,
-                    cap: configuration.backoffCap,
-                    random: random()
-                )
-                if report.status == 429 || (report.status == 503 && report.retryAfter != nil) {
-                    // The destination asked everyone to slow down, not just this job.
-                    let until = report.retryAfter ?? next
-                    status.update(destination) { $0.pausedUntil = max($0.pausedUntil ?? until, until) }
-                }
-                outcome = .retry(at: next)
-            }
-        }
-        // Only a transaction the destination has is worth following; a dry run started none.
-        return Settlement(
-            jobId: job.id,
-            outcome: outcome,
-            attempt: attempt,
-            follow: outcome == .delivered ? report.follow : nil,
-            acknowledged: outcome == .delivered ? report.acknowledged : nil
-        )
+    /// Settles one attempt's result under the relay's `SettlementPolicy`, applying the change of the
+    /// destination's state it decides and logging its notices.
+    package func settlement(for job: ClaimedJob, result: AttemptResult, destination: String, now: Date) -> Settlement {
+        let decision = status.settle(result, of: job, destination: destination, now: now, random: random(), policy: policy)
+        for notice in decision.notices { notice.log(to: logger, destination: destination) }
+        return decision.settlement
     }
-
-    private func liftHold(_ destination: String) {
-        let before = status.update(destination) {
-            $0.held = false
-            $0.holdReason = nil
-        }
-        if before.held {
-            logger.notice("destination accepts our credentials again; delivery resumed", metadata: ["destination": "\(destination)"])
-        }
-    }
-
-    /// The most of a failed request kept with each attempt. A job retried for a day is attempted a few
-    /// hundred times, and a Novu request may be 512 KB: whole, its attempt rows alone could reach 150 MB.
-    package static let longestKeptRequest = 64 * 1024
-
-    static func clipped(_ request: String) -> String {
-        let bytes = request.utf8.count
-        guard bytes > longestKeptRequest else { return request }
-        return String(decoding: request.utf8.prefix(longestKeptRequest), as: UTF8.self)
-            + "\n… (the first 64 KiB of \(bytes) bytes)"
-    }
-
-    /// Writes a changed hold state to the store, for `bridge stats` in another process.
-    func persistHoldState(_ name: String) async {
-        guard let state = status.needsPersisting(name) else { return }
-        do {
-            try await store.recordDestinationState(name: name, held: state.held, reason: state.reason)
-        } catch {
-            logger.warning("could not record the destination state", metadata: ["destination": "\(name)", "error": "\(error)"])
-        }
-    }
-
-    var settings: Configuration { configuration }
-    var queue: any DeliveryStore { store }
-    var log: Logger { logger }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// What the relay knows about each destination right now; `/readyz` and `stats` read it.
@@ -53,12 +54,29 @@ package final class RelayStatus: Sendable {
     /// Changes `name`'s state and returns the state before.
     @discardableResult
     package func update(_ name: String, _ change: (inout Destination) -> Void) -> Destination {
-        state.withLock { all in
-            let before = all[name] ?? Destination()
-            var after = before
-            change(&after)
-            all[name] = after
+        modify(name) { state in
+            let before = state
+            change(&state)
             return before
+        }
+    }
+
+    /// Runs `body` on `name`'s state under the lock, so what it reads and what it changes are one step.
+    package func modify<Result>(_ name: String, _ body: (inout Destination) -> Result) -> Result {
+        state.withLock { all in
+            var current = all[name] ?? Destination()
+            defer { all[name] = current }
+            return body(&current)
+        }
+    }
+
+    /// Writes a changed hold state of `name` to `store`, for `bridge stats` in another process.
+    func persist(_ name: String, to store: any DeliveryStore, logger: Logger) async {
+        guard let state = needsPersisting(name) else { return }
+        do {
+            try await store.recordDestinationState(name: name, held: state.held, reason: state.reason)
+        } catch {
+            logger.warning("could not record the destination state", metadata: ["destination": "\(name)", "error": "\(error)"])
         }
     }
 }

@@ -1,29 +1,17 @@
 import Foundation
 
-/// What an attempt's result means for the job.
-package enum DeliveryDisposition: String, Sendable, Equatable {
-    /// The destination has it.
-    case success
-    /// Try again later, with backoff.
-    case retry
-    /// Our credentials were refused: keep everything queued and probe slowly until they work.
-    case hold
-    /// It will never succeed as it is: dead-letter it.
-    case permanent
-}
-
 /// The retry rules of DESIGN §5, as pure functions: no clock, network or randomness inside.
 package enum RetryPolicy {
     /// Classifies an answer by status; `nil` means no answer (connect failure, timeout, reset).
-    package static func classify(status: Int?) -> DeliveryDisposition {
+    package static func classify(status: Int?) -> AttemptResult.Verdict {
         guard let status else { return .retry }
         switch status {
-        case 200..<300: return .success
+        case 200..<300: return .delivered()
         case 401, 403: return .hold
         case 408, 409, 425, 429: return .retry
-        case 501, 505: return .permanent
+        case 501, 505: return .refused
         case 500..<600: return .retry
-        default: return .permanent
+        default: return .refused
         }
     }
 

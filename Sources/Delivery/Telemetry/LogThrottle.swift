@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Lets a line that repeats under a lasting failure through once per interval, counting the ones it held
-/// back. A failure that touches every request (a full disk, a destination refusing every event) must not
-/// log every request: with logs on the same disk, the failure would feed itself.
+/// back. A failure met by every request (a full disk refusing every ingest, a wrong destination URL
+/// dead-lettering every event) is one fact, not a line per request; with the logs on the disk that is
+/// full, a line per request would feed the failure.
 package final class LogThrottle: Sendable {
     private struct State {
         var last: ContinuousClock.Instant?

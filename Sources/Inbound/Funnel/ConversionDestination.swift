@@ -43,15 +43,15 @@ package struct ConversionDestination: DeliveryDestination {
 
     package func cost(of jobs: [ClaimedJob]) -> Int { 0 }
 
-    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
-        var reports: [AttemptReport] = []
-        for job in jobs { reports.append(await attribute(job)) }
-        return reports
+    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
+        var results: [AttemptResult] = []
+        for job in jobs { results.append(await attribute(job)) }
+        return results
     }
 
-    func attribute(_ job: ClaimedJob) async -> AttemptReport {
+    func attribute(_ job: ClaimedJob) async -> AttemptResult {
         guard let event = try? JSONValue.parse(job.payload), let goal = Goal(event: event, receivedAt: job.createdAt) else {
-            return AttemptReport(disposition: .permanent, reason: "unreadable goal event")
+            return AttemptResult(.refused, reason: "unreadable goal event")
         }
         do {
             // A window starts at delivery, which follows the message's first sight: a day of slack.
@@ -60,7 +60,7 @@ package struct ConversionDestination: DeliveryDestination {
             try await store.foldAllFunnelSteps()
             let (messages, triggers) = try await store.conversionCandidates(userId: goal.userId, since: since)
             let conversions = Attribution.conversions(for: goal, rules: rules, messages: messages, triggers: triggers)
-            guard !conversions.isEmpty else { return AttemptReport(disposition: .success, reason: "no notification to credit") }
+            guard !conversions.isEmpty else { return AttemptResult(.delivered(), reason: "no notification to credit") }
             let recorded = try await store.commit(Self.commit(conversions, names: names, libraryVersion: libraryVersion))
             if !recorded.isEmpty { wake("segment") }
             FunnelMetrics.record(
@@ -69,9 +69,9 @@ package struct ConversionDestination: DeliveryDestination {
                     return FunnelObservation(workflow: record.workflow, channel: channel, stage: "converted")
                 }
             )
-            return AttemptReport(disposition: .success, reason: recorded.isEmpty ? "converted before" : "converted")
+            return AttemptResult(.delivered(), reason: recorded.isEmpty ? "converted before" : "converted")
         } catch {
-            return AttemptReport(disposition: .retry, reason: "store: \(error)")
+            return AttemptResult(.retry, reason: "store: \(error)")
         }
     }
 

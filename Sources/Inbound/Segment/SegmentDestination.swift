@@ -44,7 +44,7 @@ package struct SegmentDestination: DeliveryDestination {
         // `deliver`: Segment would answer 200 and drop them. So do events whose last answer was a
         // permanent refusal (see `deliver`): a batch refused as a whole does not say which event it was.
         let batchable = { (job: ClaimedJob) in
-            !job.orderingKey.isEmpty && job.lastStatus.map { RetryPolicy.classify(status: $0) != .permanent } ?? true
+            !job.orderingKey.isEmpty && job.lastStatus.map { RetryPolicy.classify(status: $0) != .refused } ?? true
         }
         let sendable = jobs.filter(batchable)
         let packed = BatchPacker.pack(sizes: sendable.map(\.payload.count))
@@ -52,12 +52,12 @@ package struct SegmentDestination: DeliveryDestination {
             + jobs.filter { !batchable($0) }.map { [$0] }
     }
 
-    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
         if jobs.count == 1, jobs[0].payload.count > BatchPacker.maxEventBytes {
-            return [AttemptReport(disposition: .permanent, reason: "event over 32 KB")]
+            return [AttemptResult(.refused, reason: "event over 32 KB")]
         }
         if jobs.count == 1, jobs[0].orderingKey.isEmpty {
-            return [AttemptReport(disposition: .permanent, reason: "no subscriber")]
+            return [AttemptResult(.refused, reason: "no subscriber")]
         }
         let request = makeRequest(jobs)
         switch NotSending.decide(credential: configuration.writeKey, dryRun: configuration.dryRun) {
@@ -66,7 +66,7 @@ package struct SegmentDestination: DeliveryDestination {
                 "dry run: this batch was logged instead of sent",
                 metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(redacted(request))"]
             )
-            return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
+            return jobs.map { _ in AttemptResult(.dryRun, reason: "dry run") }
         case .missingCredential?:
             return jobs.map { _ in NotSending.held(missing: "SEGMENT_WRITE_KEY") }
         case nil:
@@ -74,35 +74,33 @@ package struct SegmentDestination: DeliveryDestination {
         }
         do {
             let response = try await client.execute(request)
-            var disposition = RetryPolicy.classify(status: response.status)
+            var verdict = RetryPolicy.classify(status: response.status)
             // A batch refused as a whole (400, 413, …) may hold one bad event among good ones: each is
             // retried at once (a split) and goes alone (`plan`), so only a bad one is dead-lettered.
-            let split = disposition == .permanent && jobs.count > 1
-            if split { disposition = .retry }
+            if verdict == .refused, jobs.count > 1 { verdict = .split }
             // The request and the answer are kept only for a failed attempt.
-            let failed = disposition != .success
-            let excerpt = failed ? responseExcerpt(response.body) : nil
-            let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: now())
+            let failed = !verdict.isDelivered
+            let answer = AttemptResult.Answer(
+                status: response.status,
+                excerpt: failed ? responseExcerpt(response.body) : nil,
+                retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now())
+            )
             let pause = RateLimitHeaders.pause(response.headers, now: now())
             return jobs.map { job in
-                AttemptReport(
-                    disposition: disposition,
-                    status: response.status,
+                AttemptResult(
+                    verdict,
                     reason: failed ? "HTTP \(response.status)" : "delivered",
-                    response: excerpt,
-                    retryAfter: retryAfter,
+                    answer: answer,
                     request: failed ? redacted(request, part: job, of: jobs.count) : nil,
-                    pauseUntil: pause,
-                    split: split
+                    pauseUntil: pause
                 )
             }
         } catch {
             return jobs.map { job in
-                AttemptReport(
-                    disposition: .retry,
+                AttemptResult(
+                    error.cancelled ? .abandoned : .retry,
                     reason: error.message,
-                    request: redacted(request, part: job, of: jobs.count),
-                    cancelled: error.cancelled
+                    request: redacted(request, part: job, of: jobs.count)
                 )
             }
         }

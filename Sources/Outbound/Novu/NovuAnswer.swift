@@ -10,12 +10,12 @@ package enum NovuAnswer {
         _ operation: NovuCall.Operation,
         status: Int?,
         body: Data
-    ) -> (disposition: DeliveryDisposition, reason: String) {
+    ) -> (verdict: AttemptResult.Verdict, reason: String) {
         if operation == .subscriberDelete, status == 404 { return judgeDeleteNotFound(body) }
-        let disposition = RetryPolicy.classify(status: status)
-        guard disposition == .success else { return (disposition, status.map { "HTTP \($0)" } ?? "no answer") }
+        let verdict = RetryPolicy.classify(status: status)
+        guard verdict.isDelivered else { return (verdict, status.map { "HTTP \($0)" } ?? "no answer") }
         if operation == .topicSubscribe { return judgeSubscriptions(body) }
-        guard operation == .trigger else { return (.success, "delivered") }
+        guard operation == .trigger else { return (.delivered(), "delivered") }
         let data = (try? JSONValue.parse(body))?["data"]
         return judgeTrigger(data)
     }
@@ -25,7 +25,7 @@ package enum NovuAnswer {
     /// found ("Subscriber: u1 was not found", "Subscriber not found for id u1"). Any other 404 — an HTML
     /// page from a proxy, `Cannot DELETE /v2/...` from a wrong base URL — deleted nothing, so it is a
     /// dead letter with the body as reason, not a deletion counted as done.
-    static func judgeDeleteNotFound(_ body: Data) -> (disposition: DeliveryDisposition, reason: String) {
+    static func judgeDeleteNotFound(_ body: Data) -> (verdict: AttemptResult.Verdict, reason: String) {
         let answer = try? JSONValue.parse(body)
         let statusCode: Int64? =
             switch answer?["statusCode"] {
@@ -37,9 +37,9 @@ package enum NovuAnswer {
         let message = answer?["message"]?.stringValue?.lowercased() ?? ""
         let saysNotFound = message.contains("not found") || message.contains("could not be found")
         if statusCode == 404, message.contains("subscriber"), saysNotFound, !message.hasPrefix("cannot ") {
-            return (.success, "already deleted")
+            return (.delivered(), "already deleted")
         }
-        return (.permanent, "HTTP 404 not from Novu's subscriber lookup: \(excerpt(body))")
+        return (.refused, "HTTP 404 not from Novu's subscriber lookup: \(excerpt(body))")
     }
 
     /// The start of `body` on one line, for a reason: whitespace runs become one space, at most 200
@@ -59,13 +59,13 @@ package enum NovuAnswer {
     /// hold all of the user's events for the whole give-up age. Replayed once the identify has landed
     /// (with a fresh idempotency key), it goes through. The v1 route (`NovuFallback`) answers
     /// `{"succeeded":[…],"failed":{"notFound":[…]}}` instead, judged the same way.
-    static func judgeSubscriptions(_ body: Data) -> (disposition: DeliveryDisposition, reason: String) {
+    static func judgeSubscriptions(_ body: Data) -> (verdict: AttemptResult.Verdict, reason: String) {
         let answer = try? JSONValue.parse(body)
         // Novu wraps the response in `data`; read it unwrapped too.
         let result = answer?["data"]?.objectValue != nil ? answer?["data"] : answer
         if let notFound = result?["failed"]?["notFound"]?.arrayValue, !notFound.isEmpty {
             let ids = notFound.compactMap(\.scalarText).joined(separator: ", ")
-            return (.permanent, "topic subscription failed: SUBSCRIBER_NOT_FOUND: \(ids)")
+            return (.refused, "topic subscription failed: SUBSCRIBER_NOT_FOUND: \(ids)")
         }
         let errors = result?["errors"]?.arrayValue ?? []
         let failed: Int64 =
@@ -74,25 +74,25 @@ package enum NovuAnswer {
             case .double(let count): Int64(exactly: count.rounded()) ?? 1
             default: 0
             }
-        guard !errors.isEmpty || failed > 0 else { return (.success, "delivered") }
+        guard !errors.isEmpty || failed > 0 else { return (.delivered(), "delivered") }
         let code = errors.first?["code"]?.stringValue ?? "meta.failed \(failed)"
         let message = errors.first?["message"]?.stringValue.map { ": \($0)" } ?? ""
-        return (.permanent, "topic subscription failed: \(code)\(message)")
+        return (.refused, "topic subscription failed: \(code)\(message)")
     }
 
     /// The verdict on one trigger result object (`{"acknowledged":true,"status":"processed"}`).
     /// Any status but `processed` is permanent: Novu will not do better with the same request.
-    package static func judgeTrigger(_ result: JSONValue?) -> (disposition: DeliveryDisposition, reason: String) {
-        guard let status = result?["status"]?.stringValue else { return (.success, "delivered") }
-        return status == "processed" ? (.success, "delivered") : (.permanent, status)
+    package static func judgeTrigger(_ result: JSONValue?) -> (verdict: AttemptResult.Verdict, reason: String) {
+        guard let status = result?["status"]?.stringValue else { return (.delivered(), "delivered") }
+        return status == "processed" ? (.delivered(), "delivered") : (.refused, status)
     }
 
     /// The verdicts on a bulk answer: one per event, in input order. A 2xx whose body does not hold one
     /// result per event is judged a retry, since the transaction ids make a resend safe.
-    package static func judgeBulk(status: Int?, body: Data, count: Int) -> [(disposition: DeliveryDisposition, reason: String)] {
-        let disposition = RetryPolicy.classify(status: status)
-        guard disposition == .success else {
-            return Array(repeating: (disposition, status.map { "HTTP \($0)" } ?? "no answer"), count: count)
+    package static func judgeBulk(status: Int?, body: Data, count: Int) -> [(verdict: AttemptResult.Verdict, reason: String)] {
+        let verdict = RetryPolicy.classify(status: status)
+        guard verdict.isDelivered else {
+            return Array(repeating: (verdict, status.map { "HTTP \($0)" } ?? "no answer"), count: count)
         }
         // Novu's API wraps the array in `data`; a bare array (as DESIGN §3 words it) is read the same.
         let answer = try? JSONValue.parse(body)

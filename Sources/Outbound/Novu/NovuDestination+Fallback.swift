@@ -9,7 +9,7 @@ extension NovuDestination {
         var response: HTTPClientResponse
         /// The status to record for the attempt.
         var status: Int
-        var verdict: (disposition: DeliveryDisposition, reason: String)
+        var verdict: (verdict: AttemptResult.Verdict, reason: String)
     }
 
     /// `call` as this process sends it: its v1 twin once its operation has fallen back.
@@ -54,13 +54,13 @@ extension NovuDestination {
         }
         let createRequest = NovuRequest.make(create, idempotencyKey: key + ".topic", configuration: configuration)
         let created = try await client.execute(createRequest)
-        let disposition = RetryPolicy.classify(status: created.status)
-        guard disposition == .success else {
+        let verdict = RetryPolicy.classify(status: created.status)
+        guard verdict.isDelivered else {
             return Exchange(
                 request: createRequest,
                 response: created,
                 status: created.status,
-                verdict: (disposition, "creating the topic for a v1 subscription: HTTP \(created.status)")
+                verdict: (verdict, "creating the topic for a v1 subscription: HTTP \(created.status)")
             )
         }
         return Exchange(

@@ -63,7 +63,7 @@ package struct NovuDestination: DeliveryDestination {
     static func isBulkable(_ job: ClaimedJob) -> Bool {
         guard job.kind == NovuCall.Operation.trigger.rawValue else { return false }
         guard let status = job.lastStatus else { return true }
-        return RetryPolicy.classify(status: status) != .permanent
+        return RetryPolicy.classify(status: status) != .refused
     }
 
     package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
@@ -110,45 +110,46 @@ package struct NovuDestination: DeliveryDestination {
     /// A bulk request costs Novu 100 rate-limit tokens, whatever its size.
     package func cost(of jobs: [ClaimedJob]) -> Int { jobs.count > 1 ? Self.bulkLimit : 1 }
 
-    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptReport] {
+    package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
         var calls: [NovuCall.Stored] = []
         for job in jobs {
             guard let call = try? NovuCall.decode(job.payload) else {
                 // Cannot happen for jobs this version queued; never retry what cannot be read.
-                return jobs.map { _ in AttemptReport(disposition: .permanent, reason: "unreadable job payload") }
+                return jobs.map { _ in AttemptResult(.refused, reason: "unreadable job payload") }
             }
             calls.append(call)
         }
-        let reports = Self.acknowledging(
+        let results = Self.acknowledging(
             jobs.count == 1 ? [await deliverSingle(jobs[0], calls[0])] : await deliverBulk(jobs, calls),
             calls: calls
         )
-        guard let after = configuration.followAfter else { return reports }
-        return Self.following(reports, calls: calls, firstLookAt: Date().addingTimeInterval(after.timeInterval))
+        guard let after = configuration.followAfter else { return results }
+        return Self.following(results, calls: calls, firstLookAt: Date().addingTimeInterval(after.timeInterval))
     }
 
     /// Marks each trigger Novu acknowledged (not a dry run: Novu never saw it) for the funnel.
-    static func acknowledging(_ reports: [AttemptReport], calls: [NovuCall.Stored]) -> [AttemptReport] {
-        zip(reports, calls).map { report, call in
-            guard call.operation == .trigger, report.disposition == .success, !report.dryRun else { return report }
-            var acknowledged = report
-            acknowledged.acknowledged = call.transactionId
+    static func acknowledging(_ results: [AttemptResult], calls: [NovuCall.Stored]) -> [AttemptResult] {
+        zip(results, calls).map { result, call in
+            guard call.operation == .trigger, case .delivered(let follow, _) = result.verdict else { return result }
+            var acknowledged = result
+            acknowledged.verdict = .delivered(follow: follow, acknowledged: call.transactionId)
             return acknowledged
         }
     }
 
     /// Marks each trigger Novu acknowledged as a transaction to follow (the relay records it only when
     /// the job settles delivered; a dry run sends nothing, so there is nothing to follow).
-    static func following(_ reports: [AttemptReport], calls: [NovuCall.Stored], firstLookAt: Date) -> [AttemptReport] {
-        zip(reports, calls).map { report, call in
-            guard call.operation == .trigger, report.disposition == .success, !report.dryRun else { return report }
-            var followed = report
-            followed.follow = Follow(transactionId: call.transactionId, firstLookAt: firstLookAt)
+    static func following(_ results: [AttemptResult], calls: [NovuCall.Stored], firstLookAt: Date) -> [AttemptResult] {
+        zip(results, calls).map { result, call in
+            guard call.operation == .trigger, case .delivered(_, let acknowledged) = result.verdict else { return result }
+            var followed = result
+            let follow = Follow(transactionId: call.transactionId, firstLookAt: firstLookAt)
+            followed.verdict = .delivered(follow: follow, acknowledged: acknowledged)
             return followed
         }
     }
 
-    private func deliverSingle(_ job: ClaimedJob, _ call: NovuCall.Stored) async -> AttemptReport {
+    private func deliverSingle(_ job: ClaimedJob, _ call: NovuCall.Stored) async -> AttemptResult {
         let key = TransactionID.idempotencyKey(
             transactionId: call.transactionId,
             attempt: job.attempts + 1,
@@ -159,8 +160,8 @@ package struct NovuDestination: DeliveryDestination {
         // The request and the answer are kept only for a failed attempt (the dead-letter queue shows
         // them); a success does not pay for rendering them.
         if request.body.count > Self.maxBodyBytes {
-            return AttemptReport(
-                disposition: .permanent,
+            return AttemptResult(
+                .refused,
                 reason: "request body over 512 KB",
                 attemptKey: key,
                 request: NovuRequest.redacted(request)
@@ -169,7 +170,7 @@ package struct NovuDestination: DeliveryDestination {
         switch configuration.notSending {
         case .dryRun?:
             logDryRun(request, job: job)
-            return AttemptReport(disposition: .success, reason: "dry run", attemptKey: key, dryRun: true)
+            return AttemptResult(.dryRun, reason: "dry run", attemptKey: key)
         case .missingCredential?:
             return NotSending.held(missing: "NOVU_API_KEY")
         case nil:
@@ -178,36 +179,37 @@ package struct NovuDestination: DeliveryDestination {
         do {
             let exchange = try await exchange(call, idempotencyKey: key)
             let (response, verdict) = (exchange.response, exchange.verdict)
-            let failed = verdict.disposition != .success
-            return AttemptReport(
-                disposition: verdict.disposition,
-                status: exchange.status,
+            let failed = !verdict.verdict.isDelivered
+            return AttemptResult(
+                verdict.verdict,
                 reason: verdict.reason,
-                response: failed ? responseExcerpt(response.body) : nil,
-                retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date()),
+                answer: AttemptResult.Answer(
+                    status: exchange.status,
+                    excerpt: failed ? responseExcerpt(response.body) : nil,
+                    retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date())
+                ),
                 attemptKey: key,
                 request: failed ? NovuRequest.redacted(exchange.request) : nil,
                 pauseUntil: RateLimitHeaders.pause(response.headers, now: Date())
             )
         } catch {
-            return AttemptReport(
-                disposition: .retry,
+            return AttemptResult(
+                error.cancelled ? .abandoned : .retry,
                 reason: error.message,
                 attemptKey: key,
-                request: NovuRequest.redacted(NovuRequest.make(outgoing(call), idempotencyKey: key, configuration: configuration)),
-                cancelled: error.cancelled
+                request: NovuRequest.redacted(NovuRequest.make(outgoing(call), idempotencyKey: key, configuration: configuration))
             )
         }
     }
 
-    private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptReport] {
+    private func deliverBulk(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptResult] {
         let request = NovuRequest.makeBulk(calls, configuration: configuration)
         // Too big together; each alone may fit.
         if request.body.count > Self.maxBodyBytes { return await deliverEach(jobs, calls) }
         switch configuration.notSending {
         case .dryRun?:
             logDryRun(request, job: jobs[0])
-            return jobs.map { _ in AttemptReport(disposition: .success, reason: "dry run", dryRun: true) }
+            return jobs.map { _ in AttemptResult(.dryRun, reason: "dry run") }
         case .missingCredential?:
             return jobs.map { _ in NotSending.held(missing: "NOVU_API_KEY") }
         case nil:
@@ -217,7 +219,7 @@ package struct NovuDestination: DeliveryDestination {
             let response = try await client.execute(request)
             let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
             let pause = RateLimitHeaders.pause(response.headers, now: Date())
-            if RetryPolicy.classify(status: response.status) == .permanent {
+            if RetryPolicy.classify(status: response.status) == .refused {
                 // Novu refuses a bulk request as a whole (400 when any event's payload does not match its
                 // workflow's schema, 413, 422, …) and does not say which event. Judged together, one bad
                 // event would dead-letter every other user's trigger in it. Each is retried at once
@@ -228,56 +230,54 @@ package struct NovuDestination: DeliveryDestination {
                     "Novu refused a bulk request as a whole; its events go one by one",
                     metadata: ["destination": "novu", "status": "\(response.status)", "events": "\(jobs.count)"]
                 )
-                let excerpt = responseExcerpt(response.body)
+                let answer = AttemptResult.Answer(
+                    status: response.status,
+                    excerpt: responseExcerpt(response.body),
+                    retryAfter: retryAfter
+                )
                 return calls.map { call in
-                    AttemptReport(
-                        disposition: .retry,
-                        status: response.status,
+                    AttemptResult(
+                        .split,
                         reason: "bulk request refused (HTTP \(response.status)); each event goes alone",
-                        response: excerpt,
-                        retryAfter: retryAfter,
+                        answer: answer,
                         request: NovuRequest.redacted(request, part: call.body, of: calls.count),
-                        pauseUntil: pause,
-                        split: true
+                        pauseUntil: pause
                     )
                 }
             }
             let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
-            let failed = verdicts.contains { $0.disposition != .success }
+            let failed = verdicts.contains { !$0.verdict.isDelivered }
             let excerpt = failed ? responseExcerpt(response.body) : nil
             return zip(verdicts, calls).map { verdict, call in
-                let failed = verdict.disposition != .success
-                return AttemptReport(
-                    disposition: verdict.disposition,
-                    status: response.status,
+                let failed = !verdict.verdict.isDelivered
+                return AttemptResult(
+                    verdict.verdict,
                     reason: verdict.reason,
-                    response: failed ? excerpt : nil,
-                    retryAfter: retryAfter,
+                    answer: AttemptResult.Answer(status: response.status, excerpt: failed ? excerpt : nil, retryAfter: retryAfter),
                     request: failed ? NovuRequest.redacted(request, part: call.body, of: calls.count) : nil,
                     pauseUntil: pause
                 )
             }
         } catch {
             return calls.map { call in
-                AttemptReport(
-                    disposition: .retry,
+                AttemptResult(
+                    error.cancelled ? .abandoned : .retry,
                     reason: error.message,
-                    request: NovuRequest.redacted(request, part: call.body, of: calls.count),
-                    cancelled: error.cancelled
+                    request: NovuRequest.redacted(request, part: call.body, of: calls.count)
                 )
             }
         }
     }
 
     /// Sends each job as a single request, concurrently, each judged on its own answer.
-    private func deliverEach(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptReport] {
-        await withTaskGroup(of: (Int, AttemptReport).self) { group in
+    private func deliverEach(_ jobs: [ClaimedJob], _ calls: [NovuCall.Stored]) async -> [AttemptResult] {
+        await withTaskGroup(of: (Int, AttemptResult).self) { group in
             for (index, pair) in zip(jobs, calls).enumerated() {
                 group.addTask { (index, await deliverSingle(pair.0, pair.1)) }
             }
-            var reports = [AttemptReport?](repeating: nil, count: jobs.count)
-            for await (index, report) in group { reports[index] = report }
-            return reports.map { $0! }
+            var results = [AttemptResult?](repeating: nil, count: jobs.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
         }
     }
 

@@ -2,14 +2,40 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Following the wall clock: due times, retry times and pauses are wall-clock times, because they outlive
-/// the process, so a clock set back must move them back with it (see `ClockWatch`).
-extension Relay {
-    /// The wall-clock time: due times, retry times and pauses are in it. The first reading after the
-    /// clock was set back moves every pause back by the step, before anyone else reads the new time, so a
-    /// pause set from the new time is never moved; the store's due times follow in `followClock`.
+/// The wall clock as the relay follows it: due times, retry times and pauses are wall-clock times, because
+/// they outlive the process, so a clock set back must move them back with it (see `ClockWatch`). Shared by
+/// every lane.
+final class RelayClock: Sendable {
+    private let store: any DeliveryStore
+    private let destinations: [String]
+    private let status: RelayStatus
+    private let doorbells: [Doorbell]
+    private let logger: Logger
+    private let wallClock: @Sendable () -> Date
+    /// Notices a wall clock set back.
+    private let watch = Mutex(ClockWatch())
+
+    init(
+        store: any DeliveryStore,
+        destinations: [String],
+        status: RelayStatus,
+        doorbells: [Doorbell],
+        logger: Logger,
+        wallClock: @escaping @Sendable () -> Date
+    ) {
+        self.store = store
+        self.destinations = destinations
+        self.status = status
+        self.doorbells = doorbells
+        self.logger = logger
+        self.wallClock = wallClock
+    }
+
+    /// The wall-clock time. The first reading after the clock was set back moves every pause back by the
+    /// step, before anyone else reads the new time, so a pause set from the new time is never moved; the
+    /// store's due times follow in `follow()`.
     func now() -> Date {
-        let (now, step) = clockWatch.withLock { watch in
+        let (now, step) = watch.withLock { watch in
             // The continuous clock first: a stall between the two readings then looks like a step forward,
             // which is left alone, not like a step back.
             let continuous = ContinuousClock.now
@@ -17,24 +43,24 @@ extension Relay {
             let step = watch.look(wall: wall, continuous: continuous)
             if let step {
                 for destination in destinations {
-                    status.update(destination.name) { $0.pausedUntil = $0.pausedUntil?.addingTimeInterval(-step) }
+                    status.update(destination) { $0.pausedUntil = $0.pausedUntil?.addingTimeInterval(-step) }
                 }
             }
             return (wall, step)
         }
-        if step != nil { for bell in doorbells.values { bell.ring() } }
+        if step != nil { for bell in doorbells { bell.ring() } }
         return now
     }
 
     /// The time, after moving the store's due times back by any step back of the wall clock not yet
     /// followed: each lane looks before each round, and one of them moves every destination's queue in
     /// one transaction, then wakes every lane. A refused move is tried again at the next look.
-    func followClock() async -> Date {
+    func follow() async -> Date {
         let now = now()
-        guard let owed = clockWatch.withLock({ $0.takeOwed() }) else { return now }
+        guard let owed = watch.withLock({ $0.takeOwed() }) else { return now }
         do {
             let moved = try await store.moveSchedule(
-                destinations: destinations.map(\.name),
+                destinations: destinations,
                 back: owed.seconds,
                 now: wallClock,
                 settledSince: owed.seenAt
@@ -43,11 +69,11 @@ extension Relay {
                 "the wall clock went back; due times of queued events and pauses moved back with it",
                 metadata: ["seconds": "\(Int(owed.seconds.rounded()))", "jobs": "\(moved)"]
             )
-            for bell in doorbells.values { bell.ring() }
+            for bell in doorbells { bell.ring() }
         } catch {
             // Tried again at the lane's next round, after its wait: ringing now would make the lanes spin
             // against a store that is down.
-            clockWatch.withLock { $0.giveBack(owed) }
+            watch.withLock { $0.giveBack(owed) }
             logger.error(
                 "the wall clock went back; the store refused to move due times, trying again",
                 metadata: ["error": "\(error)"]
@@ -65,15 +91,10 @@ extension Relay {
         do {
             var skew: TimeInterval = 0
             for destination in destinations {
-                skew = max(skew, try await store.scheduleSkew(destination: destination.name, now: now) ?? 0)
+                skew = max(skew, try await store.scheduleSkew(destination: destination, now: now) ?? 0)
             }
             guard skew >= ClockWatch.tolerance else { return }
-            let moved = try await store.moveSchedule(
-                destinations: destinations.map(\.name),
-                back: skew,
-                now: wallClock,
-                settledSince: nil
-            )
+            let moved = try await store.moveSchedule(destinations: destinations, back: skew, now: wallClock, settledSince: nil)
             logger.warning(
                 "queued events were due in the future: the wall clock went back while the bridge was stopped; due times moved back",
                 metadata: ["seconds": "\(Int(skew.rounded()))", "jobs": "\(moved)"]
