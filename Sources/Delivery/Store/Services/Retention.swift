@@ -40,7 +40,7 @@ package struct Retention: Service {
                 )
                 let funnel = try await store.current().pruneFunnel(now: Date(), retention: configuration.funnelRetention)
                 if funnel > 0 { logger.info("pruned the funnel", metadata: ["rows": "\(funnel)"]) }
-                if pruned != SQLiteStore.PruneResult() {
+                if pruned != PruneResult() {
                     logger.info(
                         "pruned the store",
                         metadata: [
