@@ -44,40 +44,13 @@ package protocol DeliveryStore: Sendable {
         settledSince: Date?
     ) async throws -> Int
 
-    /// The correlation recorded for `transactionId`, if any.
+    /// The correlation recorded for `transactionId`, if any. A read: the feedback path asks before it
+    /// decides the job a webhook becomes, then queues that job as a plain value.
     func correlation(transactionId: String) async throws -> Correlation?
-
-    /// Looks up the correlation of `transactionId` and commits the job `decide` makes of it (if any),
-    /// in one transaction: the feedback path pays for no separate read. `decide` runs on the store's
-    /// writer, so it must be quick and pure; what it notes comes back with the result.
-    func enqueue<Note: Sendable>(
-        correlating transactionId: String?,
-        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
-    ) async throws -> (note: Note, result: EnqueueResult?)
 
     /// Throws unless the store can commit a write right now (readiness).
     func probe() async throws
 
     /// Records a destination's hold state, so other processes (`bridge stats`) can see it.
     func recordDestinationState(name: String, held: Bool, reason: String?) async throws
-}
-
-extension DeliveryStore {
-    /// A lookup, then an enqueue: for stores that cannot do both in one transaction.
-    package func enqueue<Note: Sendable>(
-        correlating transactionId: String?,
-        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
-    ) async throws -> (note: Note, result: EnqueueResult?) {
-        let cause = try await transactionId.asyncMap { try await correlation(transactionId: $0) } ?? nil
-        let (job, note) = decide(cause)
-        guard let job else { return (note, nil) }
-        return (note, try await enqueue([job]).first)
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
 }

@@ -94,13 +94,6 @@ package final class ResilientStore: DeliveryStore {
         try await current().correlation(transactionId: transactionId)
     }
 
-    package func enqueue<Note: Sendable>(
-        correlating transactionId: String?,
-        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
-    ) async throws -> (note: Note, result: EnqueueResult?) {
-        try await current().enqueue(correlating: transactionId, decide)
-    }
-
     package func probe() async throws { try await current().probe() }
 
     package func recordDestinationState(name: String, held: Bool, reason: String?) async throws {

@@ -40,20 +40,6 @@ extension SQLiteStore {
         try db.execute(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)", arguments: [wanted, now])
     }
 
-    package func enqueue<Note: Sendable>(
-        correlating transactionId: String?,
-        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
-    ) async throws -> (note: Note, result: EnqueueResult?) {
-        let now = Date().timeIntervalSince1970
-        return try await commits.write { db in
-            let cause = try transactionId.flatMap { try Self.correlation(transactionId: $0, db: db) }
-            let (job, note) = decide(cause)
-            guard let job else { return (note, nil) }
-            var insert = try Insert(db)
-            return (note, try insert.run(job, now: now, db: db))
-        }
-    }
-
     /// The statements that queue a job, looked up once per commit rather than once per event: GRDB's
     /// statement cache is keyed by the SQL text, hashed and compared on every lookup.
     struct Insert {
@@ -139,6 +125,7 @@ extension SQLiteStore {
         }
     }
 
+    /// Read on a reader connection: the writer only commits.
     package func correlation(transactionId: String) async throws -> Correlation? {
         try await pool.read { db in try Self.correlation(transactionId: transactionId, db: db) }
     }
