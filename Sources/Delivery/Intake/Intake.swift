@@ -4,13 +4,13 @@
 /// With a `capacity`, every call throws `StoreFull` while the store is above `BRIDGE_MAX_STORE_BYTES`,
 /// before touching the store (the route answers `503`).
 package struct Intake: Sendable {
-    package let store: any DeliveryStore
+    package let store: any DeliveryQueue & CorrelationLookup
     /// The store's size cap; `nil`: no cap.
     package let capacity: StoreCapacity?
     private let wake: @Sendable (String) -> Void
 
     package init(
-        store: any DeliveryStore,
+        store: any DeliveryQueue & CorrelationLookup,
         capacity: StoreCapacity? = nil,
         wake: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -19,7 +19,7 @@ package struct Intake: Sendable {
         self.wake = wake
     }
 
-    /// Commits `jobs` durably (see `DeliveryStore.enqueue`) and wakes their destinations' lanes.
+    /// Commits `jobs` durably (see `DeliveryQueue.enqueue`) and wakes their destinations' lanes.
     package func submit(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
         guard !jobs.isEmpty else { return [] }
         try await capacity?.admit()
@@ -35,7 +35,7 @@ package struct Intake: Sendable {
         }
     }
 
-    /// Commits `jobs` with `binding` in one commit (see `DeliveryStore.enqueue(_:binding:)`), even when
+    /// Commits `jobs` with `binding` in one commit (see `DeliveryQueue.enqueue(_:binding:)`), even when
     /// there are no jobs, and wakes their destinations' lanes.
     package func submit(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
         guard let binding else { return try await submit(jobs) }

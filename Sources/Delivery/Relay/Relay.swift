@@ -39,7 +39,7 @@ package final class Relay: Service {
         package init() {}
     }
 
-    let store: any DeliveryStore
+    let store: any DeliveryQueue & StoreMaintenance
     let destinations: [any DeliveryDestination]
     private let configuration: Configuration
     let logger: Logger
@@ -52,7 +52,7 @@ package final class Relay: Service {
     let clockWatch = Mutex(ClockWatch())
 
     package init(
-        store: any DeliveryStore,
+        store: any DeliveryQueue & StoreMaintenance,
         destinations: [any DeliveryDestination],
         configuration: Configuration = .init(),
         status: RelayStatus = RelayStatus(),
@@ -230,6 +230,6 @@ package final class Relay: Service {
     }
 
     var settings: Configuration { configuration }
-    var queue: any DeliveryStore { store }
+    var queue: any DeliveryQueue { store }
     var log: Logger { logger }
 }

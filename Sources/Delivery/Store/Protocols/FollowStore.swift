@@ -1,6 +1,6 @@
 import Foundation
 
-/// The poller's durable state. Follows are recorded by `DeliveryStore.settle` (a `Settlement.follow`).
+/// The poller's durable state. Follows are recorded by `DeliveryQueue.settle` (a `Settlement.follow`).
 package protocol FollowStore: Sendable {
     /// Up to `limit` followed transactions due at `now`, earliest first.
     func dueFollows(now: Date, limit: Int) async throws -> [FollowedTransaction]

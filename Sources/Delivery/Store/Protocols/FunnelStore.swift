@@ -26,6 +26,10 @@ package protocol FunnelStore: Sendable {
     /// Queues the announcements (`Notification Triggered`) and moves the cursor to `position` (the last
     /// trigger they announce), in one transaction.
     func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult]
+
+    /// Deletes funnel facts older than `retention` (`BRIDGE_FUNNEL_RETENTION`) as of `now`, in batches of
+    /// `batchSize` rows, each its own short transaction; returns how many rows went.
+    func pruneFunnel(now: Date, retention: Duration, batchSize: Int) async throws -> Int
 }
 
 extension FunnelStore {

@@ -4,18 +4,10 @@ import JSON
 
 /// Ingest's side of the store: jobs in, with their dedupe keys and correlations, in group commits.
 extension SQLiteStore {
-    package func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+    package func enqueue(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
-            var insert = try Insert(db)
-            return try jobs.map { job in try insert.run(job, now: now, db: db) }
-        }
-    }
-
-    package func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
-        let now = Date().timeIntervalSince1970
-        return try await commits.write { db in
-            try Self.bind(binding, now: now, db: db)
+            if let binding { try Self.bind(binding, now: now, db: db) }
             var insert = try Insert(db)
             return try jobs.map { job in try insert.run(job, now: now, db: db) }
         }
