@@ -7,37 +7,6 @@ import Testing
 
 /// The edges of following a wall clock set back: what must not move, and what must move only once.
 extension ClockStepTests {
-    /// The real store, whose first `refusals` moves of the schedule fail; records when each move was asked
-    /// for, and the moves that land.
-    class RefusingMoves: StubStore, @unchecked Sendable {
-        let inner: SQLiteStore
-        let refusals: Int
-        let asked = Mutex<[ContinuousClock.Instant]>([])
-        let landed = Mutex<[TimeInterval]>([])
-
-        init(_ inner: SQLiteStore, refusals: Int) {
-            self.inner = inner
-            self.refusals = refusals
-        }
-
-        override func moveSchedule(
-            destinations: [String],
-            back seconds: TimeInterval,
-            now: @escaping @Sendable () -> Date,
-            settledSince: Date?
-        )
-            async throws -> Int
-        {
-            let call = asked.withLock { asked in
-                asked.append(.now)
-                return asked.count
-            }
-            if call <= refusals { throw StoreError("database is locked") }
-            landed.withLock { $0.append(seconds) }
-            return try await inner.moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
-        }
-    }
-
     @Test("a dead letter replayed behind a head in flight is due when it becomes the head, after the clock went back")
     func replayedIsDueWhenPromoted() async throws {
         let dir = try TemporaryDirectory()
@@ -107,9 +76,10 @@ extension ClockStepTests {
 
     @Test("a move the store refuses is tried again at the next look; pauses move once, the schedule once in all")
     func refusedMoveIsRetriedOnce() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = RefusingMoves(try SQLiteStore(directory: dir.path), refusals: 2)
+        let queue = InMemoryStore()
+        _ = try await queue.enqueue([job("a", "queued")])
+        let queuedAt = try #require(try await queue.nextDue(destination: "novu"))
+        let store = FaultyQueue(queue, error: StoreError("database is locked"), refusing: [.moveSchedule: 2])
         let clock = SteppingClock()
         let relay = Relay(
             store: store,
@@ -122,34 +92,30 @@ extension ClockStepTests {
         relay.status.update("novu") { $0.pausedUntil = pause }
         clock.offset.withLock { $0 = -3600 }
         for _ in 0..<4 { _ = await relay.clock.follow() }
-        #expect(store.asked.withLock { $0.count } == 3)
-        let landed = store.landed.withLock { $0 }
-        #expect(landed.count == 1 && abs(landed[0] - 3600) < 0.5)
+        #expect(store.calls(.moveSchedule).map(\.refused) == [true, true, false])
+        // The job was queued before the step, so due then: it moved back by the step, once.
+        let due = try #require(try await queue.nextDue(destination: "novu"))
+        #expect(abs(due.timeIntervalSince(queuedAt) + 3600) < 0.5)
         let moved = try #require(relay.status.destination("novu").pausedUntil)
         #expect(abs(moved.timeIntervalSince(pause) + 3600) < 0.5)
     }
 
     @Test("while the store is down, a refused move is tried again a lane's idle wait later, not in a spin")
     func refusedMoveDoesNotSpin() async throws {
-        /// The store is down: claims and moves fail.
-        final class DownStore: RefusingMoves, @unchecked Sendable {
-            let claims = Mutex(0)
-            override func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
-                claims.withLock { $0 += 1 }
-                throw StoreError("the store is not open yet")
-            }
-        }
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = DownStore(try SQLiteStore(directory: dir.path), refusals: .max)
+        // The store is down: claims and moves fail.
+        let store = FaultyQueue(
+            InMemoryStore(),
+            error: StoreError("the store is not open yet"),
+            refusing: [.claim: .max, .moveSchedule: .max]
+        )
         let clock = SteppingClock()
         let relay = Relay(store: store, destinations: [ThrottledOnce(clock: clock)], logger: quietLogger(), wallClock: { clock.now() })
         let running = Task { try await relay.run() }
         defer { running.cancel() }
-        try await waitUntil("the lane has looked at the clock and claimed once") { store.claims.withLock { $0 } >= 1 }
+        try await waitUntil("the lane has looked at the clock and claimed once") { store.calls(.claim).count >= 1 }
         clock.offset.withLock { $0 = -3600 }
-        try await waitUntil("the move was tried four times") { store.asked.withLock { $0.count } >= 4 }
-        let moves = store.asked.withLock { $0 }
+        try await waitUntil("the move was tried four times") { store.calls(.moveSchedule).count >= 4 }
+        let moves = store.calls(.moveSchedule).map(\.at)
         // The step itself rings every lane once, so the first two tries may follow each other at once.
         // From then on the lane waits its idle poll (1 s) after each refused claim. Before the fix each
         // refused move rang every lane, which then tried again at once: thousands of tries a second.

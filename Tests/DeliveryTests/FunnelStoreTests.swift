@@ -63,7 +63,7 @@ struct FunnelStoreTests {
             dedupeKeys: ["segment-message:" + (key ?? "\(message)-\(stage)-\(seconds)")],
             step: step
         )
-        return try await store.enqueue(correlating: tx) { _ in (job, ()) }.result
+        return try await store.enqueue([job]).first
     }
 
     /// A store in `dir` with ada's trigger `a` acknowledged and its email `m1` delivered at t0, folded.

@@ -82,17 +82,11 @@ struct GatheringTests {
         #expect(gathering.nextClaim == nil)
     }
 
-    /// Hands out jobs 1–3 once, then refuses every claim.
-    final class FailingStore: StubStore, @unchecked Sendable {
-        let claims = Mutex(0)
-        override func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
-            let first = claims.withLock { count in
-                count += 1
-                return count == 1
-            }
-            guard first else { throw StoreError("disk I/O error") }
-            return (1...3).map { ClaimedJob(id: $0, destination: "fours", orderingKey: "user-\($0)", kind: "k", payload: Data()) }
-        }
+    /// A store holding jobs 1–3, one per user, that hands them out once, then refuses every claim.
+    func failingStore() async throws -> FaultyQueue {
+        let store = InMemoryStore()
+        _ = try await store.enqueue((1...3).map { NewJob(destination: "fours", orderingKey: "user-\($0)", kind: "k", payload: Data()) })
+        return FaultyQueue(store, error: StoreError("disk I/O error")) { operation, call in operation == .claim && call > 1 }
     }
 
     /// `Fours` that records what it was asked to deliver.
@@ -115,7 +109,7 @@ struct GatheringTests {
         var configuration = Relay.Configuration()
         configuration.gatherWindow["fours"] = .milliseconds(200)
         let logger = quietLogger()
-        let relay = Relay(store: FailingStore(), destinations: [destination], configuration: configuration, logger: logger)
+        let relay = Relay(store: try await failingStore(), destinations: [destination], configuration: configuration, logger: logger)
         let running = Task { try await relay.run() }
         defer { running.cancel() }
         relay.wake("fours")

@@ -11,7 +11,7 @@ struct RelayTests {
         var configuration = Relay.Configuration()
         configuration.maxRetryAge = maxRetryAge
         configuration.holdProbeInterval = .seconds(60)
-        return Relay(store: StubStore(), destinations: [], configuration: configuration, logger: logger, random: { 0.5 })
+        return Relay(store: InMemoryStore(), destinations: [], configuration: configuration, logger: logger, random: { 0.5 })
     }
 
     let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -219,25 +219,4 @@ struct RelayTests {
         )
         #expect(relay.status.destination("novu").pausedUntil == until)
     }
-}
-
-/// A store that holds nothing: every call succeeds with an empty answer. Subclasses override what a
-/// test needs; it has no state of its own, and subclasses keep theirs behind a `Mutex`.
-class StubStore: DeliveryStore, @unchecked Sendable {
-    func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { [] }
-    func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] { [] }
-    func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] { [] }
-    func settle(_ settlements: [Settlement]) async throws {}
-    func releaseAllClaims() async throws -> Int { 0 }
-    func nextDue(destination: String) async throws -> Date? { nil }
-    func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? { nil }
-    func moveSchedule(
-        destinations: [String],
-        back seconds: TimeInterval,
-        now: @escaping @Sendable () -> Date,
-        settledSince: Date?
-    ) async throws -> Int { 0 }
-    func correlation(transactionId: String) async throws -> Correlation? { nil }
-    func probe() async throws {}
-    func recordDestinationState(name: String, held: Bool, reason: String?) async throws {}
 }

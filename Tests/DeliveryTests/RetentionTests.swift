@@ -47,7 +47,7 @@ struct RetentionTests {
         _ = try await store.enqueue([dead, NewJob(destination: "novu", orderingKey: "p", kind: "trigger", payload: Data())])
         let later = Date().addingTimeInterval(10)
         let kept = try await store.prune(now: later, retention: .seconds(60), correlationRetention: .seconds(60))
-        #expect(kept == SQLiteStore.PruneResult())
+        #expect(kept == PruneResult())
         let pruned = try await store.prune(now: later, retention: .seconds(1), correlationRetention: .seconds(1), batchSize: 7)
         #expect(pruned.jobs == 50)
         #expect(pruned.dedupeKeys == 50)

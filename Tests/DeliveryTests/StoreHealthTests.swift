@@ -108,7 +108,7 @@ struct StoreHealthTests {
         }
         #expect(try writes(queue) == before)
         // The check that it would see one: a single probe moves both.
-        try await store.probeCommit()
+        try await store.probe()
         let after = try writes(queue)
         #expect(after.version != before.version)
         #expect(after.wal > before.wal)

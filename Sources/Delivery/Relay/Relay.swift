@@ -39,7 +39,7 @@ package final class Relay: Service {
         package init() {}
     }
 
-    private let store: any DeliveryStore
+    private let store: any DeliveryQueue & StoreMaintenance
     private let destinations: [any DeliveryDestination]
     private let configuration: Configuration
     private let logger: Logger
@@ -52,7 +52,7 @@ package final class Relay: Service {
     let clock: RelayClock
 
     package init(
-        store: any DeliveryStore,
+        store: any DeliveryQueue & StoreMaintenance,
         destinations: [any DeliveryDestination],
         configuration: Configuration = .init(),
         status: RelayStatus = RelayStatus(),

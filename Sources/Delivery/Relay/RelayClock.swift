@@ -6,7 +6,7 @@ import Synchronization
 /// they outlive the process, so a clock set back must move them back with it (see `ClockWatch`). Shared by
 /// every lane.
 final class RelayClock: Sendable {
-    private let store: any DeliveryStore
+    private let store: any StoreMaintenance
     private let destinations: [String]
     private let status: RelayStatus
     private let doorbells: [Doorbell]
@@ -16,7 +16,7 @@ final class RelayClock: Sendable {
     private let watch = Mutex(ClockWatch())
 
     init(
-        store: any DeliveryStore,
+        store: any StoreMaintenance,
         destinations: [String],
         status: RelayStatus,
         doorbells: [Doorbell],

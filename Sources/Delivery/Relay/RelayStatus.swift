@@ -71,7 +71,7 @@ package final class RelayStatus: Sendable {
     }
 
     /// Writes a changed hold state of `name` to `store`, for `bridge stats` in another process.
-    func persist(_ name: String, to store: any DeliveryStore, logger: Logger) async {
+    func persist(_ name: String, to store: any StoreMaintenance, logger: Logger) async {
         guard let state = needsPersisting(name) else { return }
         do {
             try await store.recordDestinationState(name: name, held: state.held, reason: state.reason)

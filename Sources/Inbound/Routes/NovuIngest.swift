@@ -107,35 +107,19 @@ package struct NovuIngest: Sendable {
         }
         let label = Self.typeLabel(webhook.type)
         count("received", type: label)
-        // The cause is looked up in the transaction that queues the event: one trip to the store.
-        let decided: (note: (outcome: FeedbackEvent.Outcome, oversize: Int?), result: EnqueueResult?)
+        // Everything but the commit is decided here, before the store: the cause is read first (a read,
+        // off the store's writer), and the job made of it is committed as a plain value.
+        let cause: Correlation?
         do {
-            decided = try await intake.submit(correlating: webhook.message("transactionId")) {
-                [names, libraryVersion = configuration.libraryVersion, recordsUsers = configuration.recordsUsers] cause in
-                let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: libraryVersion)
-                var job = Self.job(for: outcome, webhookId: headers.id, body: body)
-                // The funnel is of the notifications this bridge triggered (cohorts by trigger): a message of
-                // a transaction with no cause here is sent to Segment, not counted.
-                if cause != nil { job?.step = FunnelStep(webhook: webhook, keepingUser: recordsUsers) }
-                // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
-                if let job, job.payload.count > BatchPacker.maxEventBytes { return (nil, (outcome, job.payload.count)) }
-                return (job, (outcome, nil))
-            }
+            cause = try await intake.correlation(transactionId: webhook.message("transactionId"))
         } catch {
             return refusal.answer(error)
         }
-        if let size = decided.note.oversize {
-            count("rejected", type: label)
-            return .error(
-                413,
-                "EventTooLarge",
-                "the Segment event this webhook makes is \(size) bytes; Segment takes at most \(BatchPacker.maxEventBytes) per event"
-            )
-        }
-        guard let result = decided.result else {
+        let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: configuration.libraryVersion)
+        guard var job = Self.job(for: outcome, webhookId: headers.id, body: body) else {
             // Only an ignored outcome makes no job.
             count("ignored", type: label)
-            if case .ignored(let reason) = decided.note.outcome {
+            if case .ignored(let reason) = outcome {
                 CounterCache.ignored.increment([
                     ("port", "novu"), ("type", label),
                     ("reason", reason.hasPrefix("unsupported type") ? "unsupported type" : reason),
@@ -144,11 +128,30 @@ package struct NovuIngest: Sendable {
             }
             return Self.ok("ignored")
         }
+        // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
+        let size = job.payload.count
+        if size > BatchPacker.maxEventBytes {
+            count("rejected", type: label)
+            return .error(
+                413,
+                "EventTooLarge",
+                "the Segment event this webhook makes is \(size) bytes; Segment takes at most \(BatchPacker.maxEventBytes) per event"
+            )
+        }
+        // The funnel is of the notifications this bridge triggered (cohorts by trigger): a message of a
+        // transaction with no cause here is sent to Segment, not counted.
+        if cause != nil { job.step = FunnelStep(webhook: webhook, keepingUser: configuration.recordsUsers) }
+        let result: EnqueueResult?
+        do {
+            result = try await intake.submit([job]).first
+        } catch {
+            return refusal.answer(error)
+        }
         if result == .duplicate {
             count("duplicate", type: label)
             return Self.ok("duplicate")
         }
-        if case .undeliverable(_, _, let reason) = decided.note.outcome {
+        if case .undeliverable(_, _, let reason) = outcome {
             count("dead_lettered", type: label)
             logger.warning(
                 "webhook dead-lettered",

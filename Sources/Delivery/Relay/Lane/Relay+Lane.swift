@@ -7,7 +7,7 @@ extension Relay {
     /// hands back what came of it. Sends run as child tasks, each settling its own jobs.
     struct Lane: Sendable {
         let destination: any DeliveryDestination
-        let queue: any DeliveryStore
+        let queue: any DeliveryQueue & StoreMaintenance
         let status: RelayStatus
         /// Rung when jobs are queued for the destination, when a send finishes and when the wall clock was
         /// followed back; interrupted at shutdown.
@@ -25,7 +25,7 @@ extension Relay {
 
         init(
             destination: any DeliveryDestination,
-            queue: any DeliveryStore,
+            queue: any DeliveryQueue & StoreMaintenance,
             status: RelayStatus,
             doorbell: Doorbell,
             clock: RelayClock,

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension SQLiteStore: DeadLetterQueue {
+extension SQLiteStore {
     package func deadLetters(_ filter: DeadLetterFilter) async throws -> [DeadLetter] {
         let (condition, arguments) = Self.whereClause(filter)
         return try await pool.read { db in

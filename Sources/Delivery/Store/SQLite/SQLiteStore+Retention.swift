@@ -2,19 +2,6 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// What one pruning pass removed.
-    package struct PruneResult: Sendable, Equatable {
-        package var jobs = 0
-        package var dedupeKeys = 0
-        package var correlations = 0
-        /// Dead-lettered jobs (their attempts go with them).
-        package var deadLetters = 0
-        /// Followed transactions (with their messages' emitted changes).
-        package var follows = 0
-
-        package init() {}
-    }
-
     /// Deletes delivered (and dry-run) jobs and dedupe keys older than `retention`, dead letters
     /// dead-lettered more than `deadLetterRetention` ago (`BRIDGE_DLQ_RETENTION`), and correlations
     /// older than `correlationRetention` (or `retention` when that is longer), in batches of `batchSize`

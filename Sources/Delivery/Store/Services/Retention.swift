@@ -15,15 +15,17 @@ package struct Retention: Service {
         package var funnelRetention: Duration = .seconds(90 * 86400)
         /// Time between passes.
         package var interval: Duration = .seconds(300)
+        /// Rows deleted per write: each batch is its own short write, so ingest never waits long behind one.
+        package var batchSize = 1000
 
         package init() {}
     }
 
-    let store: ResilientStore
+    let store: any StoreMaintenance & FunnelStore
     let configuration: Configuration
     let logger: Logger
 
-    package init(store: ResilientStore, configuration: Configuration = .init(), logger: Logger) {
+    package init(store: any StoreMaintenance & FunnelStore, configuration: Configuration = .init(), logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -32,15 +34,20 @@ package struct Retention: Service {
     package func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                let pruned = try await store.current().prune(
+                let pruned = try await store.prune(
                     now: Date(),
                     retention: configuration.retention,
                     correlationRetention: configuration.correlationRetention,
-                    deadLetterRetention: configuration.deadLetterRetention
+                    deadLetterRetention: configuration.deadLetterRetention,
+                    batchSize: configuration.batchSize
                 )
-                let funnel = try await store.current().pruneFunnel(now: Date(), retention: configuration.funnelRetention)
+                let funnel = try await store.pruneFunnel(
+                    now: Date(),
+                    retention: configuration.funnelRetention,
+                    batchSize: configuration.batchSize
+                )
                 if funnel > 0 { logger.info("pruned the funnel", metadata: ["rows": "\(funnel)"]) }
-                if pruned != SQLiteStore.PruneResult() {
+                if pruned != PruneResult() {
                     logger.info(
                         "pruned the store",
                         metadata: [

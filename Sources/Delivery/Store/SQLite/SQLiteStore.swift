@@ -3,7 +3,7 @@ import GRDB
 
 /// The embedded store: SQLite in WAL mode with `synchronous=FULL`, so a committed job survives
 /// `kill -9` and power loss. Writes go through a group commit.
-package final class SQLiteStore: DeliveryStore {
+package final class SQLiteStore: DeliveryQueue, CorrelationLookup, StoreMaintenance {
     /// The file name inside the data directory.
     package static let fileName = "bridge.sqlite"
 
@@ -106,13 +106,6 @@ package final class SQLiteStore: DeliveryStore {
     /// fails a commit only once the disk is full, and an operator wants the warning before that.
     package static let minimumFreeBytes: Int64 = 8 * 1024 * 1024
 
-    /// Throws unless the disk has room and a write commits now. Writes; `StoreHealth` calls it only when
-    /// the store has been idle, so `/readyz` need not.
-    package func probe() async throws {
-        if let problem = lowDiskProblem() { throw StoreError(problem) }
-        try await probeCommit()
-    }
-
     /// Why the disk holding the store is about to fill (below `minimumFreeBytes` free), or `nil`. One
     /// `statfs`; writes nothing.
     package func lowDiskProblem() -> String? {
@@ -123,8 +116,9 @@ package final class SQLiteStore: DeliveryStore {
         return "the disk holding \(directory) is almost full (\(free / 1024) KiB free)"
     }
 
-    /// Commits one small write, so the write path records whether the store can commit.
-    package func probeCommit() async throws {
+    /// Commits one small write, so the write path records whether the store can commit. The free space
+    /// is `lowDiskProblem()`'s to tell: `StoreHealth` checks it every second, without a write.
+    package func probe() async throws {
         try await commits.write(durable: false) { db in
             try db.execute(
                 sql: """

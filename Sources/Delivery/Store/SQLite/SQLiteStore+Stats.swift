@@ -1,32 +1,6 @@
 import Foundation
 import GRDB
 
-/// Per-destination figures for `bridge stats` and the queue gauges.
-package struct DestinationStats: Sendable, Equatable, Codable {
-    package struct Window: Sendable, Equatable, Codable {
-        package var delivered = 0
-        package var retried = 0
-        package var deadLettered = 0
-    }
-
-    package var destination: String
-    package var queued = 0
-    /// Age of the oldest job still queued, in seconds.
-    package var oldestPendingAge: Double?
-    package var lastHour = Window()
-    package var lastDay = Window()
-    package var held = false
-    package var holdReason: String?
-}
-
-/// What the queue gauges publish for one destination.
-package struct QueueFigures: Sendable, Equatable {
-    package var destination: String
-    package var queued = 0
-    /// Age of the oldest job still queued, in seconds; `nil` when none is.
-    package var oldestPendingAge: Double?
-}
-
 extension SQLiteStore {
     /// Queue depth and the oldest queued job's age per destination, as of `now`: the queue gauges ask
     /// every few seconds. `stats` also counts the last day's deliveries and attempts, which reads every

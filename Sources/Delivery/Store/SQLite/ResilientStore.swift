@@ -3,8 +3,9 @@ import Synchronization
 
 /// The store as the running service sees it: opened lazily and re-opened after it failed, so the bridge
 /// starts and answers `503` (instead of exiting) while its data directory is read-only or missing, and
-/// recovers by itself when the directory does.
-package final class ResilientStore: DeliveryStore {
+/// recovers by itself when the directory does. Every call goes to the open store, or throws why it is
+/// not open.
+package final class ResilientStore: Sendable {
     private struct State {
         var store: SQLiteStore?
         var lastError: String?
@@ -60,10 +61,10 @@ package final class ResilientStore: DeliveryStore {
     package func lowDiskProblem() -> String? {
         state.withLock { $0.store }?.lowDiskProblem()
     }
+}
 
-    package func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] { try await current().enqueue(jobs) }
-
-    package func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
+extension ResilientStore: DeliveryQueue {
+    package func enqueue(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
         try await current().enqueue(jobs, binding: binding)
     }
 
@@ -76,6 +77,38 @@ package final class ResilientStore: DeliveryStore {
     package func releaseAllClaims() async throws -> Int { try await current().releaseAllClaims() }
 
     package func nextDue(destination: String) async throws -> Date? { try await current().nextDue(destination: destination) }
+}
+
+extension ResilientStore: CorrelationLookup {
+    package func correlation(transactionId: String) async throws -> Correlation? {
+        try await current().correlation(transactionId: transactionId)
+    }
+}
+
+extension ResilientStore: StoreMaintenance {
+    package func prune(
+        now: Date,
+        retention: Duration,
+        correlationRetention: Duration,
+        deadLetterRetention: Duration,
+        batchSize: Int
+    ) async throws -> PruneResult {
+        try await current().prune(
+            now: now,
+            retention: retention,
+            correlationRetention: correlationRetention,
+            deadLetterRetention: deadLetterRetention,
+            batchSize: batchSize
+        )
+    }
+
+    package func queueFigures(now: Date, destinations: [String]) async throws -> [QueueFigures] {
+        try await current().queueFigures(now: now, destinations: destinations)
+    }
+
+    package func stats(now: Date, destinations: [String]) async throws -> [DestinationStats] {
+        try await current().stats(now: now, destinations: destinations)
+    }
 
     package func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
         try await current().scheduleSkew(destination: destination, now: now)
@@ -90,22 +123,21 @@ package final class ResilientStore: DeliveryStore {
         try await current().moveSchedule(destinations: destinations, back: seconds, now: now, settledSince: settledSince)
     }
 
-    package func correlation(transactionId: String) async throws -> Correlation? {
-        try await current().correlation(transactionId: transactionId)
-    }
-
-    package func enqueue<Note: Sendable>(
-        correlating transactionId: String?,
-        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
-    ) async throws -> (note: Note, result: EnqueueResult?) {
-        try await current().enqueue(correlating: transactionId, decide)
+    package func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
+        try await current().recordDestinationState(name: name, held: held, reason: reason)
     }
 
     package func probe() async throws { try await current().probe() }
 
-    package func recordDestinationState(name: String, held: Bool, reason: String?) async throws {
-        try await current().recordDestinationState(name: name, held: held, reason: reason)
-    }
+    package func storeBytes() async throws -> Int64 { try await current().storeBytes() }
+
+    package func deadLetters(_ filter: DeadLetterFilter) async throws -> [DeadLetter] { try await current().deadLetters(filter) }
+
+    package func deadLetter(id: Int64) async throws -> DeadLetterDetail? { try await current().deadLetter(id: id) }
+
+    package func replayDeadLetters(_ filter: DeadLetterFilter) async throws -> Int { try await current().replayDeadLetters(filter) }
+
+    package func purgeDeadLetters(_ filter: DeadLetterFilter) async throws -> Int { try await current().purgeDeadLetters(filter) }
 }
 
 extension ResilientStore: FollowStore {
@@ -146,5 +178,9 @@ extension ResilientStore: FunnelStore {
 
     package func announce(_ jobs: [NewJob], through position: Int64) async throws -> [EnqueueResult] {
         try await current().announce(jobs, through: position)
+    }
+
+    package func pruneFunnel(now: Date, retention: Duration, batchSize: Int) async throws -> Int {
+        try await current().pruneFunnel(now: now, retention: retention, batchSize: batchSize)
     }
 }

@@ -6,9 +6,9 @@ import Synchronization
 /// its `status`, and as a `Service` it measures the store every `interval`. Delivery and pruning never ask
 /// it, so they go on while ingest is refused and free the space that lets ingest resume by itself.
 ///
-/// The measure is `SQLiteStore.storeBytes()` (the pages in use; the WAL comes on top). Between two measures ingest can
-/// overshoot the limit by what arrives in one interval; the limit is a ceiling for an operator's disk
-/// budget, not an exact quota.
+/// The measure is the store's `storeBytes()` (for SQLite, the pages in use; the WAL comes on top). Between
+/// two measures ingest can overshoot the limit by what arrives in one interval; the limit is a ceiling for
+/// an operator's disk budget, not an exact quota.
 package final class StoreCapacity: Service, Sendable {
     /// What `/readyz` and ingest read: the latest measure and the decision made from it.
     package struct Status: Sendable, Equatable {
@@ -75,9 +75,9 @@ package final class StoreCapacity: Service, Sendable {
         self.logger = logger
     }
 
-    /// Measures the store the running service uses (`SQLiteStore.storeBytes()`).
-    package convenience init(limit: Int64?, store: ResilientStore, interval: Duration = .seconds(1), logger: Logger) {
-        self.init(limit: limit, interval: interval, logger: logger) { try await store.current().storeBytes() }
+    /// Measures `store` (its `storeBytes()`).
+    package convenience init(limit: Int64?, store: any StoreMaintenance, interval: Duration = .seconds(1), logger: Logger) {
+        self.init(limit: limit, interval: interval, logger: logger) { try await store.storeBytes() }
     }
 
     /// The latest decision; reads no disk.

@@ -95,7 +95,7 @@ package final class StoreHealth: Service, Sendable {
             logger: logger,
             condition: { store.condition },
             checkDisk: { store.lowDiskProblem() },
-            probe: { try await store.current().probeCommit() }
+            probe: { try await store.probe() }
         )
     }
 
@@ -106,7 +106,7 @@ package final class StoreHealth: Service, Sendable {
             logger: logger,
             condition: { .open(store.lastCommit) },
             checkDisk: { store.lowDiskProblem() },
-            probe: { try await store.probeCommit() }
+            probe: { try await store.probe() }
         )
     }
 

@@ -4,18 +4,10 @@ import JSON
 
 /// Ingest's side of the store: jobs in, with their dedupe keys and correlations, in group commits.
 extension SQLiteStore {
-    package func enqueue(_ jobs: [NewJob]) async throws -> [EnqueueResult] {
+    package func enqueue(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
         let now = Date().timeIntervalSince1970
         return try await commits.write { db in
-            var insert = try Insert(db)
-            return try jobs.map { job in try insert.run(job, now: now, db: db) }
-        }
-    }
-
-    package func enqueue(_ jobs: [NewJob], binding: KeyBinding) async throws -> [EnqueueResult] {
-        let now = Date().timeIntervalSince1970
-        return try await commits.write { db in
-            try Self.bind(binding, now: now, db: db)
+            if let binding { try Self.bind(binding, now: now, db: db) }
             var insert = try Insert(db)
             return try jobs.map { job in try insert.run(job, now: now, db: db) }
         }
@@ -38,20 +30,6 @@ extension SQLiteStore {
             return
         }
         try db.execute(sql: "INSERT INTO dedupe(key, created_at) VALUES (?, ?)", arguments: [wanted, now])
-    }
-
-    package func enqueue<Note: Sendable>(
-        correlating transactionId: String?,
-        _ decide: @escaping @Sendable (Correlation?) -> (job: NewJob?, note: Note)
-    ) async throws -> (note: Note, result: EnqueueResult?) {
-        let now = Date().timeIntervalSince1970
-        return try await commits.write { db in
-            let cause = try transactionId.flatMap { try Self.correlation(transactionId: $0, db: db) }
-            let (job, note) = decide(cause)
-            guard let job else { return (note, nil) }
-            var insert = try Insert(db)
-            return (note, try insert.run(job, now: now, db: db))
-        }
     }
 
     /// The statements that queue a job, looked up once per commit rather than once per event: GRDB's
@@ -139,6 +117,7 @@ extension SQLiteStore {
         }
     }
 
+    /// Read on a reader connection: the writer only commits.
     package func correlation(transactionId: String) async throws -> Correlation? {
         try await pool.read { db in try Self.correlation(transactionId: transactionId, db: db) }
     }

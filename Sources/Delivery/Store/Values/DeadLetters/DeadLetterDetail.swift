@@ -1,0 +1,9 @@
+/// Everything kept about one dead letter (`bridge dlq show`).
+package struct DeadLetterDetail: Sendable, Equatable, Codable {
+    package var letter: DeadLetter
+    /// The event that caused the job, as received.
+    package var event: String?
+    /// What the destination was to be sent (the job payload).
+    package var payload: String
+    package var attempts: [AttemptRecord]
+}
