@@ -117,7 +117,7 @@ struct FaultTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try SQLiteStore(directory: dir.path)
-        var dead = NewJob(destination: "segment", orderingKey: "", kind: "track", payload: Data("{}".utf8))
+        var dead = NewJob(destination: "segment", orderingKey: nil, kind: "track", payload: Data("{}".utf8))
         dead.deadLetterReason = "no subscriber"
         _ = try await store.enqueue([dead, dead])
         let refused = try await BridgeProcess.run(["dlq", "purge", "--data-dir", dir.path])

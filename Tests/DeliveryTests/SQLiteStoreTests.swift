@@ -140,7 +140,7 @@ struct SQLiteStoreTests {
         defer { dir.remove() }
         let store = try SQLiteStore(directory: dir.path)
         let jobs = [
-            NewJob(destination: "novu", orderingKey: "", kind: "trigger", payload: Data()),
+            NewJob(destination: "novu", orderingKey: nil, kind: "trigger", payload: Data()),
             NewJob(
                 destination: "novu",
                 orderingKey: "Zoë 🚀 “quoted”",
@@ -159,7 +159,7 @@ struct SQLiteStoreTests {
         let results = try await store.enqueue(jobs)
         #expect(results.allSatisfy { $0 != .duplicate })
         let claimed = try await store.claim(destination: "novu", limit: 10, now: Date().addingTimeInterval(1))
-        #expect(claimed.map(\.orderingKey) == ["", "Zoë 🚀 “quoted”"])
+        #expect(claimed.map(\.orderingKey) == [nil, "Zoë 🚀 “quoted”"])
         #expect(claimed.map(\.kind) == ["trigger", "subscriber.upsert"])
         #expect(claimed.map(\.payload) == [Data(), Data([0, 1, 0xFF, 0x0A, 0])])
         #expect(

@@ -38,7 +38,6 @@ struct SegmentAttemptTests {
             let request = try #require(report.request)
             #expect(request.hasPrefix("POST \(segment.baseURL)/v1/batch\n"))
             #expect(request.contains("(this event's part of a batch of 3 events)"))
-            // Each kept the whole batch before: one failed attempt of 500 events wrote ~200 MB.
             for other in jobs { #expect(request.contains("\"m-\(other.id)\"") == (other.id == job.id)) }
             #expect(!request.contains("wk-secret"))
         }
@@ -76,5 +75,20 @@ struct SegmentAttemptTests {
         var busy = jobs
         for index in busy.indices { busy[index].lastStatus = 503 }
         #expect(destination.plan(busy).map { $0.map(\.id) } == [[1, 2, 3]])
+    }
+
+    @Test("an event for no one (a replayed 'no subscriber' dead letter) goes alone and is refused without a request")
+    func forNoOne() async throws {
+        let segment = try await FakeServer.start { _ in FakeResponse(status: 200) }
+        defer { segment.stop() }
+        let destination = destination(segment, writeKey: "wk")
+        var nobody = job(2)
+        nobody.orderingKey = nil
+        let units = destination.plan([job(1), nobody, job(3)])
+        #expect(units.map { $0.map(\.id) } == [[1, 3], [2]])
+        let refused = await destination.deliver([nobody])
+        #expect(refused.map(\.verdict) == [.refused])
+        #expect(refused.map(\.reason) == ["no subscriber"])
+        #expect(segment.requests.isEmpty)
     }
 }

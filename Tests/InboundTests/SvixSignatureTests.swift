@@ -101,34 +101,3 @@ struct SvixSignatureTests {
         #expect(throws: Never.self) { try SvixSignature(secrets: []) }
     }
 }
-
-@Suite("Batch packing")
-struct BatchPackerTests {
-    @Test("2,500 small events fit one batch; the 2,501st starts the next")
-    func eventLimit() {
-        #expect(BatchPacker.pack(sizes: Array(repeating: 100, count: 2500)).batches.map(\.count) == [2500])
-        #expect(BatchPacker.pack(sizes: Array(repeating: 100, count: 2501)).batches.map(\.count) == [2500, 1])
-    }
-
-    @Test("events totalling just over 475 KB split into two batches, each under the limit")
-    func byteLimit() {
-        // 20 events of 23,750 bytes: 475,000 bytes of events alone, over the limit once the envelope counts.
-        let sizes = Array(repeating: 23_750, count: 20)
-        let packed = BatchPacker.pack(sizes: sizes)
-        #expect(packed.batches.count == 2)
-        #expect(packed.batches.flatMap { $0 } == Array(0..<20))
-        for batch in packed.batches {
-            let bytes = batch.reduce(0) { $0 + sizes[$1] } + batch.count - 1 + 64
-            #expect(bytes <= BatchPacker.maxBatchBytes)
-        }
-        // 19 of them fit in one.
-        #expect(BatchPacker.pack(sizes: Array(repeating: 23_750, count: 19)).batches.count == 1)
-    }
-
-    @Test("an event over 32 KB goes alone, and does not sink the others")
-    func oversize() {
-        let packed = BatchPacker.pack(sizes: [100, 40_000, 100])
-        #expect(packed.batches == [[0, 2]])
-        #expect(packed.oversize == [1])
-    }
-}

@@ -1,4 +1,5 @@
 import JSON
+
 /// What an ingest pipeline answers, free of HTTP types: a status and a JSON body. The routes turn it
 /// into a response; the status is decided by the pipeline that knows why.
 package struct IngestAnswer: Sendable, Equatable {

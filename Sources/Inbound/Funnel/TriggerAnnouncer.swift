@@ -78,10 +78,10 @@ package struct TriggerAnnouncer: Service {
         return triggers.count
     }
 
-    /// Announcements share jobs, so a trigger costs the queue a fraction of a job: at most this many events,
-    /// and this many bytes, under Segment's 32 KB per event the destination checks each job against.
-    static let eventsPerJob = 100
-    static let bytesPerJob = 30_000
+    /// Announcements share jobs, so a trigger costs the queue a fraction of a job: at most 100 events and
+    /// 30,000 bytes a job, under Segment's 32 KB per event the destination checks each job against. No
+    /// envelope: the job's payload is the events alone, comma-separated.
+    static let jobLimits = BatchLimits(maxItems: 100, maxBytes: 30_000, envelopeBytes: 0)
 
     /// The Segment jobs of `triggers`, several events to a job (`kind` `track.batch`: the payload is the
     /// events comma-separated, spliced into `/v1/batch` as they are); none when the mapping file switched the
@@ -91,9 +91,9 @@ package struct TriggerAnnouncer: Service {
         guard let name = names.funnelEvent(type) else { return [] }
         let library: JSONValue = ["name": .string(FeedbackEvent.libraryName), "version": .string(libraryVersion)]
         let events = triggers.map { EffectivenessEvent.triggered($0, name: name, library: library).event.encoded() }
-        let chunks = BatchPacker.pack(sizes: events.map(\.count), maxEvents: eventsPerJob, maxBytes: bytesPerJob)
-        // An announcement is a few hundred bytes; one over the limit (a huge context) goes alone.
-        return (chunks.batches + chunks.oversize.map { [$0] }).map { chunk in
+        let chunks = BatchPlanner.pack(sizes: events.map(\.count), limits: jobLimits)
+        // An announcement is a few hundred bytes; one over the limit (a huge context) starts a job alone.
+        return chunks.batches.map { chunk in
             var payload = Data()
             for (position, index) in chunk.enumerated() {
                 if position > 0 { payload.append(UInt8(ascii: ",")) }

@@ -130,12 +130,12 @@ package struct NovuIngest: Sendable {
         }
         // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
         let size = job.payload.count
-        if size > BatchPacker.maxEventBytes {
+        if size > SegmentDestination.maxEventBytes {
             count("rejected", type: label)
             return .error(
                 413,
                 "EventTooLarge",
-                "the Segment event this webhook makes is \(size) bytes; Segment takes at most \(BatchPacker.maxEventBytes) per event"
+                "the Segment event this webhook makes is \(size) bytes; Segment takes at most \(SegmentDestination.maxEventBytes) per event"
             )
         }
         // The funnel is of the notifications this bridge triggered (cohorts by trigger): a message of a
@@ -163,34 +163,23 @@ package struct NovuIngest: Sendable {
         return Self.ok("accepted")
     }
 
-    /// The job for an outcome: a Segment track call, or a dead letter for an event with no user.
+    /// The job for an outcome: a Segment track call, or a dead letter for an event for no one.
     static func job(for outcome: FeedbackEvent.Outcome, webhookId: String?, body: [UInt8]) -> NewJob? {
-        var dedupeKeys = webhookId.map { ["novu-webhook:" + $0] } ?? []
+        let (event, userId, messageId, deadLetterReason): (JSONValue, String?, String, String?)
         switch outcome {
-        case .ignored:
-            return nil
-        case .track(let event, let userId, let messageId):
-            dedupeKeys.append("segment-message:" + messageId)
-            return NewJob(
-                destination: "segment",
-                orderingKey: userId,
-                kind: "track",
-                payload: event.encoded(),
-                event: Data(body),
-                dedupeKeys: dedupeKeys
-            )
-        case .undeliverable(let event, let messageId, let reason):
-            dedupeKeys.append("segment-message:" + messageId)
-            return NewJob(
-                destination: "segment",
-                orderingKey: "",
-                kind: "track",
-                payload: event.encoded(),
-                event: Data(body),
-                dedupeKeys: dedupeKeys,
-                deadLetterReason: reason
-            )
+        case .ignored: return nil
+        case .track(let track, let user, let id): (event, userId, messageId, deadLetterReason) = (track, user, id, nil)
+        case .undeliverable(let track, let id, let reason): (event, userId, messageId, deadLetterReason) = (track, nil, id, reason)
         }
+        return NewJob(
+            destination: "segment",
+            orderingKey: userId,
+            kind: "track",
+            payload: event.encoded(),
+            event: Data(body),
+            dedupeKeys: (webhookId.map { ["novu-webhook:" + $0] } ?? []) + ["segment-message:" + messageId],
+            deadLetterReason: deadLetterReason
+        )
     }
 
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }

@@ -39,32 +39,34 @@ package struct SegmentDestination: DeliveryDestination {
         self.now = now
     }
 
-    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
-        // Events without a user (a replayed "no subscriber" dead letter) go alone and are refused in
-        // `deliver`: Segment would answer 200 and drop them. So do events whose last answer was a
-        // permanent refusal (see `deliver`): a batch refused as a whole does not say which event it was.
-        let batchable = { (job: ClaimedJob) in
-            !job.orderingKey.isEmpty && job.lastStatus.map { RetryPolicy.classify(status: $0) != .refused } ?? true
-        }
-        let sendable = jobs.filter(batchable)
-        let packed = BatchPacker.pack(sizes: sendable.map(\.payload.count))
-        return packed.batches.map { $0.map { sendable[$0] } } + packed.oversize.map { [sendable[$0]] }
-            + jobs.filter { !batchable($0) }.map { [$0] }
+    /// Segment's limits, as its own libraries keep them (analytics-python): an event of at most 32 KiB, a
+    /// batch body of at most 475,000 bytes — under the API's 500 KB with room for the envelope — and 2,500 events.
+    package static let batchLimits = BatchLimits(maxItems: 2500, maxBytes: 475_000, envelopeBytes: 64, maxItemBytes: 32 * 1024)
+    /// Segment drops an event over this many bytes.
+    package static var maxEventBytes: Int { batchLimits.maxItemBytes ?? 0 }
+
+    /// Events share batches, but for one that cannot be sent at all (see `unsendable`): it goes alone and
+    /// is refused without a request.
+    static let planner = BatchPlanner(limits: batchLimits, sharable: { unsendable($0) == nil })
+
+    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] { Self.planner.plan(jobs) }
+
+    /// Why `job` can never be sent, or `nil`: an event over Segment's limit, or one for no one (a replayed
+    /// "no subscriber" dead letter), which Segment would answer 200 and drop.
+    static func unsendable(_ job: ClaimedJob) -> String? {
+        if job.payload.count > maxEventBytes { return "event over 32 KB" }
+        if job.orderingKey == nil { return "no subscriber" }
+        return nil
     }
 
     package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
-        if jobs.count == 1, jobs[0].payload.count > BatchPacker.maxEventBytes {
-            return [AttemptResult(.refused, reason: "event over 32 KB")]
-        }
-        if jobs.count == 1, jobs[0].orderingKey.isEmpty {
-            return [AttemptResult(.refused, reason: "no subscriber")]
-        }
+        if jobs.count == 1, let reason = Self.unsendable(jobs[0]) { return [AttemptResult(.refused, reason: reason)] }
         let request = makeRequest(jobs)
         switch NotSending.decide(credential: configuration.writeKey, dryRun: configuration.dryRun) {
         case .dryRun?:
             logger.info(
                 "dry run: this batch was logged instead of sent",
-                metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(redacted(request))"]
+                metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(request.redacted)"]
             )
             return jobs.map { _ in AttemptResult(.dryRun, reason: "dry run") }
         case .missingCredential?:
@@ -74,35 +76,20 @@ package struct SegmentDestination: DeliveryDestination {
         }
         do {
             let response = try await client.execute(request)
-            var verdict = RetryPolicy.classify(status: response.status)
-            // A batch refused as a whole (400, 413, …) may hold one bad event among good ones: each is
-            // retried at once (a split) and goes alone (`plan`), so only a bad one is dead-lettered.
-            if verdict == .refused, jobs.count > 1 { verdict = .split }
-            // The request and the answer are kept only for a failed attempt.
-            let failed = !verdict.isDelivered
-            let answer = AttemptResult.Answer(
-                status: response.status,
-                excerpt: failed ? responseExcerpt(response.body) : nil,
-                retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now())
-            )
-            let pause = RateLimitHeaders.pause(response.headers, now: now())
+            // A batch refused as a whole (400, 413, …) may hold one bad event among good ones (the split rule).
+            let verdict = BatchPlanner.verdict(RetryPolicy.classify(status: response.status), forEachOf: jobs.count)
+            let reason = verdict.isDelivered ? "delivered" : "HTTP \(response.status)"
             return jobs.map { job in
-                AttemptResult(
+                .answered(
                     verdict,
-                    reason: failed ? "HTTP \(response.status)" : "delivered",
-                    answer: answer,
-                    request: failed ? redacted(request, part: job, of: jobs.count) : nil,
-                    pauseUntil: pause
+                    reason: reason,
+                    response: response,
+                    request: request.redacted(part: job.payload, of: jobs.count, in: "batch"),
+                    now: now()
                 )
             }
         } catch {
-            return jobs.map { job in
-                AttemptResult(
-                    error.cancelled ? .abandoned : .retry,
-                    reason: error.message,
-                    request: redacted(request, part: job, of: jobs.count)
-                )
-            }
+            return jobs.map { .unanswered(error, request: request.redacted(part: $0.payload, of: jobs.count, in: "batch")) }
         }
     }
 
@@ -128,26 +115,5 @@ package struct SegmentDestination: DeliveryDestination {
             body: body,
             timeout: configuration.timeout
         )
-    }
-
-    private func redacted(_ request: HTTPClientRequest) -> String {
-        redactedHead(request) + String(decoding: request.body, as: UTF8.self)
-    }
-
-    /// The request as kept with one event's failed attempt: the request line and headers as sent (the key
-    /// redacted), and, from a batch, only this event's part of the body. Each event keeps its own
-    /// attempt rows; with the whole batch in each, one failed attempt of 500 queued events wrote ~200 MB.
-    private func redacted(_ request: HTTPClientRequest, part job: ClaimedJob, of count: Int) -> String {
-        guard count > 1 else { return redacted(request) }
-        return redactedHead(request) + "(this event's part of a batch of \(count) events)\n"
-            + String(decoding: job.payload, as: UTF8.self)
-    }
-
-    private func redactedHead(_ request: HTTPClientRequest) -> String {
-        var lines = ["\(request.method) \(request.url)"]
-        for header in request.headers {
-            lines.append("\(header.name): \(header.name == "Authorization" ? "Basic [redacted]" : header.value)")
-        }
-        return lines.joined(separator: "\n") + "\n\n"
     }
 }

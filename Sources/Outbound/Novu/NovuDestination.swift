@@ -57,54 +57,23 @@ package struct NovuDestination: DeliveryDestination {
         self.versions = versions
     }
 
-    /// Whether `job` may go out in a bulk request: a trigger whose last answer was not a permanent refusal.
-    /// A bulk request refused as a whole says nothing of which event was wrong, so its events are sent
-    /// alone afterwards, each judged on its own answer; so is a replayed dead letter.
-    static func isBulkable(_ job: ClaimedJob) -> Bool {
-        guard job.kind == NovuCall.Operation.trigger.rawValue else { return false }
-        guard let status = job.lastStatus else { return true }
-        return RetryPolicy.classify(status: status) != .refused
+    /// How claimed jobs become requests: triggers share bulk requests of at most 100 events and 512 KB
+    /// (`{"events":[…]}`; a stored call's size bounds its body's from above), when at least
+    /// `bulkThreshold` are due together; other calls go alone.
+    var planner: BatchPlanner {
+        BatchPlanner(
+            limits: BatchLimits(maxItems: Self.bulkLimit, maxBytes: Self.maxBodyBytes, envelopeBytes: #"{"events":[]}"#.utf8.count),
+            minimumShared: min(max(configuration.bulkThreshold, 2), Self.bulkLimit),
+            waitsForFullRequests: true,
+            sharable: { $0.kind == NovuCall.Operation.trigger.rawValue }
+        )
     }
 
-    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] {
-        let threshold = min(max(configuration.bulkThreshold, 2), Self.bulkLimit)
-        let triggers = jobs.filter(Self.isBulkable)
-        var units = jobs.filter { !Self.isBulkable($0) }.map { [$0] }
-        for chunk in Self.chunks(triggers) {
-            if chunk.count >= threshold { units.append(chunk) } else { units.append(contentsOf: chunk.map { [$0] }) }
-        }
-        return units
-    }
-
-    /// `triggers` in order, cut into bulk requests of at most 100 events and 512 KB: a request over the
-    /// size limit would have to be split into singles after it was planned and charged as one.
-    static func chunks(_ triggers: [ClaimedJob]) -> [[ClaimedJob]] {
-        // A payload holds a header line before the body, so its size bounds the body's from above.
-        let room = maxBodyBytes - "{\"events\":[]}".utf8.count
-        var chunks: [[ClaimedJob]] = []
-        var current: [ClaimedJob] = []
-        var bytes = 0
-        for job in triggers {
-            let size = job.payload.count + (current.isEmpty ? 0 : 1)
-            if !current.isEmpty, current.count == bulkLimit || bytes + size > room {
-                chunks.append(current)
-                (current, bytes) = ([], 0)
-            }
-            current.append(job)
-            bytes += current.count == 1 ? job.payload.count : size
-        }
-        if !current.isEmpty { chunks.append(current) }
-        return chunks
-    }
+    package func plan(_ jobs: [ClaimedJob]) -> [[ClaimedJob]] { planner.plan(jobs) }
 
     /// While gathering, triggers that would not fill a bulk request wait for more.
     package func plan(_ jobs: [ClaimedJob], gathering: Bool) -> (requests: [[ClaimedJob]], waiting: [ClaimedJob]) {
-        let partial = jobs.count(where: Self.isBulkable) % Self.bulkLimit
-        guard gathering, partial > 0 else { return (plan(jobs), []) }
-        // The newest triggers wait: the held ones come first in `jobs` and fill the full batches.
-        let waiting = Array(jobs.filter(Self.isBulkable).suffix(partial))
-        let waitingIds = Set(waiting.map(\.id))
-        return (plan(jobs.filter { !waitingIds.contains($0.id) }), waiting)
+        planner.plan(jobs, gathering: gathering)
     }
 
     /// A bulk request costs Novu 100 rate-limit tokens, whatever its size.
@@ -164,7 +133,7 @@ package struct NovuDestination: DeliveryDestination {
                 .refused,
                 reason: "request body over 512 KB",
                 attemptKey: key,
-                request: NovuRequest.redacted(request)
+                request: request.redacted
             )
         }
         switch configuration.notSending {
@@ -178,27 +147,20 @@ package struct NovuDestination: DeliveryDestination {
         }
         do {
             let exchange = try await exchange(call, idempotencyKey: key)
-            let (response, verdict) = (exchange.response, exchange.verdict)
-            let failed = !verdict.verdict.isDelivered
-            return AttemptResult(
-                verdict.verdict,
-                reason: verdict.reason,
-                answer: AttemptResult.Answer(
-                    status: exchange.status,
-                    excerpt: failed ? responseExcerpt(response.body) : nil,
-                    retryAfter: RetryAfter.parse(response.headers["retry-after"], now: Date())
-                ),
+            var result = AttemptResult.answered(
+                exchange.verdict.verdict,
+                reason: exchange.verdict.reason,
+                response: exchange.response,
                 attemptKey: key,
-                request: failed ? NovuRequest.redacted(exchange.request) : nil,
-                pauseUntil: RateLimitHeaders.pause(response.headers, now: Date())
+                request: exchange.request.redacted,
+                now: Date()
             )
+            // The status recorded is the exchange's: the route that decided, after a fallback.
+            result.answer?.status = exchange.status
+            return result
         } catch {
-            return AttemptResult(
-                error.cancelled ? .abandoned : .retry,
-                reason: error.message,
-                attemptKey: key,
-                request: NovuRequest.redacted(NovuRequest.make(outgoing(call), idempotencyKey: key, configuration: configuration))
-            )
+            let sent = NovuRequest.make(outgoing(call), idempotencyKey: key, configuration: configuration)
+            return .unanswered(error, attemptKey: key, request: sent.redacted)
         }
     }
 
@@ -217,55 +179,40 @@ package struct NovuDestination: DeliveryDestination {
         }
         do {
             let response = try await client.execute(request)
-            let retryAfter = RetryAfter.parse(response.headers["retry-after"], now: Date())
-            let pause = RateLimitHeaders.pause(response.headers, now: Date())
-            if RetryPolicy.classify(status: response.status) == .refused {
+            let now = Date()
+            if BatchPlanner.verdict(RetryPolicy.classify(status: response.status), forEachOf: calls.count) == .split {
                 // Novu refuses a bulk request as a whole (400 when any event's payload does not match its
                 // workflow's schema, 413, 422, …) and does not say which event. Judged together, one bad
                 // event would dead-letter every other user's trigger in it. Each is retried at once
-                // instead (a split), and `isBulkable` sends it alone: through the lane, so the rate
+                // instead (a split), and the planner sends it alone: through the lane, so the rate
                 // ceiling and the concurrency count it, and judged on its own answer. Nothing was
                 // triggered; the ids dedupe anyway.
                 logger.warning(
                     "Novu refused a bulk request as a whole; its events go one by one",
                     metadata: ["destination": "novu", "status": "\(response.status)", "events": "\(jobs.count)"]
                 )
-                let answer = AttemptResult.Answer(
-                    status: response.status,
-                    excerpt: responseExcerpt(response.body),
-                    retryAfter: retryAfter
-                )
                 return calls.map { call in
-                    AttemptResult(
+                    .answered(
                         .split,
                         reason: "bulk request refused (HTTP \(response.status)); each event goes alone",
-                        answer: answer,
-                        request: NovuRequest.redacted(request, part: call.body, of: calls.count),
-                        pauseUntil: pause
+                        response: response,
+                        request: request.redacted(part: call.body, of: calls.count, in: "bulk request"),
+                        now: now
                     )
                 }
             }
             let verdicts = NovuAnswer.judgeBulk(status: response.status, body: response.body, count: jobs.count)
-            let failed = verdicts.contains { !$0.verdict.isDelivered }
-            let excerpt = failed ? responseExcerpt(response.body) : nil
             return zip(verdicts, calls).map { verdict, call in
-                let failed = !verdict.verdict.isDelivered
-                return AttemptResult(
+                .answered(
                     verdict.verdict,
                     reason: verdict.reason,
-                    answer: AttemptResult.Answer(status: response.status, excerpt: failed ? excerpt : nil, retryAfter: retryAfter),
-                    request: failed ? NovuRequest.redacted(request, part: call.body, of: calls.count) : nil,
-                    pauseUntil: pause
+                    response: response,
+                    request: request.redacted(part: call.body, of: calls.count, in: "bulk request"),
+                    now: now
                 )
             }
         } catch {
-            return calls.map { call in
-                AttemptResult(
-                    error.cancelled ? .abandoned : .retry,
-                    reason: error.message,
-                    request: NovuRequest.redacted(request, part: call.body, of: calls.count)
-                )
-            }
+            return calls.map { .unanswered(error, request: request.redacted(part: $0.body, of: calls.count, in: "bulk request")) }
         }
     }
 
@@ -287,7 +234,7 @@ package struct NovuDestination: DeliveryDestination {
             metadata: [
                 "destination": "novu",
                 "job.id": "\(job.id)",
-                "request": "\(NovuRequest.redacted(request))",
+                "request": "\(request.redacted)",
             ]
         )
     }

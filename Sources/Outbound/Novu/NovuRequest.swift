@@ -55,32 +55,6 @@ package enum NovuRequest {
         )
     }
 
-    /// The request as text with the API key replaced: for logs and the dead-letter queue.
-    package static func redacted(_ request: HTTPClientRequest) -> String {
-        redacted(request, body: request.body)
-    }
-
-    /// One event's failed attempt in a bulk request of `count`, as kept with that event: the request line
-    /// and headers as sent (the key redacted) and only this event's part of the body. Each event keeps its
-    /// own attempt rows; with the whole request in each, one failed bulk attempt wrote 100 copies of it.
-    package static func redacted(_ request: HTTPClientRequest, part: Data, of count: Int) -> String {
-        guard count > 1 else { return redacted(request) }
-        return redacted(request, body: Data("(this event's part of a bulk request of \(count) events)\n".utf8) + part)
-    }
-
-    private static func redacted(_ request: HTTPClientRequest, body: Data) -> String {
-        var lines = ["\(request.method) \(request.url)"]
-        for header in request.headers {
-            let value = header.name.lowercased() == "authorization" ? "ApiKey [redacted]" : header.value
-            lines.append("\(header.name): \(value)")
-        }
-        if !body.isEmpty {
-            lines.append("")
-            lines.append(String(decoding: body, as: UTF8.self))
-        }
-        return lines.joined(separator: "\n")
-    }
-
     private static func baseHeaders(_ configuration: NovuDestination.Configuration) -> [(name: String, value: String)] {
         [
             ("Authorization", "ApiKey \(configuration.apiKey ?? "")"),

@@ -16,6 +16,7 @@ struct MemoryJob: Sendable {
 
     let id: Int64
     let destination: String
+    /// The job's key, `""` for a job for no one: every job of a destination is in some lane.
     let orderingKey: String
     let kind: String
     let payload: Data
@@ -39,7 +40,7 @@ struct MemoryJob: Sendable {
     init(id: Int64, job: NewJob, now: Date) {
         self.id = id
         destination = job.destination
-        orderingKey = job.orderingKey
+        orderingKey = job.orderingKey ?? ""
         kind = job.kind
         payload = job.payload
         event = job.event
@@ -58,7 +59,7 @@ struct MemoryJob: Sendable {
         ClaimedJob(
             id: id,
             destination: destination,
-            orderingKey: orderingKey,
+            orderingKey: orderingKey.isEmpty ? nil : orderingKey,
             kind: kind,
             payload: payload,
             attempts: attempts,

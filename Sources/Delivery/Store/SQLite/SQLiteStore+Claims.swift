@@ -38,7 +38,7 @@ extension SQLiteStore {
         ClaimedJob(
             id: row[0],
             destination: row[1],
-            orderingKey: row[2],
+            orderingKey: (row[2] as String).isEmpty ? nil : row[2],
             kind: row[3],
             payload: row[4],
             attempts: row[5],

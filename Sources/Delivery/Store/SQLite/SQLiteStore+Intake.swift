@@ -101,7 +101,8 @@ extension SQLiteStore {
             if duplicate { return .duplicate }
             let dead = job.deadLetterReason
             self.job.bind(job.destination)
-            self.job.bind(job.orderingKey)
+            // The column holds `""` for a job for no one.
+            self.job.bind(job.orderingKey ?? "")
             self.job.bind(job.kind)
             self.job.bind(job.payload)
             self.job.bind(job.event)

@@ -4,7 +4,8 @@ import Foundation
 package struct ClaimedJob: Sendable, Equatable {
     package var id: Int64
     package var destination: String
-    package var orderingKey: String
+    /// `nil`: the job is for no one (see `NewJob.orderingKey`).
+    package var orderingKey: String?
     package var kind: String
     package var payload: Data
     /// Attempts made before this one.
@@ -19,7 +20,7 @@ package struct ClaimedJob: Sendable, Equatable {
     package init(
         id: Int64,
         destination: String,
-        orderingKey: String,
+        orderingKey: String?,
         kind: String,
         payload: Data,
         attempts: Int = 0,

@@ -5,7 +5,9 @@ package struct NewJob: Sendable {
     /// Which destination sends it (`novu`, `segment`): the relay runs one lane per destination.
     package var destination: String
     /// Jobs with the same key for the same destination are sent strictly in queue order (the user).
-    package var orderingKey: String
+    /// `nil`: the job is for no one (a Novu message without a subscriber): it can never be sent, so it is
+    /// queued dead-lettered, and a replayed one is refused by its destination without a request.
+    package var orderingKey: String?
     /// A short label for operators (`trigger`, `subscriber.upsert`, …).
     package var kind: String
     /// What the destination needs to build the request; opaque to the store.
@@ -27,7 +29,7 @@ package struct NewJob: Sendable {
 
     package init(
         destination: String,
-        orderingKey: String,
+        orderingKey: String?,
         kind: String,
         payload: Data,
         event: Data? = nil,
