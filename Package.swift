@@ -11,11 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bridge", targets: ["bridge"]),
-        // Libraries only so the fuzz package in Fuzz/ can link the parsers; nothing else depends on them.
-        .library(name: "JSON", targets: ["JSON"]),
-        .library(name: "Delivery", targets: ["Delivery"]),
-        .library(name: "Outbound", targets: ["Outbound"]),
-        .library(name: "Inbound", targets: ["Inbound"]),
+        // The properties the fuzz package in Fuzz/ checks; its only public API.
+        .library(name: "FuzzChecks", targets: ["FuzzChecks"]),
     ],
     // Exact versions: Package.resolved is not committed, so these pins are what makes a fresh clone
     // build with the dependencies the tests ran against.
@@ -103,10 +100,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The mapping file (`BRIDGE_MAPPING_FILE`): read, checked, and handed to the modules that own its keys.
+        .target(
+            name: "MappingFiles",
+            dependencies: [
+                "JSON", "Delivery", "Outbound", "Inbound", "Effectiveness",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        // What the fuzz targets check of each input (Fuzz/README.md), public for the fuzz package alone.
+        .target(
+            name: "FuzzChecks",
+            dependencies: ["JSON", "Delivery", "Outbound", "Inbound", "MappingFiles"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "bridge",
             dependencies: [
-                "JSON", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness",
+                "JSON", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "MappingFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,6 +159,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FuzzChecksTests",
+            dependencies: ["FuzzChecks"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -204,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "bridge", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "TestSupport",
+                "bridge", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "MappingFiles", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -8,22 +8,18 @@ import PackageDescription
 /// A path dependency is known by its folder's name, and that is whatever the clone is called.
 let bridge = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
-/// The bridge declares its API `package`, not `public`: it is one package. The fuzz targets join it by
-/// compiling under its package name, which SwiftPM derives from the same folder name.
-let bridgePackageName = String(bridge.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
-
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-    .unsafeFlags(["-package-name", bridgePackageName]),
 ]
 /// Links libFuzzer (and ASan's runtime) into the executables; the compile flags come from `run.sh`.
 let fuzzerLink: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer,address"])]
 
-func fuzzTarget(_ name: String, _ products: [String], extra: [Target.Dependency] = []) -> Target {
+/// A libFuzzer executable: hands each input to its check in the bridge's `FuzzChecks`.
+func fuzzTarget(_ name: String) -> Target {
     .executableTarget(
         name: name,
-        dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: bridge) } + extra,
+        dependencies: ["FuzzSupport", .product(name: "FuzzChecks", package: bridge)],
         swiftSettings: settings,
         linkerSettings: fuzzerLink
     )
@@ -32,27 +28,14 @@ func fuzzTarget(_ name: String, _ products: [String], extra: [Target.Dependency]
 let package = Package(
     name: "bridge-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [
-        .package(path: ".."),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-    ],
+    dependencies: [.package(path: "..")],
     targets: [
         .systemLibrary(name: "CFuzzer"),
-        .target(
-            name: "FuzzSupport",
-            dependencies: ["CFuzzer", .product(name: "JSON", package: bridge), .product(name: "Delivery", package: bridge)],
-            swiftSettings: settings
-        ),
-        fuzzTarget("FuzzJSON", ["JSON"]),
-        fuzzTarget("FuzzSegmentBody", ["JSON", "Delivery", "Outbound"]),
-        fuzzTarget("FuzzNovuWebhook", ["JSON", "Delivery", "Inbound"]),
-        // MappingFile.swift lives in the `bridge` executable, which cannot be imported: the target
-        // compiles that one file through a symlink instead.
-        fuzzTarget(
-            "FuzzMappingFile",
-            ["JSON", "Delivery", "Outbound", "Inbound"],
-            extra: [.product(name: "Yams", package: "Yams")]
-        ),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"], swiftSettings: settings),
+        fuzzTarget("FuzzJSON"),
+        fuzzTarget("FuzzSegmentBody"),
+        fuzzTarget("FuzzNovuWebhook"),
+        fuzzTarget("FuzzMappingFile"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Foundation
 import Logging
+import MappingFiles
 import Outbound
 import TestSupport
 import Testing

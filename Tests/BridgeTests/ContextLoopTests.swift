@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import Inbound
 import JSON
+import MappingFiles
 import TestSupport
 import Testing
 

@@ -1,24 +1,10 @@
-import Delivery
-import Foundation
+import FuzzChecks
 import FuzzSupport
-import JSON
-
-// `JSONValue.parse` over any bytes: it throws, or gives a value that survives encode → parse.
 
 @_cdecl("LLVMFuzzerTestOneInput")
-func fuzzJSON(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
-    guard let value = try? JSONValue.parse(bytes) else { return 0 }
-    let encoded = value.encodedBytes()
-    guard let again = try? JSONValue.parse(encoded) else {
-        fatalError("the encoding of a parsed value does not parse: \(text(encoded))")
-    }
-    expect(sameJSON(value, again), "encode → parse changed the value: \(text(encoded))")
-    expect(again.encodedBytes() == encoded, "the encoding is not stable: \(text(encoded))")
-    let (withRanges, ranges) = (try? JSONValue.parseWithElementRanges(bytes)) ?? (.null, nil)
-    expect(withRanges == value, "parseWithElementRanges read another value")
-    expect(ranges?.count == value.arrayValue?.count, "not one range per element")
+func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    FuzzChecks.json(Array(UnsafeBufferPointer(start: start, count: count)))
     return 0
 }
 
-runFuzzer(fuzzJSON)
+runFuzzer(fuzz)

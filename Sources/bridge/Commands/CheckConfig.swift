@@ -4,6 +4,7 @@ import Delivery
 import Foundation
 import Inbound
 import Logging
+import MappingFiles
 import Outbound
 
 /// `bridge check-config`: the effective configuration, secrets masked, and every problem at once.

@@ -3,6 +3,7 @@ import Delivery
 import Effectiveness
 import Foundation
 import JSON
+import MappingFiles
 
 /// `bridge report`: the notification funnel from the store (works while serve runs), DESIGN §11.
 struct Report: AsyncParsableCommand {

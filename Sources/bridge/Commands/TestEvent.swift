@@ -4,6 +4,7 @@ import Foundation
 import Inbound
 import JSON
 import Logging
+import MappingFiles
 import Outbound
 
 /// `bridge test-event`: what the bridge would send for an event, without sending (unless `--send`).

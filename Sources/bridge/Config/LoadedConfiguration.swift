@@ -1,4 +1,5 @@
 import Foundation
+import MappingFiles
 
 /// The configuration as `serve` reads it: variables, then the mapping file, with every problem found.
 struct LoadedConfiguration: Sendable {

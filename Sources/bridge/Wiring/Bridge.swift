@@ -5,6 +5,7 @@ import FrontDoor
 import Hummingbird
 import Inbound
 import Logging
+import MappingFiles
 import NIOCore
 import Outbound
 import ServiceLifecycle

@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import Inbound
 import JSON
+import MappingFiles
 import Outbound
 
 /// `bridge doctor`: online checks of the bridge's setup, one line of advice each (DESIGN §10).

@@ -8,22 +8,22 @@ import Yams
 
 /// The optional mapping file (`BRIDGE_MAPPING_FILE`, YAML or JSON). Each module reads its own keys;
 /// this reads the file, refuses unknown top-level keys and hands each part to its owner.
-struct MappingFile: Sendable {
-    var rules: MappingRules
-    var feedback: FeedbackNames
-    var conversions = ConversionRules()
+package struct MappingFile: Sendable {
+    package var rules: MappingRules
+    package var feedback: FeedbackNames
+    package var conversions = ConversionRules()
 
     /// Every top-level key some module reads.
-    static let knownKeys = MappingRules.topLevelKeys.union(FeedbackNames.topLevelKeys).union(ConversionRules.topLevelKeys)
+    package static let knownKeys = MappingRules.topLevelKeys.union(FeedbackNames.topLevelKeys).union(ConversionRules.topLevelKeys)
 
     /// A problem naming the file and the key.
-    struct Problem: Error, Sendable, CustomStringConvertible {
-        var path: String
-        var message: String
-        var description: String { "\(path): \(message)" }
+    package struct Problem: Error, Sendable, CustomStringConvertible {
+        package var path: String
+        package var message: String
+        package var description: String { "\(path): \(message)" }
     }
 
-    static func load(path: String) throws(Problem) -> MappingFile {
+    package static func load(path: String) throws(Problem) -> MappingFile {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -33,7 +33,7 @@ struct MappingFile: Sendable {
         return try parse(text, path: path)
     }
 
-    static func parse(_ text: String, path: String) throws(Problem) -> MappingFile {
+    package static func parse(_ text: String, path: String) throws(Problem) -> MappingFile {
         let document: JSONValue
         var lines: [String: Int] = [:]
         do {

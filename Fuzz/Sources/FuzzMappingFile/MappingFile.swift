@@ -1,1 +1,0 @@
-../../../Sources/bridge/Config/MappingFile.swift
