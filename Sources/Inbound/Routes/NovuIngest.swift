@@ -87,20 +87,7 @@ package struct NovuIngest: Sendable {
     }
 
     package func handle(body: [UInt8], headers: Headers, now: Date = Date()) async -> Answer {
-        if let refused = refusal(headers: headers, now: now) { return refused }
-        if configuration.signature.isConfigured {
-            let verdict = configuration.signature.verify(
-                id: headers.id,
-                timestamp: headers.timestamp,
-                signatures: headers.signature,
-                body: body,
-                now: now
-            )
-            if let failure = verdict {
-                count("unauthorized", type: "unknown")
-                return .error(401, "Unauthorized", failure.description)
-            }
-        }
+        if let refused = refusal(headers: headers, now: now) ?? unsigned(body: body, headers: headers, now: now) { return refused }
         guard let json = try? JSONValue.parse(body) else { return .error(400, "InvalidJSON", "the body is not valid JSON") }
         guard let webhook = NovuWebhook(json: json) else {
             return .error(400, "InvalidWebhookPayload", "type is required: the body is not a Novu webhook envelope")
@@ -117,16 +104,7 @@ package struct NovuIngest: Sendable {
         }
         let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: configuration.libraryVersion)
         guard var job = Self.job(for: outcome, webhookId: headers.id, body: body) else {
-            // Only an ignored outcome makes no job.
-            count("ignored", type: label)
-            if case .ignored(let reason) = outcome {
-                CounterCache.ignored.increment([
-                    ("port", "novu"), ("type", label),
-                    ("reason", reason.hasPrefix("unsupported type") ? "unsupported type" : reason),
-                ])
-                logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
-            }
-            return Self.ok("ignored")
+            return ignored(outcome, webhook: webhook, label: label)
         }
         // Segment drops an event over 32 KB: refused, not acknowledged, so it is not lost quietly.
         let size = job.payload.count
@@ -147,6 +125,44 @@ package struct NovuIngest: Sendable {
         } catch {
             return refusal.answer(error)
         }
+        return committed(result, outcome: outcome, webhook: webhook, headers: headers, label: label)
+    }
+
+    /// The answer to a request whose signature does not verify (`nil` when it does, or none is asked).
+    private func unsigned(body: [UInt8], headers: Headers, now: Date) -> Answer? {
+        guard configuration.signature.isConfigured else { return nil }
+        let verdict = configuration.signature.verify(
+            id: headers.id,
+            timestamp: headers.timestamp,
+            signatures: headers.signature,
+            body: body,
+            now: now
+        )
+        guard let failure = verdict else { return nil }
+        count("unauthorized", type: "unknown")
+        return .error(401, "Unauthorized", failure.description)
+    }
+
+    /// The answer to a webhook that makes no event (only an ignored outcome makes no job).
+    private func ignored(_ outcome: FeedbackEvent.Outcome, webhook: NovuWebhook, label: String) -> Answer {
+        count("ignored", type: label)
+        if case .ignored(let reason) = outcome {
+            CounterCache.ignored.increment([
+                ("port", "novu"), ("type", label), ("reason", reason.hasPrefix("unsupported type") ? "unsupported type" : reason),
+            ])
+            logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
+        }
+        return Self.ok("ignored")
+    }
+
+    /// The answer once the webhook's job is committed (or found a duplicate).
+    private func committed(
+        _ result: EnqueueResult?,
+        outcome: FeedbackEvent.Outcome,
+        webhook: NovuWebhook,
+        headers: Headers,
+        label: String
+    ) -> Answer {
         if result == .duplicate {
             count("duplicate", type: label)
             return Self.ok("duplicate")

@@ -165,9 +165,19 @@ package struct SegmentIngest: Sendable {
         } catch {
             return refusal.answer(error)
         }
+        return Self.summary(of: zip(jobTypes, results), ignored: ignored, rejections: rejections, tally: &tally)
+    }
+
+    /// The `200` answer: what was accepted, duplicate, ignored and rejected, counted by type.
+    private static func summary(
+        of queued: Zip2Sequence<[String], [EnqueueResult]>,
+        ignored: Int,
+        rejections: Rejections,
+        tally: inout Tally
+    ) -> Answer {
         var accepted = 0
         var duplicates = 0
-        for (type, result) in zip(jobTypes, results) {
+        for (type, result) in queued {
             if case .accepted = result { accepted += 1 } else { duplicates += 1 }
             tally.add(result == .duplicate ? "duplicate" : "accepted", type: type)
         }
