@@ -61,7 +61,12 @@ struct DeliveryGuaranteeTests {
         defer { harness.stop() }
         #expect(try await harness.post(json: trigger("r1", user: "a")).status == 200)
         try await harness.novu.waitForRequests(1)
-        // Another user's event, ready at once: it must wait for the destination-wide pause too.
+        // Once the 429 is settled (its job counted the attempt; the pause is set before the settlement)…
+        try await waitUntil("the 429 is settled") {
+            for id in Int64(1)...3 where try await harness.store.jobState(id: id)?.attempts == 1 { return true }
+            return false
+        }
+        // …another user's event, ready at once, must wait for the destination-wide pause too.
         #expect(try await harness.post(json: trigger("r2", user: "b")).status == 200)
         let requests = try await harness.novu.waitForRequests(3)
         #expect(requests[1].at - requests[0].at >= .seconds(3))

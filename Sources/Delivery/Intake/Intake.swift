@@ -4,13 +4,13 @@
 /// With a `capacity`, every call throws `StoreFull` while the store is above `BRIDGE_MAX_STORE_BYTES`,
 /// before touching the store (the route answers `503`).
 package struct Intake: Sendable {
-    package let store: any DeliveryQueue & CorrelationLookup
+    package let store: any DeliveryQueue
     /// The store's size cap; `nil`: no cap.
     package let capacity: StoreCapacity?
     private let wake: @Sendable (String) -> Void
 
     package init(
-        store: any DeliveryQueue & CorrelationLookup,
+        store: any DeliveryQueue,
         capacity: StoreCapacity? = nil,
         wake: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -43,14 +43,5 @@ package struct Intake: Sendable {
         let results = try await store.enqueue(jobs, binding: binding)
         wakeLanes(jobs, results)
         return results
-    }
-
-    /// The correlation recorded for `transactionId` (`nil` for none, or no transaction), for the caller to
-    /// decide the job it then submits. Admits like `submit`, also without a transaction: a feedback event
-    /// meets a full store before anything is read, whatever it turns out to be.
-    package func correlation(transactionId: String?) async throws -> Correlation? {
-        try await capacity?.admit()
-        guard let transactionId else { return nil }
-        return try await store.correlation(transactionId: transactionId)
     }
 }

@@ -96,13 +96,7 @@ package enum FeedbackEvent {
         default:
             break
         }
-        if let cause {
-            // A seed track may come without an event name; then there is none to attribute.
-            set("trigger_event", cause.eventName.isEmpty ? nil : cause.eventName)
-            set("trigger_message_id", cause.messageId)
-            // The Novu context the trigger carried (tenant, workspace, …), so Segment can segment by it.
-            if let context = cause.context { properties["context"] = .object(context) }
-        }
+        if let cause { properties.merge(cause.eventProperties) { _, cause in cause } }
         return properties
     }
 

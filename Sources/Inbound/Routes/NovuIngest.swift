@@ -94,15 +94,9 @@ package struct NovuIngest: Sendable {
         }
         let label = Self.typeLabel(webhook.type)
         count("received", type: label)
-        // Everything but the commit is decided here, before the store: the cause is read first (a read,
-        // off the store's writer), and the job made of it is committed as a plain value.
-        let cause: Correlation?
-        do {
-            cause = try await intake.correlation(transactionId: webhook.message("transactionId"))
-        } catch {
-            return refusal.answer(error)
-        }
-        let outcome = FeedbackEvent.make(webhook, names: names, cause: cause, libraryVersion: configuration.libraryVersion)
+        // Everything is decided here, before the store, but the link to the cause: the store links the
+        // event to its transaction's cause in the commit that queues it (`NewJob.cause`).
+        let outcome = FeedbackEvent.make(webhook, names: names, cause: nil, libraryVersion: configuration.libraryVersion)
         guard var job = Self.job(for: outcome, webhookId: headers.id, body: body) else {
             return ignored(outcome, webhook: webhook, label: label)
         }
@@ -116,9 +110,10 @@ package struct NovuIngest: Sendable {
                 "the Segment event this webhook makes is \(size) bytes; Segment takes at most \(SegmentDestination.maxEventBytes) per event"
             )
         }
-        // The funnel is of the notifications this bridge triggered (cohorts by trigger): a message of a
-        // transaction with no cause here is sent to Segment, not counted.
-        if cause != nil { job.step = FunnelStep(webhook: webhook, keepingUser: configuration.recordsUsers) }
+        // The funnel is of the notifications this bridge triggered (cohorts by trigger): the store records
+        // the step only when the transaction has a cause; a message of another is sent, not counted.
+        job.cause = webhook.message("transactionId")
+        job.step = FunnelStep(webhook: webhook, keepingUser: configuration.recordsUsers)
         let result: EnqueueResult?
         do {
             result = try await intake.submit([job]).first

@@ -55,7 +55,11 @@ struct MemoryQueue: Sendable {
         }
         if duplicate { return .duplicate }
         lastId += 1
-        let queued = MemoryJob(id: lastId, job: job, now: now)
+        var linked = job
+        if let transaction = job.cause, let cause = correlations[transaction]?.correlation {
+            linked.payload = cause.linking(job.payload)
+        }
+        let queued = MemoryJob(id: lastId, job: linked, now: now)
         jobs[queued.id] = queued
         if queued.state == .pending {
             lanes[queued.destination, default: [:]][queued.orderingKey, default: Lane()].pending.append(queued.id)

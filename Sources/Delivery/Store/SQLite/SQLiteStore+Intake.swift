@@ -99,12 +99,20 @@ extension SQLiteStore {
                 if db.changesCount == 0 { duplicate = true }
             }
             if duplicate { return .duplicate }
+            var (payload, step) = (job.payload, job.step)
+            if let transaction = job.cause {
+                if let cause = try SQLiteStore.correlation(transactionId: transaction, db: db) {
+                    payload = cause.linking(payload)
+                } else {
+                    step = nil
+                }
+            }
             let dead = job.deadLetterReason
             self.job.bind(job.destination)
             // The column holds `""` for a job for no one.
             self.job.bind(job.orderingKey ?? "")
             self.job.bind(job.kind)
-            self.job.bind(job.payload)
+            self.job.bind(payload)
             self.job.bind(job.event)
             self.job.bind(dead == nil ? "pending" : "dead")
             self.job.bind(now)
@@ -113,14 +121,23 @@ extension SQLiteStore {
             if dead == nil { self.job.bindNull() } else { self.job.bind(now) }
             try self.job.run()
             let id = db.lastInsertedRowID
-            if let step = job.step { try record(step, db: db) }
+            if let step { try record(step, db: db) }
             return .accepted(id)
         }
     }
 
     /// Read on a reader connection: the writer only commits.
+    /// Read on the caller's thread, from a reader connection: one indexed lookup in WAL mode waits for no
+    /// commit and takes microseconds, less than a hop to a reader's queue and back, which the novu port
+    /// would pay on every webhook.
     package func correlation(transactionId: String) async throws -> Correlation? {
-        try await pool.read { db in try Self.correlation(transactionId: transactionId, db: db) }
+        try readHere { db in try Self.correlation(transactionId: transactionId, db: db) }
+    }
+
+    /// `pool.read` on the calling thread (GRDB's synchronous read), for reads short enough not to be
+    /// worth a suspension.
+    private func readHere<T>(_ read: (Database) throws -> T) throws -> T {
+        try pool.read(read)
     }
 
     static func correlation(transactionId: String, db: Database) throws -> Correlation? {

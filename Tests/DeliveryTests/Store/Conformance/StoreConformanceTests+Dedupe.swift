@@ -61,6 +61,43 @@ extension StoreConformanceTests {
         }
     }
 
+    @Test(
+        "a feedback job names its cause: linked to it as it is queued when recorded, queued as it is when not",
+        arguments: StoreKind.allCases
+    )
+    func linkedToCause(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            var cause = correlation("tx-1")
+            cause.context = ["tenant": "acme"]
+            _ = try await store.enqueue([job("ada", "trigger", correlation: cause)])
+            func feedback(_ transaction: String, _ tag: String) -> NewJob {
+                var job = NewJob(
+                    destination: "segment",
+                    orderingKey: "ada-\(tag)",
+                    kind: "track",
+                    payload: Data(#"{"event":"Email Delivered","properties":{"channel":"email"}}"#.utf8),
+                    dedupeKeys: [tag]
+                )
+                job.cause = transaction
+                return job
+            }
+            _ = try await store.enqueue([feedback("tx-1", "caused"), feedback("tx-9", "foreign")])
+            let claimed = try await store.claim(destination: "segment", limit: 10, now: soon)
+            let events = try Dictionary(
+                uniqueKeysWithValues: claimed.map { ($0.orderingKey ?? "", try JSONValue.parse($0.payload)) }
+            )
+            #expect(
+                events["ada-caused"]?["properties"]
+                    == [
+                        "channel": "email", "trigger_event": "Order Completed", "trigger_message_id": "m-tx-1",
+                        "context": ["tenant": "acme"],
+                    ]
+            )
+            #expect(events["ada-foreign"]?["properties"] == ["channel": "email"])
+            #expect(events["ada-caused"]?["event"] == "Email Delivered")
+        }
+    }
+
     @Test("a binding commits with its jobs, or with none; binding the same value again is no conflict", arguments: StoreKind.allCases)
     func bindingCommits(_ kind: StoreKind) async throws {
         try await kind.withStore { store async throws in

@@ -24,8 +24,15 @@ package struct NewJob: Sendable {
     /// but must not be dropped silently either).
     package var deadLetterReason: String?
     /// Recorded with the job (not with a duplicate), for the funnel: the stage of a Novu message this
-    /// feedback event reports.
+    /// feedback event reports. With a `cause`, only when that cause is recorded: the funnel counts the
+    /// notifications this bridge triggered.
     package var step: FunnelStep?
+    /// The transaction whose notification this feedback event reports. When the store holds its
+    /// correlation, the event (a Segment event's JSON) is linked to it as it is queued — the cause's
+    /// `eventProperties` join its `properties` — and `step` is recorded; when not, the job is queued as it
+    /// is, without the step. The cause is looked up in the commit that queues the job: ingest pays for no
+    /// separate read, and decides everything else before the store.
+    package var cause: String?
 
     package init(
         destination: String,
