@@ -44,6 +44,9 @@ extension SQLiteStore {
         var correlation: RawStatement
         /// Appends funnel steps; made on first use (only feedback events carry steps).
         var stepLog: RawStatement?
+        /// Whether a feedback job's cause is recorded; made on first use. Most feedback names a
+        /// transaction, and only a recorded one is read in full.
+        var causeProbe: RawStatement?
 
         init(_ db: Database) throws {
             remember = RawStatement(
@@ -101,7 +104,7 @@ extension SQLiteStore {
             if duplicate { return .duplicate }
             var (payload, step) = (job.payload, job.step)
             if let transaction = job.cause {
-                if let cause = try SQLiteStore.correlation(transactionId: transaction, db: db) {
+                if try isRecorded(transaction, db: db), let cause = try SQLiteStore.correlation(transactionId: transaction, db: db) {
                     payload = cause.linking(payload)
                 } else {
                     step = nil
@@ -123,6 +126,18 @@ extension SQLiteStore {
             let id = db.lastInsertedRowID
             if let step { try record(step, db: db) }
             return .accepted(id)
+        }
+
+        /// Whether a correlation is recorded for `transaction`: one index probe, through the C API.
+        mutating func isRecorded(_ transaction: String, db: Database) throws -> Bool {
+            if causeProbe == nil {
+                causeProbe = RawStatement(
+                    try db.cachedStatement(sql: "SELECT 1 FROM correlation WHERE transaction_id = ?"),
+                    db: db
+                )
+            }
+            causeProbe?.bind(transaction)
+            return try causeProbe?.firstRow(columns: 1) != nil
         }
     }
 
