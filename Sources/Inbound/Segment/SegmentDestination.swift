@@ -62,17 +62,19 @@ package struct SegmentDestination: DeliveryDestination {
     package func deliver(_ jobs: [ClaimedJob]) async -> [AttemptResult] {
         if jobs.count == 1, let reason = Self.unsendable(jobs[0]) { return [AttemptResult(.refused, reason: reason)] }
         let request = makeRequest(jobs)
-        switch NotSending.decide(credential: configuration.writeKey, dryRun: configuration.dryRun) {
-        case .dryRun?:
-            logger.info(
-                "dry run: this batch was logged instead of sent",
-                metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(request.redacted)"]
-            )
-            return jobs.map { _ in AttemptResult(.dryRun, reason: "dry run") }
-        case .missingCredential?:
-            return jobs.map { _ in NotSending.held(missing: "SEGMENT_WRITE_KEY") }
-        case nil:
-            break
+        let notSending = NotSending.decide(credential: configuration.writeKey, dryRun: configuration.dryRun)
+        if let results = NotSending.results(
+            notSending,
+            count: jobs.count,
+            missing: "SEGMENT_WRITE_KEY",
+            logDryRun: {
+                logger.info(
+                    "dry run: this batch was logged instead of sent",
+                    metadata: ["destination": "segment", "events": "\(jobs.count)", "request": "\(request.redacted)"]
+                )
+            }
+        ) {
+            return results
         }
         do {
             let response = try await client.execute(request)

@@ -136,14 +136,14 @@ package struct NovuDestination: DeliveryDestination {
                 request: request.redacted
             )
         }
-        switch configuration.notSending {
-        case .dryRun?:
-            logDryRun(request, job: job)
-            return AttemptResult(.dryRun, reason: "dry run", attemptKey: key)
-        case .missingCredential?:
-            return NotSending.held(missing: "NOVU_API_KEY")
-        case nil:
-            break
+        if let results = NotSending.results(
+            configuration.notSending,
+            count: 1,
+            missing: "NOVU_API_KEY",
+            attemptKey: key,
+            logDryRun: { logDryRun(request, job: job) }
+        ) {
+            return results[0]
         }
         do {
             let exchange = try await exchange(call, idempotencyKey: key)
@@ -168,14 +168,14 @@ package struct NovuDestination: DeliveryDestination {
         let request = NovuRequest.makeBulk(calls, configuration: configuration)
         // Too big together; each alone may fit.
         if request.body.count > Self.maxBodyBytes { return await deliverEach(jobs, calls) }
-        switch configuration.notSending {
-        case .dryRun?:
-            logDryRun(request, job: jobs[0])
-            return jobs.map { _ in AttemptResult(.dryRun, reason: "dry run") }
-        case .missingCredential?:
-            return jobs.map { _ in NotSending.held(missing: "NOVU_API_KEY") }
-        case nil:
-            break
+        let notSending = configuration.notSending
+        if let results = NotSending.results(
+            notSending,
+            count: jobs.count,
+            missing: "NOVU_API_KEY",
+            logDryRun: { logDryRun(request, job: jobs[0]) }
+        ) {
+            return results
         }
         do {
             let response = try await client.execute(request)

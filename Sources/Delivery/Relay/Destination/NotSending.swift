@@ -12,6 +12,27 @@ package enum NotSending: Sendable, Equatable {
         return credential == nil ? .missingCredential : nil
     }
 
+    /// The results of the `count` jobs of a request that `notSending` keeps from going out, or `nil` when
+    /// it goes out: a dry run logs the request (`logDryRun`) and settles each job as `dry_run`; a missing
+    /// credential, named by `variable`, holds each.
+    package static func results(
+        _ notSending: NotSending?,
+        count: Int,
+        missing variable: String,
+        attemptKey: String? = nil,
+        logDryRun: () -> Void
+    ) -> [AttemptResult]? {
+        switch notSending {
+        case nil:
+            return nil
+        case .dryRun:
+            logDryRun()
+            return Array(repeating: AttemptResult(.dryRun, reason: "dry run", attemptKey: attemptKey), count: count)
+        case .missingCredential:
+            return Array(repeating: held(missing: variable), count: count)
+        }
+    }
+
     /// The attempt of a job held for a missing credential named by `variable`.
     package static func held(missing variable: String) -> AttemptResult {
         AttemptResult(
