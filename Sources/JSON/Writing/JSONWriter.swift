@@ -20,10 +20,13 @@ package enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // Sorted by the keys' bytes: as deterministic as Unicode order, and far cheaper to compare.
-            let sorted = members.count < 2 ? Array(members) : members.sorted { precedes($0.key, $1.key) }
-            for (offset, member) in sorted.enumerated() {
+            // Sorted by the keys' bytes: as deterministic as Unicode order, and far cheaper to compare. The
+            // members' positions are sorted, not the members: sorting moves no value.
+            var order = Array(members.indices)
+            if order.count > 1 { order.sort { precedes(members[$0].key, members[$1].key) } }
+            for (offset, index) in order.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
+                let member = members[index]
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 write(member.value, into: &out)
