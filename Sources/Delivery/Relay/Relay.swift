@@ -57,7 +57,7 @@ package final class Relay: Service {
         configuration: Configuration = .init(),
         status: RelayStatus = RelayStatus(),
         logger: Logger,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        random: @escaping @Sendable () -> Double = { Jitter.shared.next() },
         wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
