@@ -1,4 +1,5 @@
 import Delivery
+import PostgresStore
 
 /// What a test reads of a store beyond its protocols: one job's fate, and what is queued. Both stores
 /// have these views; this lets a test read them from whichever store it runs against.
@@ -15,3 +16,4 @@ package protocol StoreInspection: Sendable {
 
 extension SQLiteStore: StoreInspection {}
 extension InMemoryStore: StoreInspection {}
+extension PostgresStore: StoreInspection {}

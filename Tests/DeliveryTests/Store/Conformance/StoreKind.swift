@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import PostgresStore
 import TestSupport
 import Testing
 
@@ -12,11 +13,35 @@ struct StoreKind: Sendable, CustomTestStringConvertible {
     let name: String
     /// Opens a fresh, empty store; `directory` is the test's own, removed after it.
     let open: @Sendable (_ directory: TemporaryDirectory) async throws -> Store
+    /// Removes what `open` made outside the directory.
+    var close: @Sendable (Store) async -> Void = { _ in }
 
-    static let allCases: [StoreKind] = [
-        StoreKind(name: "SQLite") { try SQLiteStore(directory: $0.path) },
-        StoreKind(name: "in-memory") { _ in InMemoryStore() },
-    ]
+    init(
+        name: String,
+        open: @escaping @Sendable (TemporaryDirectory) async throws -> Store,
+        close: @escaping @Sendable (Store) async -> Void = { _ in }
+    ) {
+        self.name = name
+        self.open = open
+        self.close = close
+    }
+
+    static let allCases: [StoreKind] =
+        [
+            StoreKind(name: "SQLite") { try SQLiteStore(directory: $0.path) },
+            StoreKind(name: "in-memory") { _ in InMemoryStore() },
+        ] + (TestPostgres.enabled ? [postgres] : [])
+
+    /// A database of its own on the test server (`BRIDGE_TEST_DATABASE_URL`), dropped after the test.
+    static let postgres = StoreKind(
+        name: "PostgreSQL",
+        open: { _ in try await TestPostgres.store(try await TestPostgres.freshDatabase()) },
+        close: { store in
+            guard let store = store as? PostgresStore else { return }
+            store.close()
+            await TestPostgres.drop(store.url)
+        }
+    )
 
     var testDescription: String { name }
 
@@ -24,6 +49,13 @@ struct StoreKind: Sendable, CustomTestStringConvertible {
     func withStore(_ body: (Store) async throws -> Void) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try await body(try await open(directory))
+        let store = try await open(directory)
+        do {
+            try await body(store)
+        } catch {
+            await close(store)
+            throw error
+        }
+        await close(store)
     }
 }

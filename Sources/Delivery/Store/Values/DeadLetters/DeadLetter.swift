@@ -14,4 +14,30 @@ package struct DeadLetter: Sendable, Equatable, Codable {
     package var firstAttemptAt: Date?
     package var lastAttemptAt: Date?
     package var deadLetteredAt: Date?
+
+    package init(
+        id: Int64,
+        destination: String,
+        user: String,
+        kind: String,
+        reason: String,
+        status: Int?,
+        attempts: Int,
+        createdAt: Date,
+        firstAttemptAt: Date?,
+        lastAttemptAt: Date?,
+        deadLetteredAt: Date?
+    ) {
+        self.id = id
+        self.destination = destination
+        self.user = user
+        self.kind = kind
+        self.reason = reason
+        self.status = status
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.firstAttemptAt = firstAttemptAt
+        self.lastAttemptAt = lastAttemptAt
+        self.deadLetteredAt = deadLetteredAt
+    }
 }

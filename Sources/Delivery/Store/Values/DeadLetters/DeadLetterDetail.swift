@@ -6,4 +6,11 @@ package struct DeadLetterDetail: Sendable, Equatable, Codable {
     /// What the destination was to be sent (the job payload).
     package var payload: String
     package var attempts: [AttemptRecord]
+
+    package init(letter: DeadLetter, event: String?, payload: String, attempts: [AttemptRecord]) {
+        self.letter = letter
+        self.event = event
+        self.payload = payload
+        self.attempts = attempts
+    }
 }

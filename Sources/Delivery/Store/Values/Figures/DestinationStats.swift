@@ -4,6 +4,8 @@ package struct DestinationStats: Sendable, Equatable, Codable {
         package var delivered = 0
         package var retried = 0
         package var deadLettered = 0
+
+        package init() {}
     }
 
     package var destination: String
@@ -14,4 +16,8 @@ package struct DestinationStats: Sendable, Equatable, Codable {
     package var lastDay = Window()
     package var held = false
     package var holdReason: String?
+
+    package init(destination: String) {
+        self.destination = destination
+    }
 }

@@ -1,0 +1,289 @@
+import Delivery
+import Foundation
+import PostgresNIO
+
+/// The relay's side: claims of due heads with a lease, settlements, the next due time.
+///
+/// A job is claimable when it is pending, due, not under a live claim, the oldest pending job of its
+/// destination and key (its user's head), and no other pending job of that key is under a live claim (a
+/// dead letter replayed behind a job in flight waits for it). A claim is live until its `lease_until`,
+/// read on the database's clock (`clock_timestamp()`), the one clock every replica shares.
+extension PostgresStore {
+    /// The conditions that make `j` its user's head with no live claim on the user; `$now` is the
+    /// database's clock. Shared by the claim, `nextDue` and the schedule's repair.
+    static let headOfIdleUser = """
+        NOT EXISTS (SELECT 1 FROM job o WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
+                      AND o.state = 'pending' AND o.id < j.id)
+        AND NOT EXISTS (SELECT 1 FROM job c WHERE c.destination = j.destination AND c.ordering_key = j.ordering_key
+                          AND c.state = 'pending' AND c.id <> j.id AND c.lease_until >= extract(epoch FROM clock_timestamp()))
+        """
+
+    package func claim(destination: String, limit: Int, now: Date) async throws -> [ClaimedJob] {
+        let due = now.timeIntervalSince1970
+        let owner = owner
+        let lease = lease
+        // One statement: the heads due, locked without waiting (a head another replica is claiming right
+        // now is skipped, not waited for), then marked with this replica's lease. A row another replica
+        // claimed after this statement's snapshot is read again once locked, and left out as claimed.
+        let sql: PostgresQuery = """
+            WITH picked AS (
+                SELECT j.id FROM job j
+                WHERE j.destination = \(destination) AND j.state = 'pending' AND j.next_attempt_at <= \(due)
+                  AND (j.lease_until IS NULL OR j.lease_until < extract(epoch FROM clock_timestamp()))
+                  AND \(unescaped: Self.headOfIdleUser)
+                ORDER BY j.next_attempt_at, j.id
+                LIMIT \(limit)
+                FOR UPDATE OF j SKIP LOCKED)
+            UPDATE job SET claimed_by = \(owner), lease_until = extract(epoch FROM clock_timestamp()) + \(lease)
+            FROM picked WHERE job.id = picked.id
+            RETURNING job.id, job.destination, job.ordering_key, job.kind, job.payload, job.attempts, job.created_at,
+                job.first_attempt_at, job.last_status, job.last_attempt_key, job.next_attempt_at
+            """
+        return try await transaction("claim jobs of \(destination)") { connection in
+            var claimed: [(due: Double, job: ClaimedJob)] = []
+            let rows = try await connection.query(sql, logger: self.logger)
+            for try await (id, destination, key, kind, payload, attempts, created, first, status, attemptKey, next) in rows.decode(
+                (Int64, String, String, String, Data, Int64, Double, Double?, Int64?, String?, Double).self
+            ) {
+                let job = ClaimedJob(
+                    id: id,
+                    destination: destination,
+                    orderingKey: key.isEmpty ? nil : key,
+                    kind: kind,
+                    payload: payload,
+                    attempts: Int(attempts),
+                    createdAt: Date(timeIntervalSince1970: created),
+                    firstAttemptAt: first.map(Date.init(timeIntervalSince1970:)),
+                    lastStatus: status.map(Int.init),
+                    lastAttemptKey: attemptKey
+                )
+                claimed.append((next, job))
+            }
+            // RETURNING gives no order: put the jobs back in due order.
+            return claimed.sorted { ($0.due, $0.job.id) < ($1.due, $1.job.id) }.map(\.job)
+        }
+    }
+
+    package func settle(_ settlements: [Settlement]) async throws {
+        guard !settlements.isEmpty else { return }
+        let refused = try await transaction("settle \(settlements.count) job(s)") { connection in
+            var refused: [Int64] = []
+            for settlement in settlements where try await !self.apply(settlement, on: connection) {
+                refused.append(settlement.jobId)
+            }
+            return refused
+        }
+        if !refused.isEmpty {
+            // The lease ran out while this replica held the jobs (a request slower than BRIDGE_CLAIM_LEASE)
+            // and another replica claimed them since: its settlement is the one that counts.
+            logger.warning(
+                "settlement refused: the claim's lease ran out and another replica holds the job now",
+                metadata: ["jobs": "\(refused.map(String.init).joined(separator: ","))"]
+            )
+        }
+    }
+
+    /// Applies one settlement; `false` when this replica no longer holds the claim.
+    private func apply(_ settlement: Settlement, on connection: PostgresConnection) async throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        let attempt = settlement.attempt
+        let id = settlement.jobId
+        var state = "pending"
+        var next: Double? = nil
+        var reason: String? = nil
+        let counts: Bool
+        switch settlement.outcome {
+        case .release:
+            let rows = try await connection.query(
+                """
+                UPDATE job SET claimed_by = NULL, lease_until = NULL
+                WHERE id = \(id) AND state = 'pending' AND claimed_by = \(owner) RETURNING 1
+                """,
+                logger: logger
+            )
+            return try await count(rows) > 0
+        case .delivered: (state, counts) = ("delivered", true)
+        case .dryRun: (state, counts) = ("dry_run", true)
+        case .retry(let at): (next, counts) = (at.timeIntervalSince1970, true)
+        case .hold(let until): (next, counts) = (until.timeIntervalSince1970, false)
+        case .deadLetter(let why): (state, reason, counts) = ("dead", why, true)
+        }
+        let at = attempt?.at.timeIntervalSince1970 ?? now
+        let added: Int64 = counts ? 1 : 0
+        let status = attempt?.status.map(Int64.init)
+        // The key this attempt sent, none for a bulk request; a settlement without an attempt keeps the last.
+        let keepKey = attempt == nil
+        let attemptKey = attempt?.attemptKey
+        let settledAt: Double? = state == "pending" ? nil : now
+        let rows = try await connection.query(
+            """
+            UPDATE job SET claimed_by = NULL, lease_until = NULL, state = \(state), attempts = attempts + \(added),
+                next_attempt_at = COALESCE(\(next), next_attempt_at), first_attempt_at = COALESCE(first_attempt_at, \(at)),
+                last_attempt_at = \(at), last_status = \(status),
+                last_attempt_key = CASE WHEN \(keepKey) THEN last_attempt_key ELSE \(attemptKey) END,
+                reason = COALESCE(\(reason), reason), settled_at = \(settledAt)
+            WHERE id = \(id) AND state = 'pending' AND claimed_by = \(owner)
+            RETURNING destination, ordering_key
+            """,
+            logger: logger
+        )
+        var user: (String, String)? = nil
+        for try await row in rows.decode((String, String).self) { user = row }
+        guard let (destination, key) = user else { return false }
+        // A job settles delivered once, so its trigger is recorded once.
+        if state == "delivered", let transactionId = settlement.acknowledged {
+            try await connection.query(
+                """
+                INSERT INTO funnel_trigger (transaction_id, user_id, workflow, trigger_event, trigger_message_id, context, triggered_at)
+                SELECT transaction_id, user_id, workflow, event_name, message_id, context, \(at)
+                FROM correlation WHERE transaction_id = \(transactionId) AND user_id <> ''
+                """,
+                logger: logger
+            )
+        }
+        if state == "delivered", let follow = settlement.follow {
+            try await connection.query(
+                """
+                INSERT INTO follow (transaction_id, since, next_look_at)
+                VALUES (\(follow.transactionId), \(at), \(follow.firstLookAt.timeIntervalSince1970))
+                ON CONFLICT (transaction_id) DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+        if state != "pending" {
+            // The job left its user's queue: the next one, if it was never attempted, was due when it was
+            // queued and is due now, whatever the wall clock did meanwhile.
+            try await connection.query(
+                """
+                UPDATE job SET next_attempt_at = LEAST(next_attempt_at, \(at))
+                WHERE id = (SELECT MIN(id) FROM job WHERE destination = \(destination) AND ordering_key = \(key)
+                            AND state = 'pending')
+                  AND last_attempt_at IS NULL
+                """,
+                logger: logger
+            )
+        }
+        if let attempt, state != "delivered", state != "dry_run" {
+            try await recordFailure(attempt, of: id, outcome: settlement.outcome, on: connection)
+        }
+        return true
+    }
+
+    /// Keeps a failed attempt for the dead-letter queue. The attempt before it gives up its request and
+    /// answer unless it was the first: a job retried for a day keeps its first and latest in full, and
+    /// every attempt's outcome.
+    private func recordFailure(
+        _ attempt: AttemptRecord,
+        of id: Int64,
+        outcome: Settlement.Outcome,
+        on connection: PostgresConnection
+    ) async throws {
+        let kind: String
+        switch outcome {
+        case .hold: kind = "hold"
+        case .deadLetter: kind = "dead"
+        default: kind = "retry"
+        }
+        try await connection.query(
+            """
+            UPDATE attempt SET request = NULL, response = NULL
+            WHERE id = (SELECT MAX(id) FROM attempt WHERE job_id = \(id))
+              AND id <> (SELECT MIN(id) FROM attempt WHERE job_id = \(id))
+              AND (request IS NOT NULL OR response IS NOT NULL)
+            """,
+            logger: logger
+        )
+        let status = attempt.status.map(Int64.init)
+        try await connection.query(
+            """
+            INSERT INTO attempt (job_id, at, status, reason, response, attempt_key, request, outcome)
+            VALUES (\(id), \(attempt.at.timeIntervalSince1970), \(status), \(attempt.reason), \(attempt.response),
+                    \(attempt.attemptKey), \(attempt.request), \(kind))
+            """,
+            logger: logger
+        )
+    }
+
+    /// Releases this process's claims and every claim whose lease ran out (a replica that died). Claims of
+    /// live replicas are theirs: releasing them would let a user's next event out beside one in flight.
+    package func releaseAllClaims() async throws -> Int {
+        let owner = owner
+        return try await transaction("release claims") { connection in
+            try await self.count(
+                connection.query(
+                    """
+                    UPDATE job SET claimed_by = NULL, lease_until = NULL
+                    WHERE state = 'pending' AND claimed_by IS NOT NULL
+                      AND (claimed_by = \(owner) OR lease_until < extract(epoch FROM clock_timestamp()))
+                    RETURNING 1
+                    """,
+                    logger: self.logger
+                )
+            )
+        }
+    }
+
+    /// When the next claimable head of `destination` is due: one under a lease that ran out counts (it is
+    /// claimable), one under a live lease does not. Another replica's new jobs, and leases that run out
+    /// later, are found by the relay's periodic look (`Relay.Configuration.idleLook`), not by this.
+    package func nextDue(destination: String) async throws -> Date? {
+        try await run("read the next due time of \(destination)") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT MIN(j.next_attempt_at) FROM job j
+                WHERE j.destination = \(destination) AND j.state = 'pending'
+                  AND (j.lease_until IS NULL OR j.lease_until < extract(epoch FROM clock_timestamp()))
+                  AND \(unescaped: Self.headOfIdleUser)
+                """,
+                logger: self.logger
+            )
+            for try await due in rows.decode(Double?.self) { return due.map(Date.init(timeIntervalSince1970:)) }
+            return nil
+        }
+    }
+
+    package func scheduleSkew(destination: String, now: Date) async throws -> TimeInterval? {
+        let at = now.timeIntervalSince1970
+        return try await run("read the schedule of \(destination)") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT MAX(j.next_attempt_at) FROM job j
+                WHERE j.destination = \(destination) AND j.state = 'pending' AND j.claimed_by IS NULL
+                  AND j.last_attempt_at IS NULL AND j.next_attempt_at > \(at)
+                  AND \(unescaped: Self.headOfIdleUser)
+                """,
+                logger: self.logger
+            )
+            for try await latest in rows.decode(Double?.self) { return latest.map { $0 - at } }
+            return nil
+        }
+    }
+
+    package func moveSchedule(
+        destinations: [String],
+        back seconds: TimeInterval,
+        now: @escaping @Sendable () -> Date,
+        settledSince: Date?
+    ) async throws -> Int {
+        try await transaction("move the schedule back") { connection in
+            let at = now().timeIntervalSince1970
+            // Nothing attempted in an empty range: without `settledSince`, every due time after `now` moves.
+            let since = settledSince?.timeIntervalSince1970 ?? at + 1
+            return try await self.count(
+                connection.query(
+                    """
+                    UPDATE job SET next_attempt_at = next_attempt_at - \(seconds)
+                    WHERE id IN (SELECT j.id FROM job j
+                                 WHERE j.destination = ANY(\(destinations)::TEXT[]) AND j.state = 'pending'
+                                   AND j.claimed_by IS NULL AND j.next_attempt_at > \(at)
+                                   AND \(unescaped: Self.headOfIdleUser))
+                      AND (last_attempt_at IS NULL OR last_attempt_at NOT BETWEEN \(since) AND \(at))
+                    RETURNING 1
+                    """,
+                    logger: self.logger
+                )
+            )
+        }
+    }
+}
