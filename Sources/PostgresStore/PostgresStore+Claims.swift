@@ -130,10 +130,12 @@ extension PostgresStore {
         var user: (String, String)? = nil
         for try await row in rows.decode((String, String).self) { user = row }
         guard let (destination, key) = user else { return false }
-        // A job settles delivered once, so its trigger is recorded once.
+        // A job settles delivered once, so its trigger is recorded once. The statement takes the trigger gate
+        // (`PostgresStore.triggerGate`) before the row takes its seq, and holds it to COMMIT.
         if state == "delivered", let transactionId = settlement.acknowledged {
             try await connection.query(
                 """
+                WITH gate AS (\(unescaped: Self.triggerGate))
                 INSERT INTO funnel_trigger (transaction_id, user_id, workflow, trigger_event, trigger_message_id, context, triggered_at)
                 SELECT transaction_id, user_id, workflow, event_name, message_id, context, \(at)
                 FROM correlation WHERE transaction_id = \(transactionId) AND user_id <> ''

@@ -41,7 +41,7 @@ extension PostgresStore {
     /// Queues one job unless it is a duplicate: one of its dedupe keys, or its correlation's transaction,
     /// was committed before (by any replica: the primary keys decide, and a second insert of a key waits
     /// for the first's transaction to end).
-    private func insert(_ job: NewJob, now: Double, on connection: PostgresConnection) async throws -> EnqueueResult {
+    func insert(_ job: NewJob, now: Double, on connection: PostgresConnection) async throws -> EnqueueResult {
         var duplicate = false
         if !job.dedupeKeys.isEmpty {
             let keys = job.dedupeKeys

@@ -70,7 +70,7 @@ extension PostgresStore {
 
     /// Runs `batch` (a delete of at most `batchSize` rows, returning a row per row deleted) until a batch
     /// deletes fewer; returns how many went.
-    private func pruneInBatches(of batchSize: Int, _ batch: PostgresQuery) async throws -> Int {
+    func pruneInBatches(of batchSize: Int, _ batch: PostgresQuery) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await transaction("prune") { connection in

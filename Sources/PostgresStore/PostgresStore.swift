@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The shared store: PostgreSQL, for several replicas of the bridge on one queue (DESIGN §12).
 ///
@@ -38,6 +39,9 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     let owner: String
     /// `claimLease` in seconds.
     let lease: Double
+    /// The cursor each batch of unannounced triggers was read from, by the batch's last position: an
+    /// announcement checks that the cursor has not moved since (`announce`).
+    let announcementReads = Mutex<[Int64: Int64]>([:])
 
     /// Opens the pool and brings the schema up to date (or, with `migrate: false`, checks it is this
     /// version's). Throws a `StoreError` naming the database (never its password) when it cannot.
