@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "bridge",
             dependencies: [
-                "JSON", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "MappingFiles",
+                "JSON", "Delivery", "PostgresStore", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "MappingFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "BridgeTests",
             dependencies: [
-                "bridge", "Delivery", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "MappingFiles", "TestSupport",
+                "bridge", "Delivery", "PostgresStore", "FrontDoor", "Outbound", "Inbound", "Effectiveness", "MappingFiles", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

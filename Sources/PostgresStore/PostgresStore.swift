@@ -19,7 +19,7 @@ import Synchronization
 /// Every statement stands alone in its transaction: no session state, no named prepared statements,
 /// transaction-scoped advisory locks only, so the store works behind PgBouncer in transaction mode.
 package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMaintenance {
-    package struct Configuration: Sendable {
+    package struct Configuration: Sendable, Equatable {
         package var url: DatabaseURL
         /// How long a claim holds before another replica may take the job (`BRIDGE_CLAIM_LEASE`).
         package var claimLease: Duration = .seconds(60)
@@ -42,6 +42,7 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     /// The cursor each batch of unannounced triggers was read from, by the batch's last position: an
     /// announcement checks that the cursor has not moved since (`announce`).
     let announcementReads = Mutex<[Int64: Int64]>([:])
+    private let outcome = Mutex(CommitOutcome.none)
 
     /// Opens the pool and brings the schema up to date (or, with `migrate: false`, checks it is this
     /// version's). Throws a `StoreError` naming the database (never its password) when it cannot.
@@ -102,13 +103,16 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
                         throw error
                     }
                     try await connection.query("COMMIT", logger: logger)
+                    outcome.withLock { $0 = .committed(at: .now) }
                     return result
                 }
             } catch let error as PSQLError where tries < 3 && Self.isRetryable(error) {
                 logger.debug("store transaction retried", metadata: ["what": "\(what)", "code": "\(Self.sqlState(error) ?? "")"])
                 continue
             } catch let error as PSQLError {
-                throw storeError(error, doing: what)
+                let failure = storeError(error, doing: what)
+                if Self.isUnavailable(error) { outcome.withLock { $0 = .failed(at: .now, problem: failure.message) } }
+                throw failure
             }
         }
     }
@@ -129,6 +133,21 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     }
 
     private static func sqlState(_ error: PSQLError) -> String? { error.serverInfo?[.sqlState] }
+
+    /// Whether `error` says the database cannot take commits now (it is unreachable, shutting down, out
+    /// of disk or connections, read-only), rather than that one transaction's work was refused.
+    static func isUnavailable(_ error: PSQLError) -> Bool {
+        guard let state = sqlState(error) else { return true }  // no answer from the server at all
+        // 08 connection exception, 53 insufficient resources, 57 operator intervention, 58 system error,
+        // 25006 read-only transaction (a standby after failover).
+        return ["08", "53", "57", "58"].contains(String(state.prefix(2))) || state == "25006"
+    }
+
+    /// What the latest write learned, for readiness.
+    package var lastCommit: CommitOutcome { outcome.withLock { $0 } }
+
+    /// The database's disk is the database's to watch: nothing to check from here.
+    package func lowDiskProblem() -> String? { nil }
 
     /// The database's message, with the database named by its URL without the password. PSQLError's own
     /// description says nothing on purpose; its server fields are the server's words, without the binds.
@@ -161,8 +180,8 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
 
     /// Commits one small write: readiness learns whether the database takes commits now.
     package func probe() async throws {
-        try await run("commit the readiness probe") { connection in
-            try await connection.query(
+        try await transaction("commit the readiness probe") { connection in
+            _ = try await connection.query(
                 """
                 INSERT INTO dedupe (key, created_at) VALUES ('bridge:probe', 0)
                 ON CONFLICT (key) DO UPDATE SET created_at = excluded.created_at
@@ -216,3 +235,5 @@ extension DatabaseURL {
         return configuration
     }
 }
+
+extension PostgresStore: ServiceStore {}

@@ -54,6 +54,17 @@ struct CLITests {
         expectNoSecrets(result.output + result.errors)
     }
 
+    @Test("check-config shows the PostgreSQL store without its password, and asks no writable data directory")
+    func checkConfigDatabase() async throws {
+        var environment = Self.secrets
+        environment["BRIDGE_DATABASE_URL"] = "postgres://bridge:pw-never-printed@db.internal:5432/queue?sslmode=require"
+        environment["BRIDGE_DATA_DIR"] = "/proc/not-writable"
+        let result = try await BridgeProcess.run(["check-config"], environment: environment)
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        #expect(result.output.contains("postgres://bridge:***@db.internal:5432/queue?sslmode=require (PostgreSQL, shared by replicas)"))
+        #expect(!(result.output + result.errors).contains("pw-never-printed"))
+    }
+
     @Test("dlq and stats never change a store's schema: an older store is refused and left as it was")
     func cliDoesNotMigrate() async throws {
         let dir = try TemporaryDirectory()

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MappingFiles
 import Outbound
+import PostgresStore
 import TestSupport
 import Testing
 
@@ -86,7 +87,32 @@ struct ConfigurationTests {
         // dedupe key pruned at once. Too large to count in milliseconds: the process trapped.
         ("BRIDGE_MAX_RETRY_AGE", "0"), ("BRIDGE_HOLD_PROBE_INTERVAL", "0"), ("BRIDGE_RETENTION", "0"),
         ("BRIDGE_MAX_RETRY_AGE", "1e20"), ("BRIDGE_SHUTDOWN_TIMEOUT", "1e20d"), ("BRIDGE_RETENTION", "36501d"),
+        // A lease shorter than a request loses the job to another replica mid-send.
+        ("BRIDGE_DATABASE_URL", "mysql://bridge@db/queue"), ("BRIDGE_DATABASE_URL", "postgres://bridge@db"),
+        ("BRIDGE_CLAIM_LEASE", "1s"), ("BRIDGE_DATABASE_POOL_SIZE", "0"),
     ]
+
+    @Test("BRIDGE_DATABASE_URL selects PostgreSQL with its lease and pool; without it, SQLite")
+    func database() throws {
+        #expect(BridgeConfiguration.load([:]).0.database == nil)
+        let (config, problems) = BridgeConfiguration.load([
+            "BRIDGE_DATABASE_URL": "postgres://bridge:pw-0123@db.internal:6432/queue?sslmode=verify-full",
+            "BRIDGE_CLAIM_LEASE": "90s", "BRIDGE_DATABASE_POOL_SIZE": "25",
+        ])
+        #expect(problems.isEmpty, "\(problems)")
+        let database = try #require(config.database)
+        #expect(
+            database.url
+                == DatabaseURL(host: "db.internal", port: 6432, user: "bridge", password: "pw-0123", database: "queue", tls: .verifyFull)
+        )
+        #expect(database.claimLease == .seconds(90))
+        #expect(database.poolSize == 25)
+        // What is wrong is named; the password never is.
+        let (_, refused) = BridgeConfiguration.load(["BRIDGE_DATABASE_URL": "postgres://bridge:pw-0123@db:70000/queue"])
+        #expect(refused.map(\.variable) == ["BRIDGE_DATABASE_URL"])
+        #expect(refused.first?.message.contains("port 70000") == true)
+        #expect(!"\(refused)".contains("pw-0123"))
+    }
 
     @Test("a bad value is a problem naming the variable", arguments: bad)
     func badValue(variable: String, value: String) {

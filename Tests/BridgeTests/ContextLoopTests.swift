@@ -50,7 +50,7 @@ struct ContextLoopTests {
         defer { lock.release() }
         let bridge = try Bridge(configuration: configuration, mapping: mapping, lock: lock, logger: quietLogger("context-loop"))
         // As `serve` does: the store is opened before the ports take events.
-        _ = try bridge.store.current()
+        _ = try await bridge.store.current()
         let running = Task { try await bridge.run(signals: []) }
         defer { running.cancel() }
         try await waitUntil("both ports listen") { bridge.boundPorts.port("segment") != nil && bridge.boundPorts.port("novu") != nil }

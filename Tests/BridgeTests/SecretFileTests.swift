@@ -9,7 +9,7 @@ import Testing
 struct SecretFileTests {
     static let secrets = [
         "NOVU_API_KEY", "SEGMENT_WRITE_KEY", "NOVU_WEBHOOK_SECRET", "SEGMENT_SHARED_SECRET", "SEGMENT_AUTH_TOKEN",
-        "BRIDGE_WRITE_KEYS", "BRIDGE_ADMIN_TOKEN",
+        "BRIDGE_WRITE_KEYS", "BRIDGE_ADMIN_TOKEN", "BRIDGE_DATABASE_URL",
     ]
 
     /// Writes `content` to a new file in `dir` and returns its path.

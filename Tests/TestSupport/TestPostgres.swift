@@ -57,6 +57,14 @@ package enum TestPostgres {
         }
     }
 
+    /// `database` as `BRIDGE_DATABASE_URL` takes it, password included: for the processes a test starts.
+    package static func connectionString(_ database: DatabaseURL) -> String {
+        let allowed = CharacterSet.alphanumerics
+        let user = database.user.addingPercentEncoding(withAllowedCharacters: allowed) ?? database.user
+        let password = database.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0) } ?? ""
+        return "postgres://\(user)\(password)@\(database.host):\(database.port)/\(database.database)?sslmode=\(database.tls.rawValue)"
+    }
+
     /// Opens a PostgreSQL store on `database`, as a replica would.
     package static func store(_ database: DatabaseURL, lease: Duration = .seconds(60), poolSize: Int = 4) async throws -> PostgresStore {
         var configuration = PostgresStore.Configuration(url: database)

@@ -6,6 +6,7 @@ import Inbound
 import Logging
 import MappingFiles
 import Outbound
+import PostgresStore
 
 /// `bridge check-config`: the effective configuration, secrets masked, and every problem at once.
 struct CheckConfig: AsyncParsableCommand {
@@ -70,6 +71,12 @@ struct CheckConfig: AsyncParsableCommand {
             ("BRIDGE_HOST", config.host),
             ("BRIDGE_SEGMENT_PORT", String(config.segmentPort)),
             ("BRIDGE_NOVU_PORT", String(config.novuPort)),
+            (
+                "BRIDGE_DATABASE_URL",
+                config.database.map { "\($0.url) (PostgreSQL, shared by replicas)" } ?? "unset (SQLite in BRIDGE_DATA_DIR)"
+            ),
+            ("BRIDGE_CLAIM_LEASE", config.database.map { DurationText.format($0.claimLease) } ?? "unset (SQLite: one process)"),
+            ("BRIDGE_DATABASE_POOL_SIZE", config.database.map { String($0.poolSize) } ?? "unset (SQLite: one writer)"),
             ("BRIDGE_DATA_DIR", config.dataDir),
             ("BRIDGE_MAPPING_FILE", config.mappingFile ?? "unset (seed convention for every track)"),
             ("BRIDGE_MAX_RETRY_AGE", DurationText.format(config.maxRetryAge)),
@@ -102,7 +109,7 @@ struct CheckConfig: AsyncParsableCommand {
         if let mapping = loaded.mapping {
             print("mapping file: \(mapping.rules.rules.count) rule(s), fallback \(mapping.rules.fallback.rawValue)")
         }
-        if let problem = Self.writableProblem(config.dataDir) { problems.append(problem) }
+        if config.database == nil, let problem = Self.writableProblem(config.dataDir) { problems.append(problem) }
         for note in [config.novuNotConfigured, config.segmentNotConfigured, config.signatureOnlyAdvice].compactMap({ $0 }) {
             print("note: \(note)")
         }

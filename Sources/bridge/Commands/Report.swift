@@ -46,7 +46,7 @@ struct Report: AsyncParsableCommand {
                 throw CLIFailure("\(error)")
             }
         }
-        let opened = try store.open()
+        let opened = try await store.open()
         let facts: FunnelFacts
         do {
             // The steps serve logged since its last fold (a second's worth at most); a store that cannot

@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Foundation
 import Logging
+import PostgresStore
 
 /// `bridge serve`: runs both ports and the relay until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -29,7 +30,8 @@ struct Serve: AsyncParsableCommand {
         umask(0o077)
         let lock = DataDirectoryLockHolder(directory: configuration.dataDir)
         do {
-            try lock.acquire()
+            // On PostgreSQL the replicas share one store, and none of them keeps a data directory.
+            if configuration.database == nil { try lock.acquire() }
         } catch let busy as DataDirectoryLock.Busy where busy.anotherServer {
             logger.critical("cannot lock the data directory", metadata: ["error": "\(busy)"])
             throw ExitCode(73)
@@ -49,7 +51,7 @@ struct Serve: AsyncParsableCommand {
         }
         let bridge = try Bridge(configuration: configuration, mapping: mapping, lock: lock, logger: logger)
         do {
-            _ = try bridge.store.current()
+            _ = try await bridge.store.current()
         } catch {
             // Not fatal: the ports answer 503 and /readyz says why until the store can be opened.
             logger.error("cannot open the store yet; answering 503 until it can", metadata: ["error": "\(error)"])
@@ -58,7 +60,7 @@ struct Serve: AsyncParsableCommand {
             "starting novu-segment-bridge",
             metadata: [
                 "version": "\(BridgeVersion.current)",
-                "data_dir": "\(configuration.dataDir)",
+                "store": "\(configuration.database.map { "\($0.url)" } ?? configuration.dataDir)",
                 "novu": "\(Self.destination(configuration.novuAPIURL, credential: configuration.novuAPIKey, configuration))",
                 "segment": "\(Self.destination(configuration.segmentAPIURL, credential: configuration.segmentWriteKey, configuration))",
                 "environment": "\(configuration.environment)",

@@ -12,8 +12,8 @@ struct Stats: AsyncParsableCommand {
     @Flag(help: "JSON instead of a table.") var json = false
 
     func run() async throws {
-        let opened = try store.open()
-        let stats = try await opened.stats()
+        let opened = try await store.open()
+        let stats = try await opened.stats(now: Date(), destinations: ["novu", "segment"])
         if json {
             print(try CLIOutput.json(stats))
             return

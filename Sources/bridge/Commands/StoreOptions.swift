@@ -1,8 +1,11 @@
 import ArgumentParser
 import Delivery
 import Foundation
+import Logging
+import PostgresStore
 
-/// `--data-dir`, shared by the commands that read the store while `serve` runs.
+/// `--data-dir`, shared by the commands that read the store while `serve` runs. With
+/// `BRIDGE_DATABASE_URL` set they act on the PostgreSQL store every replica shares instead.
 struct StoreOptions: ParsableArguments {
     @Option(help: "Directory of the SQLite store (default: BRIDGE_DATA_DIR, else ./data).")
     var dataDir: String?
@@ -11,9 +14,24 @@ struct StoreOptions: ParsableArguments {
         dataDir ?? ProcessInfo.processInfo.environment["BRIDGE_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
     }
 
-    /// Opens the existing store; a missing one is an error, not a new empty store. Its schema is never
-    /// changed here: only `serve` upgrades a store.
-    func open() throws -> SQLiteStore {
+    /// Opens the existing store; a missing one is an error, not a new empty store.
+    func open() async throws -> any ServiceStore {
+        var reader = Reader(environment: ProcessInfo.processInfo.environment)
+        let database = BridgeConfiguration.loadDatabase(&reader)
+        if let problem = reader.problems.first { throw CLIFailure("\(problem)") }
+        return try await Self.openExisting(directory: directory, database: database)
+    }
+
+    /// The store `serve` uses: PostgreSQL when `database` is set, else the SQLite file in `directory`,
+    /// which must exist. Its schema is never changed here: only `serve` upgrades a store, and a command of
+    /// another version beside it would otherwise change the tables under it.
+    static func openExisting(directory: String, database: PostgresStore.Configuration?) async throws -> any ServiceStore {
+        if var database {
+            database.poolSize = 2
+            var logger = Logger(label: "bridge")
+            logger.logLevel = .error
+            return try await PostgresStore.open(database, migrate: false, logger: logger)
+        }
         let path = (directory as NSString).appendingPathComponent(SQLiteStore.fileName)
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIFailure("no store at \(path): set --data-dir or BRIDGE_DATA_DIR to the directory serve uses")

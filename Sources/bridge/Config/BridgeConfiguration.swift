@@ -2,6 +2,7 @@ import Delivery
 import Foundation
 import Inbound
 import Logging
+import PostgresStore
 
 /// Everything `bridge serve` reads from its environment (DESIGN §6), validated.
 struct BridgeConfiguration: Sendable, Equatable {
@@ -39,6 +40,9 @@ struct BridgeConfiguration: Sendable, Equatable {
     var segmentPort = 8081
     var novuPort = 8082
     var dataDir = "./data"
+    /// `BRIDGE_DATABASE_URL` (with `BRIDGE_CLAIM_LEASE` and `BRIDGE_DATABASE_POOL_SIZE`): the PostgreSQL
+    /// store several replicas share; `nil`: the SQLite store in `dataDir`.
+    var database: PostgresStore.Configuration?
     var mappingFile: String?
     var maxRetryAge: Duration = .seconds(24 * 3600)
     var logLevel: Logger.Level = .info
@@ -67,7 +71,7 @@ struct BridgeConfiguration: Sendable, Equatable {
     /// mount secrets.
     static let secretVariables: Set<String> = [
         "NOVU_API_KEY", "NOVU_WEBHOOK_SECRET", "SEGMENT_WRITE_KEY", "SEGMENT_SHARED_SECRET", "BRIDGE_WRITE_KEYS",
-        "SEGMENT_AUTH_TOKEN", "BRIDGE_ADMIN_TOKEN",
+        "SEGMENT_AUTH_TOKEN", "BRIDGE_ADMIN_TOKEN", "BRIDGE_DATABASE_URL",
     ]
 
     /// A bad setting: the variable and what was expected.
@@ -106,6 +110,7 @@ struct BridgeConfiguration: Sendable, Equatable {
         config.novuPort = reader.port("BRIDGE_NOVU_PORT") ?? config.novuPort
         config.dataDir = reader.string("BRIDGE_DATA_DIR") ?? config.dataDir
         config.mappingFile = reader.string("BRIDGE_MAPPING_FILE")
+        config.database = loadDatabase(&reader)
         // Zero would mean: dead-letter every event on its first retryable failure; probe a held destination
         // hundreds of times a second; prune every dedupe key at once.
         config.maxRetryAge = reader.duration("BRIDGE_MAX_RETRY_AGE", atLeast: .seconds(1)) ?? config.maxRetryAge

@@ -8,6 +8,7 @@ import Logging
 import MappingFiles
 import NIOCore
 import Outbound
+import PostgresStore
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -39,9 +40,14 @@ struct Bridge: Sendable {
         self.logger = logger
         pollClient = client
         let directory = configuration.dataDir
-        store = ResilientStore {
-            try lock.acquire()
-            return try SQLiteStore(directory: directory)
+        if let database = configuration.database {
+            // Replicas share the database: no data directory, no lock; the store's leases keep order.
+            store = ResilientStore { try await PostgresStore.open(database, logger: logger) }
+        } else {
+            store = ResilientStore {
+                try lock.acquire()
+                return try SQLiteStore(directory: directory)
+            }
         }
         // One client, with its own threads, per destination: each lane keeps up to NOVU_CONCURRENCY
         // requests in flight, and with one shared pool of that many threads a Novu that hangs held

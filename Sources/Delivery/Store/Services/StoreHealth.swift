@@ -100,7 +100,7 @@ package final class StoreHealth: Service, Sendable {
     }
 
     /// The health of an open store.
-    package convenience init(store: SQLiteStore, configuration: Configuration = .init(), logger: Logger) {
+    package convenience init(store: any ServiceStore, configuration: Configuration = .init(), logger: Logger) {
         self.init(
             configuration: configuration,
             logger: logger,

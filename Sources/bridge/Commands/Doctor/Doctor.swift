@@ -55,12 +55,8 @@ extension DoctorFacts {
         } else {
             facts.webhook = .notChecked("Novu did not accept NOVU_API_KEY")
         }
-        let path = (config.dataDir as NSString).appendingPathComponent(SQLiteStore.fileName)
         do {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIFailure("no store at \(path) yet: run `bridge serve` first, or set BRIDGE_DATA_DIR")
-            }
-            let store = try SQLiteStore(path: path, migrate: false)
+            let store = try await StoreOptions.openExisting(directory: config.dataDir, database: config.database)
             facts.follows = try await store.followFigures()
             facts.feedback = try await store.feedbackFigures(since: facts.now.addingTimeInterval(-86400), webhookKeyPrefix: "novu-webhook:")
         } catch {

@@ -97,7 +97,7 @@ struct StoreHealthTests {
         let store = try SQLiteStore(directory: dir.path)
         _ = try await store.enqueue([NewJob(destination: "novu", orderingKey: "u", kind: "trigger", payload: Data())])
         let resilient = ResilientStore { try SQLiteStore(path: path) }
-        _ = try resilient.current()
+        _ = try await resilient.current()
         let healths = [
             StoreHealth(store: store, logger: quietLogger()), StoreHealth(store: resilient, logger: quietLogger()),
         ]
@@ -115,7 +115,7 @@ struct StoreHealthTests {
     }
 
     @Test("a store that cannot be opened is not ready, with the open error as the problem")
-    func unopened() throws {
+    func unopened() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let blocker = dir.file("not-a-directory")
@@ -124,7 +124,7 @@ struct StoreHealthTests {
         let health = StoreHealth(store: store, logger: quietLogger())
         #expect(health.current.ok == false)
         #expect(health.current.problem == "the store is not open yet")
-        #expect(throws: StoreError.self) { try store.current() }
+        await #expect(throws: StoreError.self) { try await store.current() }
         #expect(health.current.ok == false)
         #expect(health.current.problem?.contains("cannot create the data directory") == true)
     }

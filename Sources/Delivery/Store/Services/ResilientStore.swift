@@ -2,28 +2,29 @@ import Foundation
 import Synchronization
 
 /// The store as the running service sees it: opened lazily and re-opened after it failed, so the bridge
-/// starts and answers `503` (instead of exiting) while its data directory is read-only or missing, and
-/// recovers by itself when the directory does. Every call goes to the open store, or throws why it is
-/// not open.
+/// starts and answers `503` (instead of exiting) while its data directory is read-only or missing, or its
+/// database does not answer, and recovers by itself when they do. Every call goes to the open store, or
+/// throws why it is not open.
 package final class ResilientStore: Sendable {
     private struct State {
-        var store: SQLiteStore?
+        var store: (any ServiceStore)?
         var lastError: String?
         var lastAttempt: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
-    private let open: @Sendable () throws -> SQLiteStore
+    private let open: @Sendable () async throws -> any ServiceStore
     /// How often a failed open is tried again.
     private let retryInterval: Duration
 
-    package init(retryInterval: Duration = .seconds(1), open: @escaping @Sendable () throws -> SQLiteStore) {
+    package init(retryInterval: Duration = .seconds(1), open: @escaping @Sendable () async throws -> any ServiceStore) {
         self.open = open
         self.retryInterval = retryInterval
     }
 
-    /// The open store, opening it if needed (at most once per retry interval).
-    package func current() throws -> SQLiteStore {
+    /// The open store, opening it if needed (at most one try per retry interval: the callers in between
+    /// are told why it is not open yet).
+    package func current() async throws -> any ServiceStore {
         let now = ContinuousClock.now
         let due = state.withLock { state -> Bool in
             if state.store != nil { return false }
@@ -33,7 +34,7 @@ package final class ResilientStore: Sendable {
         }
         if due {
             do {
-                let store = try open()
+                let store = try await open()
                 state.withLock {
                     $0.store = $0.store ?? store
                     $0.lastError = nil
@@ -48,8 +49,8 @@ package final class ResilientStore: Sendable {
         }
     }
 
-    /// The store's condition for readiness, without opening it or touching its files: not open (with
-    /// the open error), or open with its latest commit outcome.
+    /// The store's condition for readiness, without opening it or touching it: not open (with the open
+    /// error), or open with its latest commit outcome.
     package var condition: StoreCondition {
         state.withLock { state in
             guard let store = state.store else { return .unopened(problem: state.lastError ?? "the store is not open yet") }
@@ -182,5 +183,11 @@ extension ResilientStore: FunnelStore {
 
     package func pruneFunnel(now: Date, retention: Duration, batchSize: Int) async throws -> Int {
         try await current().pruneFunnel(now: now, retention: retention, batchSize: batchSize)
+    }
+}
+
+extension ResilientStore {
+    package func feedbackFigures(since: Date, webhookKeyPrefix: String) async throws -> FeedbackFigures {
+        try await current().feedbackFigures(since: since, webhookKeyPrefix: webhookKeyPrefix)
     }
 }

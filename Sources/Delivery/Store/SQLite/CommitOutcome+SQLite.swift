@@ -1,13 +1,7 @@
 import GRDB
 
-/// What the store's write path last learned about the disk: the latest batch committed, or failed in a
-/// way that says the store cannot commit (a full disk, an I/O error, a read-only file, a lock held too long).
-package enum CommitOutcome: Sendable, Equatable {
-    /// Nothing written since the store was opened.
-    case none
-    case committed(at: ContinuousClock.Instant)
-    case failed(at: ContinuousClock.Instant, problem: String)
-
+/// How the SQLite store's group commit tells a full disk from one caller's refused work.
+extension CommitOutcome {
     /// The outcome after a batch with these `results`, finished at `now`. A storage failure of any caller
     /// wins (the batch may have committed the others, but the disk refused one); otherwise any success
     /// means the transaction committed. A batch whose callers all failed on their own (a constraint, a
