@@ -57,20 +57,8 @@ extension PostgresStore {
             )
             if inserted < Set(keys).count { duplicate = true }
         }
-        if let cause = job.correlation {
-            let context = cause.context.map { JSONValue.object($0).encodedString() }
-            let inserted = try await count(
-                connection.query(
-                    """
-                    INSERT INTO correlation (transaction_id, event_name, message_id, user_id, workflow, created_at, context)
-                    VALUES (\(cause.transactionId), \(cause.eventName), \(cause.messageId), \(cause.userId), \(cause.workflow),
-                            \(now), \(context))
-                    ON CONFLICT (transaction_id) DO NOTHING RETURNING 1
-                    """,
-                    logger: logger
-                )
-            )
-            if inserted == 0 { duplicate = true }
+        if let cause = job.correlation, try await !record(cause, at: now, on: connection) {
+            duplicate = true
         }
         if duplicate { return .duplicate }
         var (payload, step) = (job.payload, job.step)
@@ -98,6 +86,23 @@ extension PostgresStore {
         for try await value in rows.decode(Int64.self) { id = value }
         if let step { try await record(step, on: connection) }
         return .accepted(id)
+    }
+
+    /// Records `cause`, recorded at `at`; `false` when its transaction was recorded before.
+    func record(_ cause: Correlation, at: Double, on connection: PostgresConnection) async throws -> Bool {
+        let context = cause.context.map { JSONValue.object($0).encodedString() }
+        let inserted = try await count(
+            connection.query(
+                """
+                INSERT INTO correlation (transaction_id, event_name, message_id, user_id, workflow, created_at, context)
+                VALUES (\(cause.transactionId), \(cause.eventName), \(cause.messageId), \(cause.userId), \(cause.workflow),
+                        \(at), \(context))
+                ON CONFLICT (transaction_id) DO NOTHING RETURNING 1
+                """,
+                logger: logger
+            )
+        )
+        return inserted > 0
     }
 
     /// Appends a funnel step, to be folded into its message's row off the ingest path.

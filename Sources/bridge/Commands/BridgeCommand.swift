@@ -9,7 +9,7 @@ struct BridgeCommand: AsyncParsableCommand {
         version: BridgeVersion.current,
         subcommands: [
             Serve.self, CheckConfig.self, TestEvent.self, Stats.self, Report.self, DeadLetters.self, NovuCommands.self, Doctor.self,
-            Version.self,
+            MigrateStore.self, Version.self,
         ],
         defaultSubcommand: Serve.self
     )

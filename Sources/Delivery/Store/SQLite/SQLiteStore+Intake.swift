@@ -159,15 +159,18 @@ extension SQLiteStore {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM correlation WHERE transaction_id = ?"),
             arguments: [transactionId]
-        ).map { row in
-            Correlation(
-                transactionId: row["transaction_id"],
-                eventName: row["event_name"],
-                messageId: row["message_id"],
-                userId: row["user_id"],
-                workflow: row["workflow"],
-                context: (row["context"] as String?).flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
-            )
-        }
+        ).map(correlation)
+    }
+
+    /// A row of the `correlation` table.
+    static func correlation(_ row: Row) -> Correlation {
+        Correlation(
+            transactionId: row["transaction_id"],
+            eventName: row["event_name"],
+            messageId: row["message_id"],
+            userId: row["user_id"],
+            workflow: row["workflow"],
+            context: (row["context"] as String?).flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
+        )
     }
 }
