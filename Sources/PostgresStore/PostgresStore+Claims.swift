@@ -9,11 +9,13 @@ import PostgresNIO
 /// dead letter replayed behind a job in flight waits for it). A claim is live until its `lease_until`,
 /// read on the database's clock (`clock_timestamp()`), the one clock every replica shares.
 extension PostgresStore {
-    /// The conditions that make `j` its user's head with no live claim on the user; `$now` is the
-    /// database's clock. Shared by the claim, `nextDue` and the schedule's repair.
+    /// The conditions that make `j` its user's head with no live claim on the user. Shared by the claim,
+    /// `nextDue` and the schedule's repair. Both are correlated subqueries, so each is one probe of
+    /// `job_open` per candidate: written as `NOT EXISTS` the planner may join against every pending job of
+    /// the destination instead (a hundred times slower with a few hundred queued).
     static let headOfIdleUser = """
-        NOT EXISTS (SELECT 1 FROM job o WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
-                      AND o.state = 'pending' AND o.id < j.id)
+        j.id = (SELECT o.id FROM job o WHERE o.destination = j.destination AND o.ordering_key = j.ordering_key
+                  AND o.state = 'pending' ORDER BY o.id LIMIT 1)
         AND NOT EXISTS (SELECT 1 FROM job c WHERE c.destination = j.destination AND c.ordering_key = j.ordering_key
                           AND c.state = 'pending' AND c.id <> j.id AND c.lease_until >= extract(epoch FROM clock_timestamp()))
         """
@@ -39,7 +41,7 @@ extension PostgresStore {
             RETURNING job.id, job.destination, job.ordering_key, job.kind, job.payload, job.attempts, job.created_at,
                 job.first_attempt_at, job.last_status, job.last_attempt_key, job.next_attempt_at
             """
-        return try await transaction("claim jobs of \(destination)") { connection in
+        return try await transaction("claim jobs of \(destination)", durable: false) { connection in
             var claimed: [(due: Double, job: ClaimedJob)] = []
             let rows = try await connection.query(sql, logger: self.logger)
             for try await (id, destination, key, kind, payload, attempts, created, first, status, attemptKey, next) in rows.decode(
@@ -66,9 +68,13 @@ extension PostgresStore {
 
     package func settle(_ settlements: [Settlement]) async throws {
         guard !settlements.isEmpty else { return }
-        let refused = try await transaction("settle \(settlements.count) job(s)") { connection in
-            var refused: [Int64] = []
-            for settlement in settlements where try await !self.apply(settlement, on: connection) {
+        // Deliveries, most of what the relay settles, go in a few set-based statements; retries, holds,
+        // dead letters and releases one by one.
+        let sent = settlements.filter { $0.outcome == .delivered || $0.outcome == .dryRun }
+        let others = settlements.filter { $0.outcome != .delivered && $0.outcome != .dryRun }
+        let refused = try await transaction("settle \(settlements.count) job(s)", durable: false) { connection in
+            var refused = try await self.applySent(sent, on: connection)
+            for settlement in others where try await !self.apply(settlement, on: connection) {
                 refused.append(settlement.jobId)
             }
             return refused
@@ -81,6 +87,91 @@ extension PostgresStore {
                 metadata: ["jobs": "\(refused.map(String.init).joined(separator: ","))"]
             )
         }
+    }
+
+    /// Applies delivered and dry-run settlements together: the jobs leave the queue (with their last
+    /// answer), their triggers and follows are recorded, and each user's next job, if never attempted, is
+    /// due now. Returns the ids whose claim this replica no longer holds, left alone.
+    private func applySent(_ settlements: [Settlement], on connection: PostgresConnection) async throws -> [Int64] {
+        guard !settlements.isEmpty else { return [] }
+        let now = Date().timeIntervalSince1970
+        let ids = settlements.map(\.jobId)
+        let states = settlements.map { $0.outcome == .delivered ? "delivered" : "dry_run" }
+        let times = settlements.map { $0.attempt?.at.timeIntervalSince1970 ?? now }
+        let hasAttempt = settlements.map { $0.attempt != nil }
+        let hasStatus = settlements.map { $0.attempt?.status != nil }
+        let statuses = settlements.map { Int64($0.attempt?.status ?? 0) }
+        let hasKey = settlements.map { $0.attempt?.attemptKey != nil }
+        let keys = settlements.map { $0.attempt?.attemptKey ?? "" }
+        // The key an attempt sent (none for a bulk request); a settlement without an attempt keeps the last.
+        let rows = try await connection.query(
+            """
+            UPDATE job SET claimed_by = NULL, lease_until = NULL, state = s.state, attempts = attempts + 1,
+                first_attempt_at = COALESCE(first_attempt_at, s.at), last_attempt_at = s.at,
+                last_status = CASE WHEN s.hs THEN s.st END,
+                last_attempt_key = CASE WHEN s.ha THEN (CASE WHEN s.hk THEN s.k END) ELSE last_attempt_key END,
+                settled_at = \(now)
+            FROM unnest(\(ids)::BIGINT[], \(states)::TEXT[], \(times)::DOUBLE PRECISION[], \(hasAttempt)::BOOL[], \(hasStatus)::BOOL[],
+                        \(statuses)::BIGINT[], \(hasKey)::BOOL[], \(keys)::TEXT[]) AS s(id, state, at, ha, hs, st, hk, k)
+            WHERE job.id = s.id AND job.state = 'pending' AND job.claimed_by = \(owner)
+            RETURNING job.id, job.destination, job.ordering_key, s.at
+            """,
+            logger: logger
+        )
+        var settled: [Int64: (destination: String, key: String, at: Double)] = [:]
+        for try await (id, destination, key, at) in rows.decode((Int64, String, String, Double).self) {
+            settled[id] = (destination, key, at)
+        }
+        let done = settlements.filter { settled[$0.jobId] != nil }
+        // A job settles delivered once, so its trigger is recorded once.
+        let acknowledged = done.filter { $0.outcome == .delivered && $0.acknowledged != nil }
+        if !acknowledged.isEmpty {
+            let transactions = acknowledged.map { $0.acknowledged ?? "" }
+            let at = acknowledged.map { settled[$0.jobId]?.at ?? now }
+            try await connection.query(
+                """
+                WITH gate AS (\(unescaped: Self.triggerGate))
+                INSERT INTO funnel_trigger (transaction_id, user_id, workflow, trigger_event, trigger_message_id, context, triggered_at)
+                SELECT c.transaction_id, c.user_id, c.workflow, c.event_name, c.message_id, c.context, x.at
+                FROM unnest(\(transactions)::TEXT[], \(at)::DOUBLE PRECISION[]) WITH ORDINALITY AS x(t, at, n)
+                JOIN correlation c ON c.transaction_id = x.t
+                WHERE c.user_id <> ''
+                ORDER BY x.n
+                """,
+                logger: logger
+            )
+        }
+        let follows = done.filter { $0.outcome == .delivered && $0.follow != nil }
+        if !follows.isEmpty {
+            let transactions = follows.map { $0.follow?.transactionId ?? "" }
+            let since = follows.map { settled[$0.jobId]?.at ?? now }
+            let looks = follows.map { $0.follow?.firstLookAt.timeIntervalSince1970 ?? now }
+            try await connection.query(
+                """
+                INSERT INTO follow (transaction_id, since, next_look_at)
+                SELECT * FROM unnest(\(transactions)::TEXT[], \(since)::DOUBLE PRECISION[], \(looks)::DOUBLE PRECISION[])
+                ON CONFLICT (transaction_id) DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+        if !settled.isEmpty {
+            // Each job left its user's queue: the next, if never attempted, was due when it was queued and
+            // is due now, whatever the wall clock did meanwhile.
+            let users = Array(settled.values)
+            let (destinations, keys, times) = (users.map(\.destination), users.map(\.key), users.map(\.at))
+            try await connection.query(
+                """
+                UPDATE job SET next_attempt_at = LEAST(job.next_attempt_at, h.at)
+                FROM (SELECT (SELECT o.id FROM job o WHERE o.destination = x.d AND o.ordering_key = x.k AND o.state = 'pending'
+                              ORDER BY o.id LIMIT 1) AS id, x.at
+                      FROM unnest(\(destinations)::TEXT[], \(keys)::TEXT[], \(times)::DOUBLE PRECISION[]) AS x(d, k, at)) AS h
+                WHERE job.id = h.id AND job.last_attempt_at IS NULL
+                """,
+                logger: logger
+            )
+        }
+        return ids.filter { settled[$0] == nil }
     }
 
     /// Applies one settlement; `false` when this replica no longer holds the claim.
@@ -211,7 +302,7 @@ extension PostgresStore {
     /// live replicas are theirs: releasing them would let a user's next event out beside one in flight.
     package func releaseAllClaims() async throws -> Int {
         let owner = owner
-        return try await transaction("release claims") { connection in
+        return try await transaction("release claims", durable: false) { connection in
             try await self.count(
                 connection.query(
                     """

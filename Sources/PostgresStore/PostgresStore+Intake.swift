@@ -1,21 +1,47 @@
 import Delivery
 import Foundation
 import JSON
+import Logging
+import NIOCore
 import PostgresNIO
+import Synchronization
 
-/// Ingest's side: jobs in, with their dedupe keys and correlations, one transaction per call.
+/// Ingest's side: jobs in, with their dedupe keys and correlations, in group commits (`IntakeGroup`).
 extension PostgresStore {
-    /// Commits `jobs` in one transaction and returns after `COMMIT`. Concurrent calls commit side by side
-    /// on the pool's connections, and PostgreSQL flushes concurrent commits together (its own group
-    /// commit), so no queue of our own sits in front of it.
+    /// Commits `jobs` in the next group transaction and returns after its `COMMIT`.
     package func enqueue(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
+        guard let intake = intake.withLock({ $0 }) else { throw StoreError("the PostgreSQL store is not open") }
+        return try await intake.enqueue(jobs, binding: binding)
+    }
+
+    /// Commits a group of requests in one transaction, in arrival order. A binding to another value fails
+    /// its own request, which then queues nothing; the others go on.
+    func commit(_ group: [IntakeGroup.Request]) async throws -> [IntakeGroup.Outcome] {
         let now = Date().timeIntervalSince1970
-        return try await transaction("queue \(jobs.count) job(s)") { connection in
-            if let binding { try await self.bind(binding, now: now, on: connection) }
-            var results: [EnqueueResult] = []
-            results.reserveCapacity(jobs.count)
-            for job in jobs { results.append(try await self.insert(job, now: now, on: connection)) }
-            return results
+        let jobs = group.reduce(0) { $0 + $1.jobs.count }
+        let work = group.map { ($0.jobs, $0.binding) }
+        return try await transaction("queue \(jobs) job(s)") { connection in
+            var outcomes: [IntakeGroup.Outcome] = []
+            outcomes.reserveCapacity(work.count)
+            for (jobs, binding) in work {
+                do {
+                    if let binding { try await self.bind(binding, now: now, on: connection) }
+                } catch let conflict as BindingConflict {
+                    outcomes.append(.failure(conflict))
+                    continue
+                }
+                outcomes.append(.success(jobs.map { _ in .duplicate }))
+            }
+            // Every request's jobs in one set of statements, in arrival order; then each its own results.
+            let requests = outcomes.indices.filter { (try? outcomes[$0].get()) != nil }
+            let results = try await self.insert(requests.flatMap { work[$0].0 }, now: now, on: connection)
+            var next = results.startIndex
+            for request in requests {
+                let count = work[request].0.count
+                outcomes[request] = .success(Array(results[next..<next + count]))
+                next += count
+            }
+            return outcomes
         }
     }
 
@@ -38,54 +64,119 @@ extension PostgresStore {
         try await connection.query("INSERT INTO dedupe (key, created_at) VALUES (\(wanted), \(now))", logger: logger)
     }
 
-    /// Queues one job unless it is a duplicate: one of its dedupe keys, or its correlation's transaction,
-    /// was committed before (by any replica: the primary keys decide, and a second insert of a key waits
-    /// for the first's transaction to end).
+    /// Queues one job unless it is a duplicate (see `insert(_:now:on:)` for many).
     func insert(_ job: NewJob, now: Double, on connection: PostgresConnection) async throws -> EnqueueResult {
-        var duplicate = false
-        if !job.dedupeKeys.isEmpty {
-            let keys = job.dedupeKeys
-            // The other keys of a duplicate are remembered too: they were seen.
-            let inserted = try await count(
-                connection.query(
-                    """
-                    INSERT INTO dedupe (key, created_at) SELECT DISTINCT unnest(\(keys)::TEXT[]), \(now)
-                    ON CONFLICT (key) DO NOTHING RETURNING 1
-                    """,
-                    logger: logger
-                )
-            )
-            if inserted < Set(keys).count { duplicate = true }
-        }
-        if let cause = job.correlation, try await !record(cause, at: now, on: connection) {
-            duplicate = true
-        }
-        if duplicate { return .duplicate }
-        var (payload, step) = (job.payload, job.step)
-        if let transaction = job.cause {
-            if let cause = try await correlation(transactionId: transaction, on: connection) {
-                payload = cause.linking(payload)
-            } else {
-                step = nil
+        try await insert([job], now: now, on: connection)[0]
+    }
+
+    /// Queues `jobs`, in order, skipping duplicates: a job is a duplicate when one of its dedupe keys, or
+    /// its correlation's transaction, was committed before (by any replica: the primary keys decide, and a
+    /// second insert of a key waits for the first's transaction to end) or named by an earlier job of
+    /// `jobs`. A duplicate's other keys are remembered too: they were seen.
+    ///
+    /// Set-based, a few statements whatever the count: a round trip to the database costs far more than
+    /// its work on one row, and a group commit carries every request that waited.
+    func insert(_ jobs: [NewJob], now: Double, on connection: PostgresConnection) async throws -> [EnqueueResult] {
+        guard !jobs.isEmpty else { return [] }
+        let freshKeys = try await rememberKeys(Set(jobs.flatMap(\.dedupeKeys)), now: now, on: connection)
+        let freshCauses = try await recordCauses(jobs.compactMap(\.correlation), at: now, on: connection)
+        var (usedKeys, usedCauses) = (Set<String>(), Set<String>())
+        var queued: [Int] = []
+        for (index, job) in jobs.enumerated() {
+            var duplicate = false
+            for key in Set(job.dedupeKeys) where !freshKeys.contains(key) || !usedKeys.insert(key).inserted { duplicate = true }
+            if let cause = job.correlation,
+                !freshCauses.contains(cause.transactionId) || !usedCauses.insert(cause.transactionId).inserted
+            {
+                duplicate = true
             }
+            if !duplicate { queued.append(index) }
         }
-        let dead = job.deadLetterReason
-        let state = dead == nil ? "pending" : "dead"
-        let settled: Double? = dead == nil ? nil : now
-        // The column holds "" for a job for no one.
-        let key = job.orderingKey ?? ""
+        var rows = JobRows()
+        var steps: [FunnelStep] = []
+        let causes = try await correlations(transactionIds: Set(queued.compactMap { jobs[$0].cause }), on: connection)
+        for index in queued {
+            var (payload, step) = (jobs[index].payload, jobs[index].step)
+            if let transaction = jobs[index].cause {
+                // Linked to its cause; a step counts only for a transaction the bridge triggered.
+                if let cause = causes[transaction] { payload = cause.linking(payload) } else { step = nil }
+            }
+            rows.append(jobs[index], payload: payload)
+            if let step { steps.append(step) }
+        }
+        let ids = try await rows.insert(now: now, on: connection, logger: logger)
+        try await record(steps, on: connection)
+        var results = [EnqueueResult](repeating: .duplicate, count: jobs.count)
+        for (index, id) in zip(queued, ids) { results[index] = .accepted(id) }
+        return results
+    }
+
+    /// Remembers `keys`; returns those not remembered before.
+    private func rememberKeys(_ keys: Set<String>, now: Double, on connection: PostgresConnection) async throws -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        let all = Array(keys)
+        var fresh = Set<String>()
         let rows = try await connection.query(
             """
-            INSERT INTO job (destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at, reason, settled_at)
-            VALUES (\(job.destination), \(key), \(job.kind), \(payload), \(job.event), \(state), \(now), \(now), \(dead), \(settled))
-            RETURNING id
+            INSERT INTO dedupe (key, created_at) SELECT unnest(\(all)::TEXT[]), \(now)
+            ON CONFLICT (key) DO NOTHING RETURNING key
             """,
             logger: logger
         )
-        var id: Int64 = 0
-        for try await value in rows.decode(Int64.self) { id = value }
-        if let step { try await record(step, on: connection) }
-        return .accepted(id)
+        for try await key in rows.decode(String.self) { fresh.insert(key) }
+        return fresh
+    }
+
+    /// Records `causes`; returns the transactions not recorded before.
+    private func recordCauses(_ causes: [Correlation], at: Double, on connection: PostgresConnection) async throws -> Set<String> {
+        guard !causes.isEmpty else { return [] }
+        let contexts = causes.map { $0.context.map { JSONValue.object($0).encodedString() } }
+        let (transactions, events, messages) = (causes.map(\.transactionId), causes.map(\.eventName), causes.map(\.messageId))
+        let (users, workflows) = (causes.map(\.userId), causes.map(\.workflow))
+        let (hasContext, context) = (contexts.map { $0 != nil }, contexts.map { $0 ?? "" })
+        var fresh = Set<String>()
+        let rows = try await connection.query(
+            """
+            INSERT INTO correlation (transaction_id, event_name, message_id, user_id, workflow, created_at, context)
+            SELECT t, e, m, u, w, \(at), CASE WHEN h THEN c END
+            FROM unnest(\(transactions)::TEXT[], \(events)::TEXT[], \(messages)::TEXT[], \(users)::TEXT[], \(workflows)::TEXT[],
+                        \(hasContext)::BOOL[], \(context)::TEXT[]) AS x(t, e, m, u, w, h, c)
+            ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id
+            """,
+            logger: logger
+        )
+        for try await transaction in rows.decode(String.self) { fresh.insert(transaction) }
+        return fresh
+    }
+
+    /// The correlations of `transactionIds` that are recorded.
+    private func correlations(transactionIds: Set<String>, on connection: PostgresConnection) async throws -> [String: Correlation] {
+        var found: [String: Correlation] = [:]
+        for transaction in transactionIds {
+            found[transaction] = try await correlation(transactionId: transaction, on: connection)
+        }
+        return found
+    }
+
+    /// Appends funnel steps, to be folded into their messages' rows off the ingest path.
+    private func record(_ steps: [FunnelStep], on connection: PostgresConnection) async throws {
+        guard !steps.isEmpty else { return }
+        let (messages, transactions, workflows) = (steps.map(\.messageId), steps.map(\.transactionId), steps.map(\.workflow))
+        let (channels, stages, times) = (steps.map(\.channel), steps.map(\.stage.rawValue), steps.map(\.at.timeIntervalSince1970))
+        let (hasUser, users) = (steps.map { $0.userId != nil }, steps.map { $0.userId ?? "" })
+        let (hasProvider, providers) = (steps.map { $0.provider != nil }, steps.map { $0.provider ?? "" })
+        let failures = steps.map { $0.stage == .failed ? $0.failure ?? "unknown" : "" }
+        try await connection.query(
+            """
+            INSERT INTO funnel_step (message_id, transaction_id, user_id, workflow, channel, provider, stage, at, failure)
+            SELECT m, t, CASE WHEN hu THEN u END, w, c, CASE WHEN hp THEN p END, s, a, NULLIF(f, '')
+            FROM unnest(\(messages)::TEXT[], \(transactions)::TEXT[], \(hasUser)::BOOL[], \(users)::TEXT[], \(workflows)::TEXT[],
+                        \(channels)::TEXT[], \(hasProvider)::BOOL[], \(providers)::TEXT[], \(stages)::TEXT[],
+                        \(times)::DOUBLE PRECISION[], \(failures)::TEXT[]) WITH ORDINALITY AS x(m, t, hu, u, w, c, hp, p, s, a, f, n)
+            ORDER BY n
+            """,
+            logger: logger
+        )
     }
 
     /// Records `cause`, recorded at `at`; `false` when its transaction was recorded before.
@@ -103,19 +194,6 @@ extension PostgresStore {
             )
         )
         return inserted > 0
-    }
-
-    /// Appends a funnel step, to be folded into its message's row off the ingest path.
-    private func record(_ step: FunnelStep, on connection: PostgresConnection) async throws {
-        let failure: String? = step.stage == .failed ? step.failure ?? "unknown" : nil
-        try await connection.query(
-            """
-            INSERT INTO funnel_step (message_id, transaction_id, user_id, workflow, channel, provider, stage, at, failure)
-            VALUES (\(step.messageId), \(step.transactionId), \(step.userId), \(step.workflow), \(step.channel),
-                    \(step.provider), \(step.stage.rawValue), \(step.at.timeIntervalSince1970), \(failure))
-            """,
-            logger: logger
-        )
     }
 
     package func correlation(transactionId: String) async throws -> Correlation? {
@@ -152,5 +230,50 @@ extension PostgresStore {
         var n = 0
         for try await _ in rows { n += 1 }
         return n
+    }
+}
+
+/// The columns of jobs to queue, one array per column, inserted by one statement.
+private struct JobRows {
+    var destinations: [String] = []
+    /// `""` for a job for no one.
+    var keys: [String] = []
+    var kinds: [String] = []
+    var payloads: [ByteBuffer] = []
+    var hasEvent: [Bool] = []
+    var events: [ByteBuffer] = []
+    var hasReason: [Bool] = []
+    var reasons: [String] = []
+
+    mutating func append(_ job: NewJob, payload: Data) {
+        destinations.append(job.destination)
+        keys.append(job.orderingKey ?? "")
+        kinds.append(job.kind)
+        payloads.append(ByteBuffer(bytes: payload))
+        hasEvent.append(job.event != nil)
+        events.append(ByteBuffer(bytes: job.event ?? Data()))
+        hasReason.append(job.deadLetterReason != nil)
+        reasons.append(job.deadLetterReason ?? "")
+    }
+
+    /// Inserts the rows in order (a job born dead-lettered is settled at once); returns their ids, in
+    /// the same order: identity values are drawn as the rows are inserted, so they rise with it.
+    func insert(now: Double, on connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
+        guard !destinations.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            INSERT INTO job (destination, ordering_key, kind, payload, event, state, next_attempt_at, created_at, reason, settled_at)
+            SELECT d, k, t, p, CASE WHEN he THEN e END, CASE WHEN hr THEN 'dead' ELSE 'pending' END, \(now), \(now),
+                   CASE WHEN hr THEN r END, CASE WHEN hr THEN \(now) END
+            FROM unnest(\(destinations)::TEXT[], \(keys)::TEXT[], \(kinds)::TEXT[], \(payloads)::BYTEA[], \(hasEvent)::BOOL[],
+                        \(events)::BYTEA[], \(hasReason)::BOOL[], \(reasons)::TEXT[]) WITH ORDINALITY AS x(d, k, t, p, he, e, hr, r, n)
+            ORDER BY n
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var ids: [Int64] = []
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        return ids.sorted()
     }
 }

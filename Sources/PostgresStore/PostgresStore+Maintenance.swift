@@ -73,7 +73,7 @@ extension PostgresStore {
     func pruneInBatches(of batchSize: Int, _ batch: PostgresQuery) async throws -> Int {
         var total = 0
         while true {
-            let deleted = try await transaction("prune") { connection in
+            let deleted = try await transaction("prune", durable: false) { connection in
                 try await self.count(connection.query(batch, logger: self.logger))
             }
             total += deleted

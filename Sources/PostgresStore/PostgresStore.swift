@@ -43,6 +43,9 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     /// announcement checks that the cursor has not moved since (`announce`).
     let announcementReads = Mutex<[Int64: Int64]>([:])
     private let outcome = Mutex(CommitOutcome.none)
+    /// Ingest's group commit, set at the end of `init`: it commits through `self` (unowned, so the store
+    /// still goes when its last user lets go).
+    let intake = Mutex<IntakeGroup?>(nil)
 
     /// Opens the pool and brings the schema up to date (or, with `migrate: false`, checks it is this
     /// version's). Throws a `StoreError` naming the database (never its password) when it cannot.
@@ -70,6 +73,8 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
         // Started on this thread up to its first suspension, by when `run()` has marked the pool running:
         // a lease asked for before that logs a warning.
         runner = Task.immediate { await client.run() }
+        let group = IntakeGroup { [unowned self] group in try await self.commit(group) }
+        intake.withLock { $0 = group }
     }
 
     /// Closes the pool; every later call fails.
@@ -85,8 +90,14 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     /// body throws (a `BindingConflict`, say) rolls back and is rethrown as it is; the database's own
     /// errors become a `StoreError` saying what could not be done. A deadlock or serialization failure
     /// (PostgreSQL aborted the transaction, nothing of it happened) is tried again, twice at most.
+    ///
+    /// With `durable: false` the `COMMIT` does not wait for the WAL to reach the disk (a transaction-scoped
+    /// `synchronous_commit = off`, no session state): for claims and settlements, whose loss in a crash of
+    /// the database means a claim taken again or a job sent again with the same ids, which destinations
+    /// dedupe, as the SQLite store's `durable: false` writes. A later durable commit flushes them too.
     func transaction<Result: Sendable>(
         _ what: String,
+        durable: Bool = true,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         var tries = 0
@@ -95,6 +106,9 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
             do {
                 return try await client.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
+                    if !durable {
+                        try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: logger)
+                    }
                     let result: Result
                     do {
                         result = try await body(connection)

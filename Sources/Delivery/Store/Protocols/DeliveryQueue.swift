@@ -4,7 +4,7 @@ import Foundation
 /// and the end of each claim. Nothing else: operators' and background work is `StoreMaintenance`.
 ///
 /// A protocol because the SQLite store has company: an in-memory store for tests, and a PostgreSQL one
-/// (several replicas sharing one queue). Every store keeps the same rules, held to by one conformance
+/// (several replicas sharing one queue, `PostgresStore`). Every store keeps the same rules, held to by one conformance
 /// suite (`StoreConformanceTests`):
 /// - Jobs of one destination and ordering key go out in queue order: a claim takes only the oldest open
 ///   job of a key, and only while no job of that key is claimed.
@@ -26,8 +26,9 @@ package protocol DeliveryQueue: Sendable {
     /// claimable; if it was never attempted it is due at once, whatever the wall clock did meanwhile.
     func settle(_ settlements: [Settlement]) async throws
 
-    /// Releases every claim still held (claims of a process that died), returning how many. Called once
-    /// at start.
+    /// Releases the claims of a process that died, returning how many. Called once at start. A store of
+    /// one process releases every claim; a store replicas share releases its own and those whose lease
+    /// ran out, never a live replica's.
     func releaseAllClaims() async throws -> Int
 
     /// When the next claimable job of `destination` becomes due; `nil` when none is queued.

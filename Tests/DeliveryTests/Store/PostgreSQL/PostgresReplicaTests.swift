@@ -96,7 +96,7 @@ struct PostgresReplicaTests {
 
     @Test("a claim whose lease ran out is taken over; the first replica's late settlement is refused, not applied")
     func leaseRunsOut() async throws {
-        try await withReplicas(2, lease: .milliseconds(300)) { replicas in
+        try await withReplicas(2, lease: .seconds(2)) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             guard case .accepted(let id) = try await a.enqueue([job("ada", "ada 1")])[0] else { throw TestFailure("not queued") }
             #expect(try await a.claim(destination: "novu", limit: 1, now: soon).map(\.id) == [id])
