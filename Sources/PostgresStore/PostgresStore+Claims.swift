@@ -66,8 +66,17 @@ extension PostgresStore {
         }
     }
 
+    /// Settles in the next group commit: each request the relay's lanes finish settles on its own, and
+    /// with singles (fewer than `NOVU_BULK_THRESHOLD` due at once, as when replicas share the queue) each
+    /// would otherwise be a transaction of its own.
     package func settle(_ settlements: [Settlement]) async throws {
         guard !settlements.isEmpty else { return }
+        try await committing.settlements.submit(settlements, size: settlements.count)
+    }
+
+    /// Settles a group's settlements in one transaction.
+    func settleTogether(_ group: [[Settlement]]) async throws -> [Result<Void, any Error>] {
+        let settlements = group.flatMap { $0 }
         // Deliveries, most of what the relay settles, go in a few set-based statements; retries, holds,
         // dead letters and releases one by one.
         let sent = settlements.filter { $0.outcome == .delivered || $0.outcome == .dryRun }
@@ -87,6 +96,7 @@ extension PostgresStore {
                 metadata: ["jobs": "\(refused.map(String.init).joined(separator: ","))"]
             )
         }
+        return group.map { _ in .success(()) }
     }
 
     /// Applies delivered and dry-run settlements together: the jobs leave the queue (with their last

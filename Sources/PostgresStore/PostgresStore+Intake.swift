@@ -4,26 +4,26 @@ import JSON
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
-/// Ingest's side: jobs in, with their dedupe keys and correlations, in group commits (`IntakeGroup`).
+/// One request's part of an ingest group commit: its jobs and its binding.
+typealias IntakeWork = (jobs: [NewJob], binding: KeyBinding?)
+
+/// Ingest's side: jobs in, with their dedupe keys and correlations, in group commits (`CommitGroup`).
 extension PostgresStore {
     /// Commits `jobs` in the next group transaction and returns after its `COMMIT`.
     package func enqueue(_ jobs: [NewJob], binding: KeyBinding?) async throws -> [EnqueueResult] {
-        guard let intake = intake.withLock({ $0 }) else { throw StoreError("the PostgreSQL store is not open") }
-        return try await intake.enqueue(jobs, binding: binding)
+        try await committing.intake.submit((jobs, binding), size: max(1, jobs.count))
     }
 
     /// Commits a group of requests in one transaction, in arrival order. A binding to another value fails
     /// its own request, which then queues nothing; the others go on.
-    func commit(_ group: [IntakeGroup.Request]) async throws -> [IntakeGroup.Outcome] {
+    func commit(_ group: [IntakeWork]) async throws -> [Result<[EnqueueResult], any Error>] {
         let now = Date().timeIntervalSince1970
-        let jobs = group.reduce(0) { $0 + $1.jobs.count }
-        let work = group.map { ($0.jobs, $0.binding) }
-        return try await transaction("queue \(jobs) job(s)") { connection in
-            var outcomes: [IntakeGroup.Outcome] = []
-            outcomes.reserveCapacity(work.count)
-            for (jobs, binding) in work {
+        let count = group.reduce(0) { $0 + $1.jobs.count }
+        return try await transaction("queue \(count) job(s)") { connection in
+            var outcomes: [Result<[EnqueueResult], any Error>] = []
+            outcomes.reserveCapacity(group.count)
+            for (jobs, binding) in group {
                 do {
                     if let binding { try await self.bind(binding, now: now, on: connection) }
                 } catch let conflict as BindingConflict {
@@ -34,10 +34,10 @@ extension PostgresStore {
             }
             // Every request's jobs in one set of statements, in arrival order; then each its own results.
             let requests = outcomes.indices.filter { (try? outcomes[$0].get()) != nil }
-            let results = try await self.insert(requests.flatMap { work[$0].0 }, now: now, on: connection)
+            let results = try await self.insert(requests.flatMap { group[$0].jobs }, now: now, on: connection)
             var next = results.startIndex
             for request in requests {
-                let count = work[request].0.count
+                let count = group[request].jobs.count
                 outcomes[request] = .success(Array(results[next..<next + count]))
                 next += count
             }

@@ -43,9 +43,14 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     /// announcement checks that the cursor has not moved since (`announce`).
     let announcementReads = Mutex<[Int64: Int64]>([:])
     private let outcome = Mutex(CommitOutcome.none)
-    /// Ingest's group commit, set at the end of `init`: it commits through `self` (unowned, so the store
-    /// still goes when its last user lets go).
-    let intake = Mutex<IntakeGroup?>(nil)
+    /// The group commits of ingest's jobs and of the relay's settlements, set at the end of `init`: they
+    /// commit through `self` (unowned, so the store still goes when its last user lets go).
+    let groups = Mutex<Groups?>(nil)
+
+    struct Groups: Sendable {
+        var intake: CommitGroup<IntakeWork, [EnqueueResult]>
+        var settlements: CommitGroup<[Settlement], Void>
+    }
 
     /// Opens the pool and brings the schema up to date (or, with `migrate: false`, checks it is this
     /// version's). Throws a `StoreError` naming the database (never its password) when it cannot.
@@ -73,8 +78,11 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
         // Started on this thread up to its first suspension, by when `run()` has marked the pool running:
         // a lease asked for before that logs a warning.
         runner = Task.immediate { await client.run() }
-        let group = IntakeGroup { [unowned self] group in try await self.commit(group) }
-        intake.withLock { $0 = group }
+        let groups = Groups(
+            intake: CommitGroup { [unowned self] group in try await self.commit(group) },
+            settlements: CommitGroup { [unowned self] group in try await self.settleTogether(group) }
+        )
+        self.groups.withLock { $0 = groups }
     }
 
     /// Closes the pool; every later call fails.
@@ -83,6 +91,14 @@ package final class PostgresStore: DeliveryQueue, CorrelationLookup, StoreMainte
     }
 
     deinit { runner.cancel() }
+
+    /// The group commits; throws once the store is closed.
+    var committing: Groups {
+        get throws {
+            guard let groups = groups.withLock({ $0 }) else { throw StoreError("the PostgreSQL store is not open") }
+            return groups
+        }
+    }
 
     // MARK: - Running statements
 

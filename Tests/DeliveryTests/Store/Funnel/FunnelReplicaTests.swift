@@ -225,7 +225,8 @@ struct FunnelReplicaTests {
                 }
                 async let read: [FunnelTrigger] = {
                     try await waitUntil("the early settle recorded its trigger and waits") { try await gate(granted: true) == 1 }
-                    try await settleTrigger(a, tx: "late")
+                    // Another replica's: one replica's settlements share a group commit, in order.
+                    try await settleTrigger(b, tx: "late")
                     return try await a.unannouncedTriggers(limit: 10)
                 }()
                 // Whatever happens, the held transaction ends, so the early settle does.

@@ -5,23 +5,19 @@ import Testing
 
 @testable import PostgresStore
 
-/// Ingest's group commit on PostgreSQL, without a database: what waits goes together, in order; a failed
+/// The group commit on PostgreSQL, without a database: what waits goes together, in order; a failed
 /// transaction fails its whole group and no other.
-@Suite("Intake group commit")
-struct IntakeGroupTests {
-    func job(_ tag: String) -> NewJob {
-        NewJob(destination: "novu", orderingKey: "ada", kind: "trigger", payload: Data(tag.utf8))
-    }
-
+@Suite("Group commit")
+struct CommitGroupTests {
     /// A commit that records each group's tags and holds the first group until `release` is called.
     final class Committer: Sendable {
         let groups = Locked<[[String]]>([])
         let held = Locked<CheckedContinuation<Void, Never>?>(nil)
         let failNext = Locked(false)
 
-        func commit(_ group: [IntakeGroup.Request]) async throws -> [IntakeGroup.Outcome] {
+        func commit(_ group: [[String]]) async throws -> [Result<[EnqueueResult], any Error>] {
             let first = groups.withLock { groups in
-                groups.append(group.flatMap { $0.jobs.map { String(decoding: $0.payload, as: UTF8.self) } })
+                groups.append(group.flatMap { $0 })
                 return groups.count == 1
             }
             if first { await withCheckedContinuation { continuation in held.withLock { $0 = continuation } } }
@@ -34,7 +30,7 @@ struct IntakeGroupTests {
             var next: Int64 = 0
             return group.map { request in
                 .success(
-                    request.jobs.map { _ in
+                    request.map { _ -> EnqueueResult in
                         next += 1
                         return .accepted(next)
                     }
@@ -53,11 +49,11 @@ struct IntakeGroupTests {
     @Test("requests that arrive while a group commits go together in the next one, each answered with its own results")
     func groupsWhatWaits() async throws {
         let committer = Committer()
-        let intake = IntakeGroup { try await committer.commit($0) }
+        let intake = CommitGroup { try await committer.commit($0) }
         try await withThrowingTaskGroup(of: [EnqueueResult].self) { tasks in
-            tasks.addTask { try await intake.enqueue([job("first")], binding: nil) }
+            tasks.addTask { try await intake.submit(["first"], size: 1) }
             try await waitUntil("the first group commits") { committer.held.value != nil }
-            for n in 0..<5 { tasks.addTask { try await intake.enqueue([job("w\(n)a"), job("w\(n)b")], binding: nil) } }
+            for n in 0..<5 { tasks.addTask { try await intake.submit(["w\(n)a", "w\(n)b"], size: 2) } }
             try await waitUntil("five requests wait") { intake.waitingCount == 5 }
             committer.release()
             var answers: [[EnqueueResult]] = []
@@ -73,28 +69,28 @@ struct IntakeGroupTests {
     @Test("a failed transaction fails every request of its group; the next group commits")
     func failureFailsTheGroup() async throws {
         let committer = Committer()
-        let intake = IntakeGroup { try await committer.commit($0) }
-        let first = Task { try await intake.enqueue([job("first")], binding: nil) }
+        let intake = CommitGroup { try await committer.commit($0) }
+        let first = Task { try await intake.submit(["first"], size: 1) }
         try await waitUntil("the first group commits") { committer.held.value != nil }
-        let waiting = (0..<3).map { n in Task { try await intake.enqueue([job("w\(n)")], binding: nil) } }
+        let waiting = (0..<3).map { n in Task { try await intake.submit(["w\(n)"], size: 1) } }
         try await waitUntil("three requests wait") { intake.waitingCount == 3 }
         committer.failNext.withLock { $0 = true }
         committer.release()
         await #expect(throws: StoreError.self) { try await first.value }
         #expect(try await waiting[0].value == [.accepted(1)])
-        let after = try await intake.enqueue([job("later")], binding: nil)
+        let after = try await intake.submit(["later"], size: 1)
         #expect(after == [.accepted(1)])
     }
 
     @Test("a burst is cut into groups of at most maxJobs jobs, in arrival order")
     func cutsBursts() async throws {
         let committer = Committer()
-        let intake = IntakeGroup(maxJobs: 4) { try await committer.commit($0) }
-        let first = Task { try await intake.enqueue([job("first")], binding: nil) }
+        let intake = CommitGroup(maxSize: 4) { try await committer.commit($0) }
+        let first = Task { try await intake.submit(["first"], size: 1) }
         try await waitUntil("the first group commits") { committer.held.value != nil }
         var tasks: [Task<[EnqueueResult], any Error>] = []
         for n in 0..<5 {
-            tasks.append(Task { try await intake.enqueue([job("b\(n)-1"), job("b\(n)-2")], binding: nil) })
+            tasks.append(Task { try await intake.submit(["b\(n)-1", "b\(n)-2"], size: 2) })
             try await waitUntil("request \(n) waits") { intake.waitingCount == n + 1 }
         }
         committer.release()
