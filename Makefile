@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 
-.PHONY: run test deps build lint format clean bench bench-backlog bench-store fuzz
+.PHONY: run test deps build lint format clean bench bench-backlog bench-store bench-pg fuzz
 
 ## Install the two system libraries the bridge links (libcurl, SQLite) when they are missing.
 deps:
@@ -32,6 +32,11 @@ test: deps lint
 ## all against one Novu sink, measured in one run. Prints one table with the ratios.
 bench: deps
 	bash bench/run.sh
+
+## Single events on SQLite, on PostgreSQL with one replica and with two replicas on one database
+## (a throwaway cluster from scripts/test-postgres.sh), in one run: end-to-end events/s and per core.
+bench-pg: deps
+	bash bench/pg.sh
 
 ## 1,000,000 queued events drained by the bridge: RSS and drain rate over time.
 bench-backlog: deps
