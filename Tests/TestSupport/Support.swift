@@ -96,3 +96,22 @@ package func quietLogger(_ label: String = "test") -> Logger {
     logger.logLevel = .critical
     return logger
 }
+
+/// Runs `body` against a store `open` makes in a fresh directory, then `close`s it (removing what it made
+/// outside the directory), whether `body` throws or not. For the suites that run against every store.
+package func withFreshStore<Store>(
+    open: (TemporaryDirectory) async throws -> Store,
+    close: (Store) async -> Void,
+    _ body: (Store) async throws -> Void
+) async throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    let store = try await open(directory)
+    do {
+        try await body(store)
+    } catch {
+        await close(store)
+        throw error
+    }
+    await close(store)
+}

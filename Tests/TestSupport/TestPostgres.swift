@@ -73,6 +73,50 @@ package enum TestPostgres {
         return try await PostgresStore.open(configuration, logger: logger)
     }
 
+    /// A fresh PostgreSQL store on a database of its own; `remove` closes it and drops the database.
+    package static func freshStore() async throws -> PostgresStore {
+        try await store(try await freshDatabase())
+    }
+
+    /// Closes `store` and drops its database (made by `freshStore`).
+    package static func remove(_ store: PostgresStore) async {
+        store.close()
+        await drop(store.url)
+    }
+
+    /// Runs `body` with `count` replicas (stores of their own, each its pool and claim owner) on a fresh
+    /// database, dropped after.
+    package static func withReplicas(
+        _ count: Int,
+        lease: Duration = .seconds(60),
+        poolSize: Int = 4,
+        _ body: ([PostgresStore]) async throws -> Void
+    ) async throws {
+        let database = try await freshDatabase()
+        var replicas: [PostgresStore] = []
+        do {
+            for _ in 0..<count { replicas.append(try await store(database, lease: lease, poolSize: poolSize)) }
+            try await body(replicas)
+        } catch {
+            for replica in replicas { replica.close() }
+            await drop(database)
+            throw error
+        }
+        for replica in replicas { replica.close() }
+        await drop(database)
+    }
+
+    /// The values of the first column of `sql`, as text, read through `store`'s own pool.
+    package static func column(_ store: PostgresStore, _ sql: String) async throws -> [String] {
+        try await store.client.withConnection { connection in
+            var values: [String] = []
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) {
+                values.append(value)
+            }
+            return values
+        }
+    }
+
     private static let logger: Logger = {
         var logger = Logger(label: "test-postgres")
         logger.logLevel = .warning

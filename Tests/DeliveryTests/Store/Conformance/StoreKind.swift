@@ -35,11 +35,9 @@ struct StoreKind: Sendable, CustomTestStringConvertible {
     /// A database of its own on the test server (`BRIDGE_TEST_DATABASE_URL`), dropped after the test.
     static let postgres = StoreKind(
         name: "PostgreSQL",
-        open: { _ in try await TestPostgres.store(try await TestPostgres.freshDatabase()) },
+        open: { _ in try await TestPostgres.freshStore() },
         close: { store in
-            guard let store = store as? PostgresStore else { return }
-            store.close()
-            await TestPostgres.drop(store.url)
+            if let store = store as? PostgresStore { await TestPostgres.remove(store) }
         }
     )
 
@@ -47,15 +45,6 @@ struct StoreKind: Sendable, CustomTestStringConvertible {
 
     /// Runs `body` against a fresh store of this kind.
     func withStore(_ body: (Store) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try await open(directory)
-        do {
-            try await body(store)
-        } catch {
-            await close(store)
-            throw error
-        }
-        await close(store)
+        try await withFreshStore(open: open, close: close, body)
     }
 }

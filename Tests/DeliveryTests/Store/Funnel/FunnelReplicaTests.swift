@@ -14,22 +14,6 @@ import Testing
 struct FunnelReplicaTests {
     static let t0 = Date(timeIntervalSince1970: 1_796_000_000)
 
-    /// Runs `body` with `count` replicas on a fresh database, dropped after.
-    func withReplicas(_ count: Int, _ body: ([PostgresStore]) async throws -> Void) async throws {
-        let database = try await TestPostgres.freshDatabase()
-        var replicas: [PostgresStore] = []
-        do {
-            for _ in 0..<count { replicas.append(try await TestPostgres.store(database)) }
-            try await body(replicas)
-        } catch {
-            for replica in replicas { replica.close() }
-            await TestPostgres.drop(database)
-            throw error
-        }
-        for replica in replicas { replica.close() }
-        await TestPostgres.drop(database)
-    }
-
     /// Queues the correlated trigger of `tx` on `destination` (one user per transaction) and settles it
     /// delivered, acknowledging the transaction; `follow` is the follow the settlement starts.
     func settleTrigger(_ store: PostgresStore, tx: String, destination: String = "novu", follow: String? = nil) async throws {
@@ -98,21 +82,9 @@ struct FunnelReplicaTests {
             .map { String(decoding: $0.payload, as: UTF8.self) }.sorted()
     }
 
-    /// The values of the first column of `sql`, as text, read through `store`'s own pool.
-    func column(_ store: PostgresStore, _ sql: String) async throws -> [String] {
-        try await store.client.withConnection { connection in
-            var values: [String] = []
-            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "t")).decode(String.self)
-            {
-                values.append(value)
-            }
-            return values
-        }
-    }
-
     @Test("two replicas folding and announcing while triggers settle: each step folds once, each trigger is announced once")
     func foldAndAnnounceTogether() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let transactions = (0..<40).map { "tx\($0)" }
             let (logged, producing, folded) = (Tally(0), Tally(2), Tally(0))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -148,7 +120,7 @@ struct FunnelReplicaTests {
             #expect(try await replicas[0].foldFunnelSteps(limit: 1000) == 0)
             #expect(folded.value == logged.value)
             #expect(logged.value == 4 * transactions.count)
-            #expect(try await column(replicas[0], "SELECT COUNT(*)::TEXT FROM funnel_step") == ["0"])
+            #expect(try await TestPostgres.column(replicas[0], "SELECT COUNT(*)::TEXT FROM funnel_step") == ["0"])
             #expect(try await announced(replicas[1]) == transactions.sorted())
             #expect(try await replicas[0].unannouncedTriggers(limit: 100).isEmpty)
             let facts = try await replicas[1].funnelFacts(from: .distantPast, to: .distantFuture)
@@ -166,7 +138,7 @@ struct FunnelReplicaTests {
 
     @Test("an announcement read before another replica announced the same triggers queues nothing; the rest is read again")
     func announcementOverlap() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             try await settleTrigger(a, tx: "t1")
             try await settleTrigger(a, tx: "t2")
@@ -200,7 +172,7 @@ struct FunnelReplicaTests {
 
     @Test("a trigger whose settle commits after a later trigger's is not left behind the cursor")
     func lateCommitIsAnnounced() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             try await b.client.withConnection { held in
                 let logger = Logger(label: "t")
@@ -245,7 +217,7 @@ struct FunnelReplicaTests {
 
     @Test("two replicas folding one message at once keep each stage's earliest time")
     func foldOneMessageTogether() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             for round in 0..<10 {
                 let tx = "r\(round)"
                 // Steps alternate between the replicas' batches: each folds some of the message's steps.
@@ -259,7 +231,7 @@ struct FunnelReplicaTests {
                 #expect(counts.reduce(0, +) == 6, "round \(round): \(counts)")
                 try await replicas[0].foldAllFunnelSteps()
             }
-            let rows = try await column(
+            let rows = try await TestPostgres.column(
                 replicas[0],
                 "SELECT concat_ws(' ', transaction_id, opened_at - 1796000000, clicked_at - 1796000000, first_seen_at - 1796000000) FROM funnel_message ORDER BY 1"
             )
@@ -290,10 +262,13 @@ struct FunnelReplicaTests {
             _ = try await store.pruneFunnel(now: Date(), retention: .seconds(86400), batchSize: 10)
             _ = try await store.feedbackFigures(since: .distantPast, webhookKeyPrefix: "novu-webhook:")
             // One connection in the pool: every statement above ran on the one this reads from.
-            #expect(try await column(store, "SELECT name FROM pg_prepared_statements") == [])
-            #expect(try await column(store, "SELECT locktype FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'") == [])
-            #expect(try await column(store, "SELECT current_setting('search_path')") == ["\"$user\", public"])
-            #expect(try await column(store, "SELECT relname::TEXT FROM pg_class WHERE relpersistence = 't'") == [])
+            #expect(try await TestPostgres.column(store, "SELECT name FROM pg_prepared_statements") == [])
+            #expect(
+                try await TestPostgres.column(store, "SELECT locktype FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'")
+                    == []
+            )
+            #expect(try await TestPostgres.column(store, "SELECT current_setting('search_path')") == ["\"$user\", public"])
+            #expect(try await TestPostgres.column(store, "SELECT relname::TEXT FROM pg_class WHERE relpersistence = 't'") == [])
         } catch {
             store.close()
             await TestPostgres.drop(database)
@@ -305,7 +280,7 @@ struct FunnelReplicaTests {
 
     @Test("a round committed after another replica's newer round takes back none of what it emitted")
     func emittedOnlyGrows() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             try await settleTrigger(a, tx: "seg-a", follow: "seg-a")
             _ = try await b.commit(PollCommit(emitted: ["m1": ("seg-a", ["message.sent", "message.delivered"])]))

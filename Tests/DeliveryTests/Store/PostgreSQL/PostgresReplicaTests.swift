@@ -20,39 +20,6 @@ struct PostgresReplicaTests {
 
     func tags(_ jobs: [ClaimedJob]) -> [String] { jobs.map { String(decoding: $0.payload, as: UTF8.self) } }
 
-    /// Runs `body` with `count` replicas on a fresh database, dropped after.
-    func withReplicas(
-        _ count: Int,
-        lease: Duration = .seconds(60),
-        poolSize: Int = 4,
-        _ body: ([PostgresStore]) async throws -> Void
-    ) async throws {
-        let database = try await TestPostgres.freshDatabase()
-        var replicas: [PostgresStore] = []
-        do {
-            for _ in 0..<count { replicas.append(try await TestPostgres.store(database, lease: lease, poolSize: poolSize)) }
-            try await body(replicas)
-        } catch {
-            for replica in replicas { replica.close() }
-            await TestPostgres.drop(database)
-            throw error
-        }
-        for replica in replicas { replica.close() }
-        await TestPostgres.drop(database)
-    }
-
-    /// The values of the first column of `sql`, read through `store`'s own pool.
-    func column(_ store: PostgresStore, _ sql: String) async throws -> [String] {
-        try await store.client.withConnection { connection in
-            var values: [String] = []
-            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "t")).decode(String.self)
-            {
-                values.append(value)
-            }
-            return values
-        }
-    }
-
     @Test("replicas starting together migrate once, under the advisory lock")
     func migrateOnce() async throws {
         let database = try await TestPostgres.freshDatabase()
@@ -60,7 +27,7 @@ struct PostgresReplicaTests {
             for _ in 0..<4 { group.addTask { try await TestPostgres.store(database) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(try await column(replicas[0], "SELECT version FROM bridge_migration") == ["v1"])
+        #expect(try await TestPostgres.column(replicas[0], "SELECT version FROM bridge_migration") == ["v1"])
         for replica in replicas { replica.close() }
         await TestPostgres.drop(database)
     }
@@ -80,7 +47,7 @@ struct PostgresReplicaTests {
 
     @Test("while one replica holds a user's head, no replica sends that user's later jobs")
     func orderAcrossReplicas() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             _ = try await a.enqueue([job("ada", "ada 1"), job("ada", "ada 2"), job("bob", "bob 1")])
             let head = try await a.claim(destination: "novu", limit: 1, now: soon)
@@ -96,7 +63,7 @@ struct PostgresReplicaTests {
 
     @Test("a claim whose lease ran out is taken over; the first replica's late settlement is refused, not applied")
     func leaseRunsOut() async throws {
-        try await withReplicas(2, lease: .seconds(2)) { replicas in
+        try await TestPostgres.withReplicas(2, lease: .seconds(2)) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             guard case .accepted(let id) = try await a.enqueue([job("ada", "ada 1")])[0] else { throw TestFailure("not queued") }
             #expect(try await a.claim(destination: "novu", limit: 1, now: soon).map(\.id) == [id])
@@ -121,7 +88,7 @@ struct PostgresReplicaTests {
 
     @Test("a replica releases at start only its own claims and those whose lease ran out, never a live replica's")
     func releaseKeepsLiveClaims() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let (a, b) = (replicas[0], replicas[1])
             _ = try await a.enqueue([job("ada", "ada 1"), job("bob", "bob 1")])
             #expect(try await a.claim(destination: "novu", limit: 1, now: soon).count == 1)
@@ -133,7 +100,7 @@ struct PostgresReplicaTests {
 
     @Test("the same dedupe key queued by two replicas at once is queued once")
     func dedupeAcrossReplicas() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             for round in 0..<20 {
                 let results = try await withThrowingTaskGroup(of: EnqueueResult.self) { group in
                     for (n, replica) in replicas.enumerated() {
@@ -151,7 +118,7 @@ struct PostgresReplicaTests {
 
     @Test("a key bound by two replicas at once to two values: one binds, the other gets BindingConflict")
     func bindingAcrossReplicas() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             for round in 0..<10 {
                 let outcomes = await withTaskGroup(of: Bool.self) { group in
                     for (n, replica) in replicas.enumerated() {
@@ -169,7 +136,7 @@ struct PostgresReplicaTests {
 
     @Test("two replicas draining one queue: every job once, each user's jobs in order and one at a time")
     func drainTogether() async throws {
-        try await withReplicas(2) { replicas in
+        try await TestPostgres.withReplicas(2) { replicas in
             let users = (0..<8).map { "user-\($0)" }
             for round in 0..<12 {
                 _ = try await replicas[round % 2].enqueue(users.map { job($0, "\($0) \(round)") })
@@ -206,7 +173,7 @@ struct PostgresReplicaTests {
 
     @Test("no session state is left on a connection, so PgBouncer in transaction mode can hand it to anyone")
     func noSessionState() async throws {
-        try await withReplicas(1, poolSize: 1) { replicas in
+        try await TestPostgres.withReplicas(1, poolSize: 1) { replicas in
             let store = replicas[0]
             _ = try await store.enqueue([job("ada", "1", keys: ["k"])], binding: KeyBinding(key: "anon", value: "ada"))
             let claimed = try await store.claim(destination: "novu", limit: 10, now: soon)
@@ -214,12 +181,15 @@ struct PostgresReplicaTests {
             _ = try await store.replayDeadLetters(DeadLetterFilter())
             _ = try await store.stats(now: Date(), destinations: ["novu"])
             // One connection in the pool: every statement above ran on the one this reads from.
-            #expect(try await column(store, "SELECT name FROM pg_prepared_statements") == [])
+            #expect(try await TestPostgres.column(store, "SELECT name FROM pg_prepared_statements") == [])
             #expect(
-                try await column(store, "SELECT objid::TEXT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()") == []
+                try await TestPostgres.column(
+                    store,
+                    "SELECT objid::TEXT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                ) == []
             )
-            #expect(try await column(store, "SELECT current_setting('search_path')") == ["\"$user\", public"])
-            #expect(try await column(store, "SELECT relname::TEXT FROM pg_class WHERE relpersistence = 't'") == [])
+            #expect(try await TestPostgres.column(store, "SELECT current_setting('search_path')") == ["\"$user\", public"])
+            #expect(try await TestPostgres.column(store, "SELECT relname::TEXT FROM pg_class WHERE relpersistence = 't'") == [])
         }
     }
 }
