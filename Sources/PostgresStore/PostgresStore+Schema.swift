@@ -62,7 +62,7 @@ extension PostgresStore {
                 """,
                 "CREATE INDEX attempt_at ON attempt (at)",
                 "CREATE INDEX attempt_job ON attempt (job_id, id)",
-                "CREATE TABLE dedupe (key TEXT PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL)",
+                "CREATE TABLE dedupe (key TEXT COLLATE \"C\" PRIMARY KEY, created_at DOUBLE PRECISION NOT NULL)",
                 "CREATE INDEX dedupe_age ON dedupe (created_at)",
                 """
                 CREATE TABLE destination_state (
