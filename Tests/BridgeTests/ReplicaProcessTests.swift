@@ -12,14 +12,14 @@ import Testing
 struct ReplicaProcessTests {
     /// The fake Novu every replica sends to, each under a path of its own (`/r1`, `/r2`, …), so the test
     /// sees which replica sent what.
-    /// Novu answers `slow` replicas a second late, so they always have requests in flight.
-    static func novu(slow: Set<String> = []) async throws -> FakeServer {
+    /// Novu never answers `stalled` replicas (until the fake stops): whatever they sent is in flight.
+    static func novu(stalled: Set<String> = []) async throws -> FakeServer {
         try await FakeServer.start { request in
             var answer = novuProcessed
             if request.path.hasSuffix("/v1/events/trigger/bulk") {
                 answer = novuBulkProcessed(request.json["events"]?.arrayValue?.count ?? 0)
             }
-            if slow.contains(String(request.path.split(separator: "/").first ?? "")) { answer.delay = .seconds(1) }
+            if stalled.contains(String(request.path.split(separator: "/").first ?? "")) { answer.delay = .seconds(3600) }
             return answer
         }
     }
@@ -83,7 +83,7 @@ struct ReplicaProcessTests {
         defer { dir.remove() }
         let database = try await TestPostgres.freshDatabase()
         // Replica 2 dies with requests in flight: its claims are taken over when their lease runs out.
-        let novu = try await Self.novu(slow: ["r2"])
+        let novu = try await Self.novu(stalled: ["r2"])
         defer { novu.stop() }
         let replicas = try (1...3).map { try Self.replica($0, database: database, novu: novu, dir: dir) }
         let dying = replicas[1]
@@ -110,7 +110,9 @@ struct ReplicaProcessTests {
             }
             group.addTask {
                 // Mid-run: replica 2 dies with events queued and in flight.
-                try await waitUntil("a third of the events is acknowledged", timeout: .seconds(60)) { count.value >= 80 }
+                try await waitUntil("a third of the events is acknowledged, replica 2 sending", timeout: .seconds(60)) {
+                    count.value >= 80 && novu.requests.contains { $0.path.hasPrefix("/r2/") }
+                }
                 try await dying.kill()
             }
             try await group.waitForAll()
