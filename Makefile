@@ -30,6 +30,8 @@ test: deps lint
 
 ## The benchmark (not a test): the bridge against a bare Hummingbird endpoint and the Node peer,
 ## all against one Novu sink, measured in one run. Prints one table with the ratios.
+## BENCH_BASELINE=<an older bridge> measures it too; BENCH_ROUNDS=N interleaves N rounds of both and
+## reports medians, with each round's ratios.
 bench: deps
 	bash bench/run.sh
 
@@ -42,7 +44,8 @@ bench-pg: deps
 bench-backlog: deps
 	bash bench/backlog.sh
 
-## The ingest path without HTTP (parse, map, group commit into a real store) in one process: CPU per event.
+## The ingest paths without HTTP (parse, map, group commit into a real store: Segment events, then signed
+## Novu webhooks) and the relay's claims and settlements, in one process: CPU per event.
 bench-store: deps
 	$(SWIFT) build -c release --product BenchStore
 	dir=$$(mktemp -d) && ./.build/release/BenchStore "$$dir" && rm -rf "$$dir"

@@ -155,7 +155,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchStore",
-            dependencies: ["JSON", "Delivery", "Outbound", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "Delivery", "Outbound", "Inbound", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -113,10 +113,35 @@ measure_bridge() {
   printf -v "${p}W_E2E" %s "$(echo "scale=0; $ok / $time" | bc)"
   printf -v "${p}W_RSS" %s "$(peak_rss_mb $BRIDGE_PID)"; kill -TERM $BRIDGE_PID; wait $BRIDGE_PID 2>/dev/null || true
 }
-# BENCH_BASELINE_FIRST=1 measures the baseline first, to alternate the order between runs.
-if [ -n "${BENCH_BASELINE:-}" ] && [ "${BENCH_BASELINE_FIRST:-0}" = 1 ]; then measure_bridge "$BENCH_BASELINE" OLD_; fi
-measure_bridge "$BIN/bridge" ""
-if [ -n "${BENCH_BASELINE:-}" ] && [ "${BENCH_BASELINE_FIRST:-0}" != 1 ]; then measure_bridge "$BENCH_BASELINE" OLD_; fi
+# Each round's figures, one line per binary: prefix, round, then the figures `median_of` reads back.
+ROUNDS_FILE="$WORK/rounds.tsv"
+FIGURES="B_RPS B_P50 B_P99 B_BAD B_E2E B_RSS BA_RPS BA_P50 BA_P99 BA_BAD BA_EVENTS BA_E2E BA_RSS W_RPS W_P50 W_P99 W_BAD W_E2E W_RSS"
+record_round() {  # $1: prefix ("" or OLD_), $2: round
+  local line="${1:-NEW_}	$2" name
+  for name in $FIGURES; do local var="$1$name"; line+="	${!var}"; done
+  echo "$line" >> "$ROUNDS_FILE"
+}
+# BENCH_ROUNDS=N (default 1) measures the bridge, and the baseline with it, N times, alternating which of
+# the two goes first, and reports each figure's median over the rounds: on a shared machine one run moves
+# by ±15 %, and the ratio of medians of interleaved rounds is what tells a change from the noise.
+# BENCH_BASELINE_FIRST=1 measures the baseline first in the first round.
+ROUNDS=${BENCH_ROUNDS:-1}
+for round in $(seq 1 "$ROUNDS"); do
+  baseline_first=$(( (round + ${BENCH_BASELINE_FIRST:-0}) % 2 == 0 ))
+  if [ -n "${BENCH_BASELINE:-}" ] && [ "$baseline_first" = 1 ]; then measure_bridge "$BENCH_BASELINE" OLD_; record_round OLD_ "$round"; fi
+  measure_bridge "$BIN/bridge" ""; record_round "" "$round"
+  if [ -n "${BENCH_BASELINE:-}" ] && [ "$baseline_first" = 0 ]; then measure_bridge "$BENCH_BASELINE" OLD_; record_round OLD_ "$round"; fi
+done
+# Every figure becomes its median over the rounds (the figure itself when there was one round).
+median_of() {  # $1: prefix, $2: the figure's position in FIGURES (from 0)
+  awk -F'\t' -v p="$1" -v i="$2" '$1 == p { print $(i + 3) }' "$ROUNDS_FILE" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+index=0
+for name in $FIGURES; do
+  printf -v "$name" %s "$(median_of NEW_ $index)"
+  if [ -n "${BENCH_BASELINE:-}" ]; then printf -v "OLD_$name" %s "$(median_of OLD_ $index)"; fi
+  index=$(( index + 1 ))
+done
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '\n%-34s %10s %9s %9s %12s %9s %8s\n' "run (wrk -t1 -c$CONNECTIONS -d$DURATION)" "req/s" "p50 ms" "p99 ms" "e2e ev/s" "RSS MB" "non-2xx"
@@ -140,4 +165,22 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
   echo "baseline ($BENCH_BASELINE), same run:"
   echo "  ingest / ceiling $(ratio "$OLD_B_RPS" "$C_RPS"), end to end / peer $(ratio "$OLD_B_E2E" "$P_E2E"), batch $OLD_BA_EVENTS events/s, webhooks / ceiling $(ratio "$OLD_W_RPS" "$C_RPS")"
   echo "  this build / baseline: ingest $(ratio "$B_RPS" "$OLD_B_RPS"), end to end $(ratio "$B_E2E" "$OLD_B_E2E"), batch $(ratio "$BA_RPS" "$OLD_BA_RPS"), webhooks $(ratio "$W_RPS" "$OLD_W_RPS")"
+  if [ "$ROUNDS" -gt 1 ]; then
+    echo "  (medians of $ROUNDS rounds; each round's this build / baseline, in the order measured:)"
+    python3 - "$ROUNDS_FILE" "$FIGURES" <<'PY'
+import sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+names = sys.argv[2].split()
+def figure(prefix, round, name):
+    row = next(r for r in rows if r[0] == prefix and r[1] == round)
+    return float(row[2 + names.index(name)])
+for round in sorted({r[1] for r in rows}, key=int):
+    first = "baseline first" if next(r for r in rows if r[1] == round)[0] == "OLD_" else "this build first"
+    ratios = ", ".join(
+        f"{label} {figure('NEW_', round, name) / figure('OLD_', round, name):.2f}"
+        for label, name in (("ingest", "B_RPS"), ("end to end", "B_E2E"), ("batch", "BA_RPS"), ("webhooks", "W_RPS"))
+    )
+    print(f"    round {round} ({first}): {ratios}")
+PY
+  fi
 fi

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Inbound
 import Logging
 import Outbound
 
@@ -9,8 +10,9 @@ import Outbound
 /// commit) and for batches of 100. messageIds are random UUIDs, as Segment's are, so each event's keys
 /// land far apart in their indexes, as they do in production. CPU per event counts the whole process:
 /// building the request bodies too (a few µs), and the kernel's writes and flushes.
-/// Then the relay's side: claiming and settling all of them in rounds of 100.
-/// Usage: BenchStore DATA_DIR [SINGLE_EVENTS] [BATCHES]
+/// Then the relay's side: claiming and settling all of them in rounds of 100. Then the novu port's:
+/// signed Novu webhooks (signed before the clock starts) verified, mapped and committed, from 32 callers.
+/// Usage: BenchStore DATA_DIR [SINGLE_EVENTS] [BATCHES] [WEBHOOKS]
 @main
 struct BenchStore {
     static func main() async throws {
@@ -21,6 +23,7 @@ struct BenchStore {
         }
         let singles = arguments.count > 1 ? Int(arguments[1]) ?? 40_000 : 40_000
         let batches = arguments.count > 2 ? Int(arguments[2]) ?? 600 : 600
+        let webhooks = arguments.count > 3 ? Int(arguments[3]) ?? 40_000 : 40_000
         let logger = Logger(label: "bench-store")
         let store = try SQLiteStore(directory: directory)
         let ingest = SegmentIngest(configuration: .init(), mapper: SegmentMapper(), intake: Intake(store: store), logger: logger)
@@ -31,10 +34,61 @@ struct BenchStore {
             try await run(ingest, callers: 1, requests: batches, eventsPerRequest: 100)
         }
         try await measure("relay rounds: claim 100, settle them delivered", events: singles + batches * 100, logger: logger) {
-            let settled = try await drain(store)
+            let settled = try await drain(store, destination: "novu")
             guard settled == singles + batches * 100 else {
                 throw BenchError(description: "the relay settled \(settled) jobs, not \(singles + batches * 100)")
             }
+        }
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        let signed = try (0..<webhooks).map { try signedWebhook($0, secret: secret) }
+        let novu = NovuIngest(
+            configuration: .init(signature: try SvixSignature(secrets: [secret])),
+            names: FeedbackNames(),
+            intake: Intake(store: store),
+            logger: logger
+        )
+        try await measure("signed webhooks, 32 concurrent callers", events: webhooks, logger: logger) {
+            try await run(novu, callers: 32, webhooks: signed)
+        }
+        try await measure("relay rounds of the webhooks' events: claim 100, settle them delivered", events: webhooks, logger: logger) {
+            let settled = try await drain(store, destination: "segment")
+            guard settled == webhooks else { throw BenchError(description: "the relay settled \(settled) jobs, not \(webhooks)") }
+        }
+    }
+
+    /// One request of the novu port: its body and Standard Webhooks headers.
+    struct SignedWebhook: Sendable {
+        var body: [UInt8]
+        var headers: NovuIngest.Headers
+    }
+
+    /// The webhooks `bench/make-webhooks.py` writes: an email delivered to one of 1,000 subscribers, of a
+    /// transaction this store never triggered.
+    static func signedWebhook(_ n: Int, secret: String) throws -> SignedWebhook {
+        let id = UUID().uuidString.lowercased()
+        let body = Array(
+            (#"{"id":"evt_\#(id)","type":"message.delivered","object":"message","timestamp":"2026-11-28T10:00:05.000Z","#
+                + #""environmentId":"bench","data":{"object":{"_id":"\#(id)","subscriberId":"user-\#(n % 1000)","#
+                + #""workflowId":"bench-workflow","stepId":"email-step","transactionId":"seg-bench-\#(n)","channel":"email","#
+                + #""providerId":"sendgrid","status":"sent"}}}"#).utf8
+        )
+        let timestamp = String(Int(Date().timeIntervalSince1970))
+        let signature = try SvixSignature.sign(secret: secret, id: "msg_" + id, timestamp: timestamp, body: body)
+        return SignedWebhook(body: body, headers: .init(id: "msg_" + id, timestamp: timestamp, signature: signature))
+    }
+
+    /// `webhooks` spread over `callers` tasks, each answered before its caller sends the next.
+    static func run(_ ingest: NovuIngest, callers: Int, webhooks: [SignedWebhook]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    for index in stride(from: caller, to: webhooks.count, by: callers) {
+                        let answer = await ingest.handle(body: webhooks[index].body, headers: webhooks[index].headers)
+                        guard answer.status == 200 else { throw BenchError(description: "the novu port answered \(answer.status)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
     }
 
@@ -60,10 +114,10 @@ struct BenchStore {
     /// The relay's store work for every event queued above, as a lane does it with bulk triggers: claim
     /// up to 100 due heads, settle them delivered (which makes each user's next job the head), repeat.
     /// Returns how many jobs it settled.
-    static func drain(_ store: SQLiteStore) async throws -> Int {
+    static func drain(_ store: SQLiteStore, destination: String) async throws -> Int {
         var settled = 0
         while true {
-            let jobs = try await store.claim(destination: "novu", limit: 100, now: Date().addingTimeInterval(60))
+            let jobs = try await store.claim(destination: destination, limit: 100, now: Date().addingTimeInterval(60))
             if jobs.isEmpty { return settled }
             settled += jobs.count
             let at = Date()
@@ -80,8 +134,10 @@ struct BenchStore {
             + #""lastName":"Doe"},"environment":"development","cart":{"items":3,"value":129.5}}}"#
     }
 
-    /// Runs `body` and logs its wall time, events per second and CPU per event.
+    /// Runs `body` and logs its wall time, events per second and CPU per event; skips a run of no events
+    /// (`BenchStore DIR 0 0 40000` measures webhooks alone).
     static func measure(_ name: String, events: Int, logger: Logger, _ body: @Sendable () async throws -> Void) async throws {
+        guard events > 0 else { return }
         let cpuBefore = cpuSeconds()
         let started = ContinuousClock.now
         try await body()
