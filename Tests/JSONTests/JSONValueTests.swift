@@ -70,6 +70,12 @@ struct JSONValueTests {
         #expect(value.encodedString() == #"{"":6,"B":3,"a":2,"ab":1,"b":5,"é":4}"#)
     }
 
+    @Test("keys alike in their first eight bytes still sort by all of them, a NUL after a prefix included")
+    func longKeyOrder() {
+        let value: JSONValue = ["campaign_name": 1, "campaign": 2, "campaign_id": 3, "campaigns": 4, "ab\u{0}": 5, "ab": 6]
+        #expect(value.encodedString() == #"{"ab":6,"ab\u0000":5,"campaign":2,"campaign_id":3,"campaign_name":1,"campaigns":4}"#)
+    }
+
     @Test("the byte range of each top-level array element is the element exactly as sent")
     func elementRanges() throws {
         let text = Array(#"[ {"a": [1, 2]} ,"x",3 ]"#.utf8)

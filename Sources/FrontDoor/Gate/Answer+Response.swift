@@ -9,8 +9,10 @@ extension IngestAnswer {
     package var response: Response {
         Response(
             status: HTTPResponse.Status(code: status),
-            headers: [.contentType: "application/json"],
+            headers: Self.jsonHeaders,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.encodedBytes()))
         )
     }
+
+    private static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 }

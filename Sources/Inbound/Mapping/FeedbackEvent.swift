@@ -59,7 +59,8 @@ package enum FeedbackEvent {
     }
 
     private static func messageProperties(_ webhook: NovuWebhook, cause: Correlation?) -> [String: JSONValue] {
-        var properties: [String: JSONValue] = [:]
+        // Room for every key set here and a cause's few: growing from empty would rehash four times.
+        var properties = [String: JSONValue](minimumCapacity: 24)
         func set(_ key: String, _ value: String?) {
             if let value { properties[key] = .string(value) }
         }

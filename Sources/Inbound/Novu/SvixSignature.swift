@@ -75,10 +75,10 @@ package struct SvixSignature: Sendable {
     ) -> Failure? {
         if let failure = checkHeaders(id: id, timestamp: timestamp, signatures: signatures, now: now) { return failure }
         guard let id, let timestamp, let signatures else { return .missingHeaders }
-        let offered = signatures.split(separator: " ").compactMap { entry -> Data? in
-            let parts = entry.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1" else { return nil }
-            return Data(base64Encoded: String(parts[1]))
+        // Split as bytes: the header is ASCII, and splitting it as characters costs more than the MAC.
+        let offered = signatures.utf8.split(separator: UInt8(ascii: " ")).compactMap { entry -> Data? in
+            guard entry.starts(with: "v1,".utf8) else { return nil }
+            return Data(base64Encoded: String(decoding: entry.dropFirst(3), as: UTF8.self))
         }
         guard !offered.isEmpty else { return .noMatch }
         // One MAC per secret over "{id}.{timestamp}." and the body, fed in turn rather than copied together.

@@ -87,7 +87,7 @@ package struct NovuIngest: Sendable {
     }
 
     package func handle(body: [UInt8], headers: Headers, now: Date = Date()) async -> Answer {
-        if let refused = refusal(headers: headers, now: now) ?? unsigned(body: body, headers: headers, now: now) { return refused }
+        if let refused = refusal(body: body, headers: headers, now: now) { return refused }
         guard let json = try? JSONValue.parse(body) else { return .error(400, "InvalidJSON", "the body is not valid JSON") }
         guard let webhook = NovuWebhook(json: json) else {
             return .error(400, "InvalidWebhookPayload", "type is required: the body is not a Novu webhook envelope")
@@ -123,9 +123,10 @@ package struct NovuIngest: Sendable {
         return committed(result, outcome: outcome, webhook: webhook, headers: headers, label: label)
     }
 
-    /// The answer to a request whose signature does not verify (`nil` when it does, or none is asked).
-    private func unsigned(body: [UInt8], headers: Headers, now: Date) -> Answer? {
-        guard configuration.signature.isConfigured else { return nil }
+    /// The answer to a request its signature (with its headers) or the configuration condemns; `nil` to
+    /// take it. The signature's check covers the headers' own, so they are checked once here.
+    private func refusal(body: [UInt8], headers: Headers, now: Date) -> Answer? {
+        guard configuration.signature.isConfigured else { return refusal(headers: headers, now: now) }
         let verdict = configuration.signature.verify(
             id: headers.id,
             timestamp: headers.timestamp,
@@ -147,7 +148,7 @@ package struct NovuIngest: Sendable {
             ])
             logger.debug("webhook ignored", metadata: ["webhook.type": "\(webhook.type)", "reason": "\(reason)"])
         }
-        return Self.ok("ignored")
+        return Self.ignored
     }
 
     /// The answer once the webhook's job is committed (or found a duplicate).
@@ -160,7 +161,7 @@ package struct NovuIngest: Sendable {
     ) -> Answer {
         if result == .duplicate {
             count("duplicate", type: label)
-            return Self.ok("duplicate")
+            return Self.duplicate
         }
         if case .undeliverable(_, _, let reason) = outcome {
             count("dead_lettered", type: label)
@@ -168,10 +169,10 @@ package struct NovuIngest: Sendable {
                 "webhook dead-lettered",
                 metadata: ["webhook.type": "\(webhook.type)", "webhook.id": "\(headers.id ?? "none")", "reason": "\(reason)"]
             )
-            return Self.ok("dead_lettered")
+            return Self.deadLettered
         }
         count("accepted", type: label)
-        return Self.ok("accepted")
+        return Self.accepted
     }
 
     /// The job for an outcome: a Segment track call, or a dead letter for an event for no one.
@@ -192,6 +193,12 @@ package struct NovuIngest: Sendable {
             deadLetterReason: deadLetterReason
         )
     }
+
+    /// The four answers a webhook that is taken gets, `200 {"status": …}`, made once.
+    private static let accepted = ok("accepted")
+    private static let duplicate = ok("duplicate")
+    private static let deadLettered = ok("dead_lettered")
+    private static let ignored = ok("ignored")
 
     private static func ok(_ outcome: String) -> Answer { Answer(status: 200, body: ["status": .string(outcome)]) }
 

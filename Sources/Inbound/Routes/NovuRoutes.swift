@@ -47,11 +47,20 @@ package struct NovuRoutes: Sendable {
 
     /// The Standard Webhooks headers, or their `svix-` twins.
     static func webhookHeaders(_ headers: HTTPFields) -> NovuIngest.Headers {
-        func value(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
-        return NovuIngest.Headers(
-            id: value("webhook-id") ?? value("svix-id"),
-            timestamp: value("webhook-timestamp") ?? value("svix-timestamp"),
-            signature: value("webhook-signature") ?? value("svix-signature")
+        NovuIngest.Headers(
+            id: headers[Names.id] ?? headers[Names.svixId],
+            timestamp: headers[Names.timestamp] ?? headers[Names.svixTimestamp],
+            signature: headers[Names.signature] ?? headers[Names.svixSignature]
         )
+    }
+
+    /// The headers' names, checked once: making a name from a string validates and lowercases it.
+    private enum Names {
+        static let id = HTTPField.Name("webhook-id")!
+        static let timestamp = HTTPField.Name("webhook-timestamp")!
+        static let signature = HTTPField.Name("webhook-signature")!
+        static let svixId = HTTPField.Name("svix-id")!
+        static let svixTimestamp = HTTPField.Name("svix-timestamp")!
+        static let svixSignature = HTTPField.Name("svix-signature")!
     }
 }

@@ -5,53 +5,74 @@ import Foundation
 package enum Timestamp {
     /// The date, or `nil` for anything but `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`.
     package static func parse(_ text: String) -> Date? {
-        var utf8 = text.utf8[...]
-        func number(_ digits: Int) -> Int? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var reader = Reader(bytes: bytes)
+            return reader.date()
+        }
+    }
+
+    /// A cursor over the text's bytes: indexing a buffer, not slicing a view, since every feedback event
+    /// parses one.
+    private struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        var next: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+        mutating func number(_ digits: Int) -> Int? {
             var value = 0
             for _ in 0..<digits {
-                guard let byte = utf8.first, byte >= 0x30, byte <= 0x39 else { return nil }
+                guard let byte = next, byte >= 0x30, byte <= 0x39 else { return nil }
                 value = value * 10 + Int(byte - 0x30)
-                utf8 = utf8.dropFirst()
+                position += 1
             }
             return value
         }
-        func expect(_ character: UInt8) -> Bool {
-            guard utf8.first == character else { return false }
-            utf8 = utf8.dropFirst()
+
+        mutating func expect(_ character: UInt8) -> Bool {
+            guard next == character else { return false }
+            position += 1
             return true
         }
-        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
-            expect(0x54) || expect(0x74) || expect(0x20), let hour = number(2), expect(0x3A), let minute = number(2),
-            expect(0x3A), let second = number(2),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var fraction = 0.0
-        if expect(0x2E) {
-            var scale = 0.1
-            var digits = 0
-            while let byte = utf8.first, byte >= 0x30, byte <= 0x39 {
-                fraction += Double(byte - 0x30) * scale
-                scale /= 10
-                digits += 1
-                utf8 = utf8.dropFirst()
+
+        mutating func date() -> Date? {
+            guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
+                expect(0x54) || expect(0x74) || expect(0x20), let hour = number(2), expect(0x3A), let minute = number(2),
+                expect(0x3A), let second = number(2),
+                (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            else { return nil }
+            var fraction = 0.0
+            if expect(0x2E) {
+                var scale = 0.1
+                var digits = 0
+                while let byte = next, byte >= 0x30, byte <= 0x39 {
+                    fraction += Double(byte - 0x30) * scale
+                    scale /= 10
+                    digits += 1
+                    position += 1
+                }
+                guard digits > 0 else { return nil }
             }
-            guard digits > 0 else { return nil }
+            guard let offset = zoneOffset(), position == bytes.count else { return nil }
+            let seconds = Timestamp.daysFromCivil(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - offset
+            return Date(timeIntervalSince1970: Double(seconds) + fraction)
         }
-        var offset = 0
-        if expect(0x5A) || expect(0x7A) {
-            offset = 0
-        } else if let sign = utf8.first, sign == 0x2B || sign == 0x2D {
-            utf8 = utf8.dropFirst()
+
+        /// `Z` (0), or `±HH:MM` / `±HHMM` in seconds east of UTC.
+        mutating func zoneOffset() -> Int? {
+            if expect(0x5A) || expect(0x7A) { return 0 }
+            guard let sign = next, sign == 0x2B || sign == 0x2D else { return nil }
+            position += 1
             guard let hours = number(2) else { return nil }
             _ = expect(0x3A)
             guard let minutes = number(2), hours < 24, minutes < 60 else { return nil }
-            offset = (hours * 3600 + minutes * 60) * (sign == 0x2B ? 1 : -1)
-        } else {
-            return nil
+            return (hours * 3600 + minutes * 60) * (sign == 0x2B ? 1 : -1)
         }
-        guard utf8.isEmpty else { return nil }
-        let seconds = daysFromCivil(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - offset
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
     /// `2026-12-06T10:00:00.123Z` (UTC, milliseconds), as Segment's libraries write `timestamp`.

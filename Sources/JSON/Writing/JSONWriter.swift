@@ -21,12 +21,15 @@ package enum JSONWriter {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             // Sorted by the keys' bytes: as deterministic as Unicode order, and far cheaper to compare. The
-            // members' positions are sorted, not the members: sorting moves no value.
-            var order = Array(members.indices)
-            if order.count > 1 { order.sort { precedes(members[$0].key, members[$1].key) } }
-            for (offset, index) in order.enumerated() {
+            // members' positions are sorted, not the members: sorting moves no value. Each position carries
+            // its key's first eight bytes as a number, so most comparisons compare two integers.
+            var order = members.indices.map { SortKey(index: $0, key: members[$0].key) }
+            if order.count > 1 {
+                order.sort { $0.prefix != $1.prefix ? $0.prefix < $1.prefix : precedes(members[$0.index].key, members[$1.index].key) }
+            }
+            for (offset, position) in order.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
-                let member = members[index]
+                let member = members[position.index]
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 write(member.value, into: &out)
@@ -82,6 +85,25 @@ package enum JSONWriter {
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
+
+    /// An object member's position, with its key's first eight bytes big-endian (zeros after a shorter
+    /// key): integers that order as the bytes do, ties left to `precedes`.
+    private struct SortKey {
+        var index: Dictionary<String, JSONValue>.Index
+        var prefix: UInt64
+
+        init(index: Dictionary<String, JSONValue>.Index, key: String) {
+            self.index = index
+            var prefix: UInt64 = 0
+            var count = 0
+            for byte in key.utf8 {
+                prefix |= UInt64(byte) << (56 - 8 * count)
+                count += 1
+                if count == 8 { break }
+            }
+            self.prefix = prefix
+        }
+    }
 
     /// Whether `a`'s UTF-8 bytes sort before `b`'s.
     private static func precedes(_ a: String, _ b: String) -> Bool {
